@@ -1,0 +1,279 @@
+package io.kos.node;
+
+import io.kos.node.cluster.ClusterSetup;
+import io.kos.node.config.NodeConfig;
+import io.kos.node.db.Database;
+import io.kos.node.db.Migrations;
+import io.kos.node.http.IngressVerticle;
+import io.kos.node.identity.NodeIdentity;
+import io.kos.verticle.VerticleEnv;
+import io.kos.verticle.VerticleModule;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One running node: data-dir lock, identity, database, migrations, Vert.x (clustered or not),
+ * one pool and deployment per verticle, the HTTP ingress. {@link #start} blocks until ready;
+ * {@link #stop} drains and releases everything within {@code shutdown.timeout}.
+ */
+public final class Node {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+  private static final String NODE_SCHEMA = "node";
+
+  private final NodeConfig config;
+  private final NodeIdentity identity;
+  private final DataDirLock lock;
+  private final Database database;
+  private final NodeState state;
+  private final long startNanos;
+  private Vertx vertx;
+  private Pool nodePool;
+  private final Map<String, Pool> pools = new LinkedHashMap<>();
+  private final List<String> verticleDeployments = new ArrayList<>();
+  private String ingressDeployment;
+  private int httpPort;
+  private long runId;
+  private long readyMillis;
+
+  private Node(NodeConfig config, NodeIdentity identity, DataDirLock lock, Database database, NodeState state, long startNanos) {
+    this.config = config;
+    this.identity = identity;
+    this.lock = lock;
+    this.database = database;
+    this.state = state;
+    this.startNanos = startNanos;
+  }
+
+  /** Starts a node; on failure releases what was already acquired and rethrows. */
+  public static Node start(NodeConfig config, Map<String, VerticleModule> modules) {
+    long startNanos = System.nanoTime();
+    DataDirLock lock = DataDirLock.acquire(config.dataDir());
+    Database database = null;
+    Node node = null;
+    try {
+      NodeIdentity identity = NodeIdentity.loadOrCreate(config.keyFile(), config.nodeClass());
+      database = Database.open(config);
+      List<Migrations.Applied> applied = new ArrayList<>();
+      applied.add(Migrations.migrate(database, NODE_SCHEMA));
+      for (String name : config.verticles()) {
+        applied.add(Migrations.migrate(database, name));
+      }
+      applied.stream().filter(m -> m.executedNow() > 0)
+          .forEach(m -> LOG.info("schema {}: {} migration(s) applied, now at version {}", m.schema(), m.executedNow(), m.version()));
+      node = new Node(config, identity, lock, database, new NodeState(applied, config.clusterEnabled()), startNanos);
+      node.startVertx(modules);
+      return node;
+    } catch (RuntimeException | Error e) {
+      if (node != null) {
+        node.releaseQuietly();
+      } else {
+        if (database != null) {
+          database.close();
+        }
+        lock.close();
+      }
+      throw e;
+    }
+  }
+
+  private void startVertx(Map<String, VerticleModule> modules) {
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        // per-connection gauges of the PostgreSQL clients duplicate the pool metrics
+        .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+        .addLabels(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE, Label.POOL_NAME, Label.CLIENT_NAME);
+    VertxOptions options = new VertxOptions().setMetricsOptions(metrics);
+    var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory());
+    if (config.clusterEnabled()) {
+      ClusterSetup.configureEventBus(options, config);
+      vertx = builder.with(options).withClusterManager(ClusterSetup.clusterManager(config)).buildClustered().await();
+    } else {
+      vertx = builder.with(options).build();
+    }
+    nodePool = pool(NODE_SCHEMA, 2);
+    for (String name : config.verticles()) {
+      VerticleModule module = modules.get(name);
+      Pool pool = pool(name, config.poolSizeOf(name));
+      pools.put(name, pool);
+      VerticleEnv env = new VerticleEnv(name, pool, config.configOf(name), identity.did(), identity.nodeClass());
+      verticleDeployments.add(vertx.deployVerticle(() -> module.create().bind(env),
+          new DeploymentOptions().setInstances(config.instancesOf(name))).await());
+    }
+    state.deployed(config.verticles());
+    IngressVerticle[] first = new IngressVerticle[1];
+    Collection<VerticleModule> allModules = modules.values();
+    ingressDeployment = vertx.deployVerticle(() -> {
+      IngressVerticle ingress = new IngressVerticle(config, allModules, state, nodePool);
+      if (first[0] == null) {
+        first[0] = ingress;
+      }
+      return ingress;
+    }, new DeploymentOptions().setInstances(Math.max(1, Runtime.getRuntime().availableProcessors()))).await();
+    httpPort = first[0].actualPort();
+    state.documents(identity.signedDocument(Version.VALUE, endpoint(), capabilities(modules)), capabilityDocument(modules));
+    runId = nodePool.preparedQuery("INSERT INTO node_runs (node_id, version) VALUES ($1, $2) RETURNING id")
+        .execute(Tuple.of(identity.did(), Version.VALUE)).await().iterator().next().getLong(0);
+    state.started();
+    readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+  }
+
+  private Pool pool(String schema, int size) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(size).setName("kos-" + schema).setShared(false))
+        .connectingTo(database.connectOptions(schema))
+        .using(vertx)
+        .build();
+  }
+
+  private String endpoint() {
+    if (!config.publicUrl().isEmpty()) {
+      return config.publicUrl();
+    }
+    return httpUrl();
+  }
+
+  private List<String> capabilities(Map<String, VerticleModule> modules) {
+    TreeSet<String> all = new TreeSet<>();
+    config.verticles().forEach(name -> all.addAll(modules.get(name).capabilities()));
+    return List.copyOf(all);
+  }
+
+  private JsonObject capabilityDocument(Map<String, VerticleModule> modules) {
+    return new JsonObject()
+        .put("nodeId", identity.did())
+        .put("nodeClass", identity.nodeClass())
+        .put("version", Version.VALUE)
+        .put("verticles", new JsonArray(new ArrayList<>(config.verticles())))
+        .put("capabilities", new JsonArray(new ArrayList<>(capabilities(modules))))
+        .put("cluster", config.clusterEnabled());
+  }
+
+  public NodeIdentity identity() {
+    return identity;
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public long readyMillis() {
+    return readyMillis;
+  }
+
+  public String httpUrl() {
+    String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? "127.0.0.1" : config.httpHost();
+    return "http://" + host + ":" + httpPort;
+  }
+
+  /** The start banner: DID, HTTP address, database and every deployed verticle's API. */
+  public String banner() {
+    StringBuilder b = new StringBuilder();
+    b.append("kOS node ").append(Version.VALUE).append(" ready in ").append(readyMillis).append(" ms\n");
+    b.append("  did:        ").append(identity.did()).append('\n');
+    b.append("  http:       ").append(httpUrl()).append('\n');
+    b.append("  database:   ").append(database.describe()).append('\n');
+    b.append("  cluster:    ").append(config.clusterEnabled()
+        ? config.clusterHost() + ":" + config.clusterPort() + " members " + config.clusterMembers() : "off").append('\n');
+    b.append("  config:     ").append(config.configSource()).append('\n');
+    b.append("  identity:   ").append(httpUrl()).append("/klf/v1/identity\n");
+    b.append("  health:     ").append(httpUrl()).append("/health/ready\n");
+    b.append("  metrics:    ").append(httpUrl()).append("/metrics\n");
+    if (config.verticles().isEmpty()) {
+      b.append("  verticles:  none deployed\n");
+    }
+    for (String name : config.verticles()) {
+      b.append("  api:        ").append(httpUrl()).append("/api/").append(name).append("/v1\n");
+    }
+    return b.toString();
+  }
+
+  /**
+   * Graceful stop: readiness turns 503, the ingress stops accepting and drains in-flight requests,
+   * verticles are undeployed, pools closed, the cluster left, the embedded database stopped.
+   *
+   * @return true when everything finished within {@code shutdown.timeout}
+   */
+  public boolean stop() {
+    long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+    state.stopping();
+    boolean clean = true;
+    try {
+      Future<?> drained = ingressDeployment == null ? Future.succeededFuture() : vertx.undeploy(ingressDeployment);
+      drained.recover(e -> Future.succeededFuture())
+          .compose(v -> Future.join(verticleDeployments.stream().map(vertx::undeploy).toList()))
+          .recover(e -> Future.succeededFuture())
+          .compose(v -> nodePool.preparedQuery("UPDATE node_runs SET stopped_at = now() WHERE id = $1").execute(Tuple.of(runId)))
+          .recover(e -> Future.succeededFuture())
+          .compose(v -> Future.join(pools.values().stream().map(Pool::close).toList()))
+          .compose(v -> nodePool.close())
+          .await(remaining(deadline), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      LOG.warn("graceful shutdown did not finish within {}; stopping the rest now", config.shutdownTimeout());
+      clean = false;
+    } catch (RuntimeException e) {
+      LOG.warn("shutdown step failed: {}", e.toString());
+      clean = false;
+    }
+    try {
+      // leaves the cluster; awaited on its own since it stops the event loops the chain above runs on
+      vertx.close().await(Math.max(remaining(deadline), TimeUnit.SECONDS.toNanos(5)), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | RuntimeException e) {
+      LOG.warn("Vert.x did not close cleanly: {}", e.toString());
+      clean = false;
+    }
+    database.close();
+    lock.close();
+    return clean;
+  }
+
+  private void releaseQuietly() {
+    try {
+      if (vertx != null) {
+        vertx.close().await(10, TimeUnit.SECONDS);
+      }
+    } catch (Exception ignored) {
+      // start already failed; the original failure is what matters
+    }
+    database.close();
+    lock.close();
+  }
+
+  private static long remaining(long deadline) {
+    return Math.max(1, deadline - System.nanoTime());
+  }
+}

@@ -1,0 +1,163 @@
+package io.kos.node.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One configuration key: its dotted YAML path, environment name, default, parser and description.
+ * {@link #ALL} is the single source for loading, validation and the README's configuration reference.
+ */
+public record Setting(String key, Object defaultValue, String description, Function<String, Object> parser) {
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
+  private static final Pattern SIZE = Pattern.compile("(\\d+)(b|kib|mib)?");
+  private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]{0,30}");
+  public static final Set<String> NODE_CLASSES = Set.of("allinone", "tohunga", "ronin", "hakim");
+
+  public static final List<Setting> ALL = List.of(
+      new Setting("node.class", "allinone", "node class, part of the DID: " + String.join(", ", NODE_CLASSES.stream().sorted().toList()),
+          Setting::nodeClass),
+      new Setting("node.data_dir", "./data", "directory for the key pair, setup files and the embedded database", Setting::text),
+      new Setting("verticles.deploy", List.of("*"), "verticles to deploy, comma separated; * = every verticle in the binary", Setting::list),
+      new Setting("verticles.instances", 1, "default instances per verticle (verticles.config.<name>.instances overrides)", v -> integer(v, 1, 64)),
+      new Setting("http.host", "0.0.0.0", "address the HTTP ingress binds", Setting::text),
+      new Setting("http.port", 8080, "HTTP ingress port (0 = any free port)", Setting::port),
+      new Setting("http.public_url", "", "URL other nodes and clients use to reach this node; default http://<host>:<port>", Setting::text),
+      new Setting("http.body_limit", 1048576, "largest accepted request body in bytes (suffix KiB or MiB allowed); larger gets 413", Setting::size),
+      new Setting("http.request_timeout", Duration.ofSeconds(30), "how long the ingress waits for a verticle's reply before 504", Setting::duration),
+      new Setting("database.url", "", "external PostgreSQL, postgresql://user:password@host:port/db; empty = embedded PostgreSQL in <data_dir>/pg", Setting::text),
+      new Setting("database.pool_size", 4, "connections per verticle pool (verticles.config.<name>.pool_size overrides)", v -> integer(v, 1, 256)),
+      new Setting("database.connect_timeout", Duration.ofSeconds(5), "how long to wait for the database at start before giving up", Setting::duration),
+      new Setting("database.embedded_port", 0, "port of the embedded PostgreSQL on loopback (0 = any free port)", Setting::port),
+      new Setting("cluster.enabled", false, "join a clustered event bus (Hazelcast, TCP/IP members, no multicast)", Setting::bool),
+      new Setting("cluster.name", "kos", "cluster name; nodes with another name do not join", Setting::text),
+      new Setting("cluster.host", "127.0.0.1", "address Hazelcast and the event bus bind and advertise", Setting::text),
+      new Setting("cluster.port", 5701, "Hazelcast member port", Setting::port),
+      new Setting("cluster.bus_port", 0, "event bus port (0 = any free port)", Setting::port),
+      new Setting("cluster.members", List.of(), "other members, host:port comma separated", Setting::members),
+      new Setting("identity.key_file", "", "the node's Ed25519 key pair (PEM); default <data_dir>/node.key, created on first start", Setting::text),
+      new Setting("logging.format", "text", "text or json (one JSON object per line)", v -> oneOf(v, "text", "json")),
+      new Setting("logging.level", "INFO", "root log level: TRACE, DEBUG, INFO, WARN, ERROR", v -> oneOf(v.toUpperCase(Locale.ROOT), "TRACE", "DEBUG", "INFO", "WARN", "ERROR")),
+      new Setting("shutdown.timeout", Duration.ofSeconds(20), "bound on graceful shutdown (drain, undeploy, close); past it the node exits 1", Setting::duration));
+
+  /** {@code http.port} -> {@code KOS_HTTP_PORT}. */
+  public String envName() {
+    return "KOS_" + key.replace('.', '_').toUpperCase(Locale.ROOT);
+  }
+
+  public static Setting byKey(String key) {
+    return ALL.stream().filter(s -> s.key.equals(key)).findFirst().orElse(null);
+  }
+
+  static Object text(String value) {
+    return value.trim();
+  }
+
+  static Object nodeClass(String value) {
+    if (!NODE_CLASSES.contains(value)) {
+      throw new IllegalArgumentException("must be one of " + NODE_CLASSES.stream().sorted().toList());
+    }
+    return value;
+  }
+
+  static Object bool(String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw new IllegalArgumentException("must be true or false");
+    };
+  }
+
+  static Object port(String value) {
+    return integer(value, 0, 65535);
+  }
+
+  static int integer(String value, int min, int max) {
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below with the accepted range
+    }
+    throw new IllegalArgumentException("must be an integer from " + min + " to " + max);
+  }
+
+  static Object oneOf(String value, String... allowed) {
+    if (Arrays.asList(allowed).contains(value)) {
+      return value;
+    }
+    throw new IllegalArgumentException("must be one of " + String.join(", ", allowed));
+  }
+
+  static Object duration(String value) {
+    Matcher m = DURATION.matcher(value.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("must be a duration such as 500ms, 30s, 5m");
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "ms" : m.group(2);
+    Duration d = switch (unit) {
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofMillis(n);
+    };
+    if (d.isZero()) {
+      throw new IllegalArgumentException("must be greater than zero");
+    }
+    return d;
+  }
+
+  static Object size(String value) {
+    Matcher m = SIZE.matcher(value.trim().toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      throw new IllegalArgumentException("must be a byte count such as 1048576, 512KiB or 4MiB");
+    }
+    long n = Long.parseLong(m.group(1));
+    long bytes = m.group(2) == null || m.group(2).equals("b") ? n : m.group(2).equals("kib") ? n << 10 : n << 20;
+    if (bytes < 1 || bytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("must be from 1 byte to 2 GiB");
+    }
+    return (int) bytes;
+  }
+
+  static Object list(String value) {
+    List<String> items = new ArrayList<>();
+    for (String item : value.split(",")) {
+      if (!item.isBlank()) {
+        items.add(item.trim());
+      }
+    }
+    return List.copyOf(items);
+  }
+
+  @SuppressWarnings("unchecked")
+  static Object members(String value) {
+    List<String> members = (List<String>) list(value);
+    for (String member : members) {
+      int colon = member.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("each member must be host:port, got '" + member + "'");
+      }
+      try {
+        port(member.substring(colon + 1));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("member '" + member + "' has a bad port");
+      }
+    }
+    return members;
+  }
+
+  static boolean isName(String name) {
+    return NAME.matcher(name).matches();
+  }
+}

@@ -1,0 +1,36 @@
+package io.kos.node.db;
+
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+
+/**
+ * Runs one owner's migrations ({@code classpath:sql/<owner>}, packaged from {@code sql/<owner>/})
+ * into the schema of the same name, with that schema's own history table. Blocking: call it
+ * before Vert.x starts.
+ */
+public final class Migrations {
+
+  private Migrations() {
+  }
+
+  /** @return what ran, for logs and {@code /health/ready} */
+  public static Applied migrate(Database database, String owner) {
+    Flyway flyway = Flyway.configure(Migrations.class.getClassLoader())
+        .dataSource(database.jdbcUrl(), database.user(), database.password())
+        .schemas(owner)
+        .defaultSchema(owner)
+        .createSchemas(true)
+        .table("flyway_schema_history")
+        .locations("classpath:sql/" + owner)
+        .failOnMissingLocations(false)
+        .load();
+    MigrateResult result = flyway.migrate();
+    String version = result.targetSchemaVersion != null ? result.targetSchemaVersion
+        : flyway.info().current() == null ? "none" : flyway.info().current().getVersion().getVersion();
+    return new Applied(owner, version, result.migrationsExecuted);
+  }
+
+  /** @param executedNow migrations run by this start (0 when the schema was already current) */
+  public record Applied(String schema, String version, int executedNow) {
+  }
+}

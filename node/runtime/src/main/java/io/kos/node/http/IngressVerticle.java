@@ -1,0 +1,103 @@
+package io.kos.node.http;
+
+import io.kos.node.NodeState;
+import io.kos.node.config.NodeConfig;
+import io.kos.verticle.RouteSpec;
+import io.kos.verticle.VerticleModule;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.sqlclient.Pool;
+
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node's single HTTP port. Deployed with one instance per core (Vert.x spreads connections
+ * over them). Mounts every known verticle's routes, deployed here or not, plus the node's own.
+ */
+public final class IngressVerticle extends VerticleBase {
+
+  private final NodeConfig config;
+  private final Collection<VerticleModule> modules;
+  private final NodeState state;
+  private final Pool nodePool;
+  private HttpServer server;
+
+  public IngressVerticle(NodeConfig config, Collection<VerticleModule> modules, NodeState state, Pool nodePool) {
+    this.config = config;
+    this.modules = modules;
+    this.state = state;
+    this.nodePool = nodePool;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    HttpErrors.install(router);
+    router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "live").toBuffer()));
+    router.get("/health/ready").handler(this::ready);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create());
+    router.get("/klf/v1/identity").handler(ctx -> document(ctx, state.identityDocument()));
+    router.get("/klf/v1/capabilities").handler(ctx -> document(ctx, state.capabilityDocument()));
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.bodyLimit()));
+    String requestIdPrefix = Integer.toHexString(System.identityHashCode(this)) + "-";
+    for (VerticleModule module : modules) {
+      for (RouteSpec route : module.routes()) {
+        String path = "/api/" + module.name() + "/v1" + (route.path().equals("/") ? "" : route.path());
+        router.route(route.method(), path)
+            .handler(new ApiForwarder(vertx.eventBus(), module.name(), route, config.requestTimeout().toMillis(), requestIdPrefix));
+      }
+    }
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.httpHost())
+        // -1: one random port shared by all instances (0 would give each instance its own)
+        .setPort(config.httpPort() == 0 ? -1 : config.httpPort())
+        .setIdleTimeout(120)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setMaxInitialLineLength(8192)
+        .setCompressionSupported(false);
+    server = vertx.createHttpServer(options).requestHandler(router);
+    return server.listen();
+  }
+
+  /** Stops accepting and waits for in-flight requests, up to the shutdown bound. */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void ready(RoutingContext ctx) {
+    state.readiness(vertx, nodePool).onComplete(
+        doc -> json(ctx, doc.getBoolean("ready") ? 200 : 503, doc.toBuffer()),
+        ctx::fail);
+  }
+
+  private static void document(RoutingContext ctx, Buffer document) {
+    if (document == null) {
+      HttpErrors.send(ctx, 503, "starting", "the node is still starting");
+    } else {
+      json(ctx, 200, document);
+    }
+  }
+
+  private static void json(RoutingContext ctx, int status, Buffer body) {
+    var response = ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    if (status == 503) {
+      response.putHeader(HttpHeaders.RETRY_AFTER, HttpErrors.RETRY_AFTER_SECONDS);
+    }
+    response.end(body);
+  }
+}

@@ -1,0 +1,210 @@
+package io.kos.node.identity;
+
+import io.kos.node.config.ConfigException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The node's Ed25519 key pair and DID {@code did:kos:<class>:<id>}, where id is the first 16 bytes
+ * of SHA-256 over the public key's X.509 encoding, in hex. The pair lives in one PEM file
+ * (PRIVATE KEY and PUBLIC KEY blocks) with owner-only permissions.
+ */
+public final class NodeIdentity {
+
+  public static final String ALGORITHM = "Ed25519";
+  private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
+
+  private final KeyPair keyPair;
+  private final String nodeClass;
+  private final String did;
+
+  private NodeIdentity(KeyPair keyPair, String nodeClass) {
+    this.keyPair = keyPair;
+    this.nodeClass = nodeClass;
+    this.did = "did:kos:" + nodeClass + ":" + fingerprint(keyPair.getPublic());
+  }
+
+  /** Loads the key file, or creates it (and its directory) when it does not exist yet. */
+  public static NodeIdentity loadOrCreate(Path keyFile, String nodeClass) {
+    if (Files.exists(keyFile)) {
+      return new NodeIdentity(read(keyFile), nodeClass);
+    }
+    try {
+      KeyPair pair = KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
+      write(keyFile, pair);
+      return new NodeIdentity(pair, nodeClass);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this JDK cannot generate Ed25519 keys", e);
+    } catch (IOException e) {
+      throw new ConfigException("cannot create key file " + keyFile + ": " + e.getMessage());
+    }
+  }
+
+  private static KeyPair read(Path keyFile) {
+    String text;
+    try {
+      text = Files.readString(keyFile, StandardCharsets.US_ASCII);
+    } catch (AccessDeniedException e) {
+      throw new ConfigException("key file " + keyFile + " is not readable (permission denied)");
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("key file " + keyFile + " does not exist");
+    } catch (IOException e) {
+      throw new ConfigException("key file " + keyFile + " is not readable: " + e.getMessage());
+    }
+    Map<String, byte[]> blocks = new TreeMap<>();
+    Matcher m = PEM.matcher(text);
+    while (m.find()) {
+      blocks.put(m.group(1), Base64.getMimeDecoder().decode(m.group(2)));
+    }
+    if (!blocks.containsKey("PRIVATE KEY") || !blocks.containsKey("PUBLIC KEY")) {
+      throw new ConfigException("key file " + keyFile + " must hold a PEM PRIVATE KEY and PUBLIC KEY (Ed25519)");
+    }
+    try {
+      KeyFactory factory = KeyFactory.getInstance(ALGORITHM);
+      PrivateKey privateKey = factory.generatePrivate(new PKCS8EncodedKeySpec(blocks.get("PRIVATE KEY")));
+      PublicKey publicKey = factory.generatePublic(new X509EncodedKeySpec(blocks.get("PUBLIC KEY")));
+      KeyPair pair = new KeyPair(publicKey, privateKey);
+      byte[] probe = "kos-key-check".getBytes(StandardCharsets.US_ASCII);
+      if (!verify(publicKey, probe, sign(privateKey, probe))) {
+        throw new ConfigException("key file " + keyFile + ": the public key does not match the private key");
+      }
+      return pair;
+    } catch (GeneralSecurityException e) {
+      throw new ConfigException("key file " + keyFile + " does not hold an Ed25519 key pair: " + e.getMessage());
+    }
+  }
+
+  private static void write(Path keyFile, KeyPair pair) throws IOException {
+    Path dir = keyFile.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    String pem = pem("PRIVATE KEY", pair.getPrivate().getEncoded()) + pem("PUBLIC KEY", pair.getPublic().getEncoded());
+    Path tmp = Files.createTempFile(dir, ".node-key", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(tmp, pem, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.SYNC);
+    // atomic so that a crash never leaves a half-written key that would change the DID
+    Files.move(tmp, keyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
+  }
+
+  static String fingerprint(PublicKey key) {
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());
+      return HexFormat.of().formatHex(hash, 0, 16);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String did() {
+    return did;
+  }
+
+  public String nodeClass() {
+    return nodeClass;
+  }
+
+  /** Base64 of the X.509 SubjectPublicKeyInfo encoding, loadable by any Ed25519 library. */
+  public String publicKeyBase64() {
+    return Base64.getEncoder().encodeToString(keyPair.getPublic().getEncoded());
+  }
+
+  /**
+   * The identity document, signed: {@code signature.value} is the base64url Ed25519 signature over
+   * {@link #canonical} of the document without its {@code signature} member.
+   */
+  public JsonObject signedDocument(String version, String endpoint, List<String> capabilities) {
+    JsonObject document = new JsonObject()
+        .put("nodeId", did)
+        .put("nodeClass", nodeClass)
+        .put("version", version)
+        .put("endpoint", endpoint)
+        .put("capabilities", new JsonArray(new ArrayList<>(capabilities)))
+        .put("publicKey", publicKeyBase64());
+    byte[] signature = sign(keyPair.getPrivate(), canonical(document));
+    return document.put("signature", new JsonObject()
+        .put("algorithm", ALGORITHM)
+        .put("value", Base64.getUrlEncoder().withoutPadding().encodeToString(signature)));
+  }
+
+  /** Verifies a document from {@link #signedDocument} against the public key it carries. */
+  public static boolean verifyDocument(JsonObject signed) {
+    try {
+      JsonObject document = signed.copy();
+      JsonObject signature = (JsonObject) document.remove("signature");
+      PublicKey key = KeyFactory.getInstance(ALGORITHM)
+          .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(document.getString("publicKey"))));
+      return verify(key, canonical(document), Base64.getUrlDecoder().decode(signature.getString("value")));
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** UTF-8 of the JSON with object members sorted by name at every level and no white space. */
+  public static byte[] canonical(JsonObject document) {
+    return ((JsonObject) sorted(document)).encode().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static Object sorted(Object value) {
+    if (value instanceof JsonObject object) {
+      JsonObject result = new JsonObject(new LinkedHashMap<>());
+      new TreeSet<>(object.fieldNames()).forEach(name -> result.put(name, sorted(object.getValue(name))));
+      return result;
+    }
+    if (value instanceof JsonArray array) {
+      JsonArray result = new JsonArray();
+      array.forEach(item -> result.add(sorted(item)));
+      return result;
+    }
+    return value;
+  }
+
+  private static byte[] sign(PrivateKey key, byte[] data) {
+    try {
+      Signature signer = Signature.getInstance(ALGORITHM);
+      signer.initSign(key);
+      signer.update(data);
+      return signer.sign();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean verify(PublicKey key, byte[] data, byte[] signature) throws GeneralSecurityException {
+    Signature verifier = Signature.getInstance(ALGORITHM);
+    verifier.initVerify(key);
+    verifier.update(data);
+    return verifier.verify(signature);
+  }
+}

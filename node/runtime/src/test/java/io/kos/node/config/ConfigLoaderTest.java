@@ -1,0 +1,137 @@
+package io.kos.node.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+
+  private final ConfigLoader loader = new ConfigLoader(List.of("ingest", "probe"));
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void defaultsWithoutAnyFile() {
+    NodeConfig config = loader.load(null, Map.of(), Map.of("node.data_dir", dir.toString()));
+    assertThat(config.nodeClass()).isEqualTo("allinone");
+    assertThat(config.httpPort()).isEqualTo(8080);
+    assertThat(config.verticles()).containsExactly("ingest", "probe");
+    assertThat(config.embeddedDatabase()).isTrue();
+    assertThat(config.keyFile()).isEqualTo(dir.resolve("node.key"));
+    assertThat(config.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void fileThenEnvironmentThenFlags() throws IOException {
+    Path file = write("""
+        http:
+          port: 9000
+          body_limit: 2MiB
+        database:
+          pool_size: 7
+        verticles:
+          deploy: [probe]
+          config:
+            probe: {pool_size: 2, greeting: hi}
+        """);
+    NodeConfig fromFile = loader.load(file, Map.of(), Map.of());
+    assertThat(fromFile.httpPort()).isEqualTo(9000);
+    assertThat(fromFile.bodyLimit()).isEqualTo(2 << 20);
+    assertThat(fromFile.verticles()).containsExactly("probe");
+    assertThat(fromFile.poolSizeOf("probe")).isEqualTo(2);
+    assertThat(fromFile.poolSizeOf("ingest")).isEqualTo(7);
+    assertThat(fromFile.configOf("probe").getString("greeting")).isEqualTo("hi");
+
+    NodeConfig fromEnv = loader.load(file, Map.of("KOS_HTTP_PORT", "9001"), Map.of());
+    assertThat(fromEnv.httpPort()).isEqualTo(9001);
+
+    NodeConfig fromFlag = loader.load(file, Map.of("KOS_HTTP_PORT", "9001"), Map.of("http.port", "9002"));
+    assertThat(fromFlag.httpPort()).isEqualTo(9002);
+  }
+
+  @Test
+  void badPortNamesKeyValueAndSource() {
+    assertThatThrownBy(() -> loader.load(null, Map.of("KOS_HTTP_PORT", "70000"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("http.port must be an integer from 0 to 65535, got '70000' (from KOS_HTTP_PORT)");
+    assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("http.port", "eighty")))
+        .hasMessageContaining("(from command line)");
+  }
+
+  @Test
+  void unknownVerticleIsRefused() {
+    assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("verticles.deploy", "probe,nope")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("verticles.deploy: unknown verticle 'nope' (known: ingest, probe)");
+  }
+
+  @Test
+  void unknownKeyInFileIsRefused() throws IOException {
+    Path file = write("htp:\n  port: 1\n");
+    assertThatThrownBy(() -> loader.load(file, Map.of(), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("unknown setting 'htp.port'");
+  }
+
+  @Test
+  void invalidYamlNamesTheLine() throws IOException {
+    Path file = write("http:\n  port: [1,\n");
+    assertThatThrownBy(() -> loader.load(file, Map.of(), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("is not valid YAML");
+  }
+
+  @Test
+  void missingConfigFileIsRefused() {
+    assertThatThrownBy(() -> loader.load(dir.resolve("absent.yaml"), Map.of(), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read config file");
+  }
+
+  @Test
+  void eachTypedSettingRejectsGarbage() {
+    Map<String, String> bad = Map.of(
+        "node.class", "wizard",
+        "http.body_limit", "lots",
+        "http.request_timeout", "soon",
+        "database.pool_size", "0",
+        "cluster.enabled", "maybe",
+        "cluster.members", "hostwithoutport",
+        "logging.format", "xml",
+        "database.url", "mysql://x");
+    bad.forEach((key, value) -> assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of(key, value)))
+        .as(key).isInstanceOf(ConfigException.class).hasMessageContaining(key.equals("database.url") ? "database.url" : key));
+  }
+
+  @Test
+  void badVerticleSectionIsRefused() throws IOException {
+    Path file = write("verticles:\n  config:\n    probe: {pool_size: 0}\n");
+    assertThatThrownBy(() -> loader.load(file, Map.of(), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("verticles.config.probe.pool_size");
+    Path unknown = write("verticles:\n  config:\n    ghost: {}\n");
+    assertThatThrownBy(() -> loader.load(unknown, Map.of(), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("verticles.config.ghost");
+  }
+
+  @Test
+  void shippedConfigFilesAreValid() {
+    Path conf = Path.of(System.getProperty("user.dir")).resolve("../../conf").normalize();
+    for (String name : List.of("node.yaml", "tohunga.yaml", "ronin.yaml", "hakim.yaml", "cluster.yaml")) {
+      NodeConfig config = loader.load(conf.resolve(name), Map.of(), Map.of());
+      assertThat(config.configSource()).endsWith(name);
+    }
+  }
+
+  private Path write(String yaml) throws IOException {
+    Path file = Files.createTempFile(dir, "node", ".yaml");
+    Files.writeString(file, yaml);
+    return file;
+  }
+}

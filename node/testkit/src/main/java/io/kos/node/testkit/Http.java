@@ -1,0 +1,82 @@
+package io.kos.node.testkit;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A small blocking HTTP client for tests: JSON in, status + headers + JSON out. */
+public final class Http {
+
+  private static final HttpClient CLIENT = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+
+  private final String baseUrl;
+
+  public Http(String baseUrl) {
+    this.baseUrl = baseUrl;
+  }
+
+  public Response get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET());
+  }
+
+  public Response post(String path, String contentType, String body) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path)).POST(HttpRequest.BodyPublishers.ofString(body));
+    if (contentType != null) {
+      builder.header("Content-Type", contentType);
+    }
+    return send(builder);
+  }
+
+  public Response postJson(String path, Object json) {
+    return post(path, "application/json", json.toString());
+  }
+
+  public Response send(String method, String path, String contentType, String body) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (contentType != null) {
+      builder.header("Content-Type", contentType);
+    }
+    return send(builder);
+  }
+
+  private static Response send(HttpRequest.Builder request) {
+    try {
+      HttpResponse<String> response = CLIENT.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+      return new Response(response.statusCode(), response.headers(), response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public record Response(int status, java.net.http.HttpHeaders headers, String text) {
+
+    public JsonObject json() {
+      return new JsonObject(text);
+    }
+
+    public JsonArray jsonArray() {
+      return new JsonArray(text);
+    }
+
+    public String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+
+    @Override
+    public String toString() {
+      return status + " " + text;
+    }
+  }
+}

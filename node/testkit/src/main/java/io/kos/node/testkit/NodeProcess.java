@@ -1,0 +1,193 @@
+package io.kos.node.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real node in its own JVM, started with {@code io.kos.node.Main run} on this JVM's class path
+ * (so test verticles such as the probe are there), its output in a log file. The HTTP port is read
+ * from the start banner, so pass {@code --http-port 0} freely.
+ */
+public final class NodeProcess implements AutoCloseable {
+
+  private static final Pattern HTTP_LINE = Pattern.compile("^  http: +(http://\\S+)$", Pattern.MULTILINE);
+
+  private final Process process;
+  private final Path log;
+  private final String url;
+  private final long readyMillis;
+
+  private NodeProcess(Process process, Path log, String url, long readyMillis) {
+    this.process = process;
+    this.log = log;
+    this.url = url;
+    this.readyMillis = readyMillis;
+  }
+
+  /** Starts {@code kos-node run <args>} and waits until it serves {@code /health/ready} with 200. */
+  public static NodeProcess start(List<String> args, Map<String, String> env, Duration timeout) {
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
+        "-cp", System.getProperty("kos.node.classpath", System.getProperty("java.class.path")),
+        "io.kos.node.Main", "run"));
+    command.addAll(args);
+    try {
+      Path log = Files.createTempFile("kos-node-process", ".log");
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      builder.environment().keySet().removeIf(k -> k.startsWith("KOS_"));
+      builder.environment().putAll(env);
+      long begin = System.nanoTime();
+      Process process = builder.start();
+      String url = awaitReady(process, log, timeout, begin);
+      return new NodeProcess(process, log, url, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs {@code kos-node <args>} to completion, for commands that exit (bad config, identity, migrate). */
+  public static Result runToExit(List<String> args, Map<String, String> env, Duration timeout) {
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
+        "-cp", System.getProperty("kos.node.classpath", System.getProperty("java.class.path")), "io.kos.node.Main"));
+    command.addAll(args);
+    try {
+      Path out = Files.createTempFile("kos-node-out", ".log");
+      Path err = Files.createTempFile("kos-node-err", ".log");
+      ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+      builder.environment().keySet().removeIf(k -> k.startsWith("KOS_"));
+      builder.environment().putAll(env);
+      Process process = builder.start();
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor();
+        throw new IllegalStateException("kos-node " + args + " did not exit within " + timeout + "; output:\n" + Files.readString(out));
+      }
+      return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String awaitReady(Process process, Path log, Duration timeout, long begin) throws IOException {
+    long deadline = begin + timeout.toNanos();
+    String url = null;
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("node exited with " + process.exitValue() + " before it was ready; log:\n" + Files.readString(log));
+      }
+      if (url == null) {
+        Matcher m = HTTP_LINE.matcher(Files.readString(log));
+        if (m.find()) {
+          url = m.group(1);
+        }
+      }
+      if (url != null) {
+        try {
+          if (new Http(url).get("/health/ready").status() == 200) {
+            return url;
+          }
+        } catch (UncheckedIOException notYet) {
+          // not listening yet
+        }
+      }
+      sleep(100);
+    }
+    process.destroyForcibly();
+    throw new IllegalStateException("node was not ready within " + timeout + "; log:\n" + Files.readString(log));
+  }
+
+  public String url() {
+    return url;
+  }
+
+  public Http http() {
+    return new Http(url);
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Milliseconds from process start to the first 200 of /health/ready. */
+  public long readyMillis() {
+    return readyMillis;
+  }
+
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** SIGTERM, then waits for the exit code. */
+  public int terminate(Duration timeout) {
+    process.destroy();
+    return awaitExit(timeout);
+  }
+
+  /** SIGKILL: no shutdown hook, no graceful stop. */
+  public int kill() {
+    process.destroyForcibly();
+    return awaitExit(Duration.ofSeconds(30));
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  private int awaitExit(Duration timeout) {
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor();
+        throw new IllegalStateException("node did not exit within " + timeout + "; log:\n" + log());
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  public record Result(int exitCode, String stdout, String stderr) {
+  }
+}

@@ -1,0 +1,77 @@
+package io.kos.node.testkit;
+
+import io.vertx.pgclient.PgConnectOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One PostgreSQL server per test JVM, and a fresh database on it per caller (per test class), so
+ * tests are isolated without paying a server start each. The server is the embedded one, or the
+ * external server named by {@code KOS_TEST_DB_URL} (a role allowed to CREATE DATABASE), e.g.
+ * {@code postgresql://postgres:secret@127.0.0.1:5432/postgres}.
+ */
+public final class TestDatabase {
+
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static PgConnectOptions admin;
+
+  private TestDatabase() {
+  }
+
+  /** A new, empty database; returns its {@code postgresql://} URL for {@code database.url}. */
+  public static String freshDatabaseUrl() {
+    PgConnectOptions server = server();
+    String name = "kos_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+    try (Connection c = DriverManager.getConnection(jdbcUrl(server, server.getDatabase()), server.getUser(), password(server));
+         Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name.toLowerCase(Locale.ROOT));
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create test database " + name + ": " + e.getMessage(), e);
+    }
+    return url(server, name);
+  }
+
+  /** JDBC URL for a {@code postgresql://} URL from {@link #freshDatabaseUrl}, for assertions in plain SQL. */
+  public static Connection connect(String databaseUrl) throws SQLException {
+    PgConnectOptions options = PgConnectOptions.fromUri(databaseUrl);
+    return DriverManager.getConnection(jdbcUrl(options, options.getDatabase()), options.getUser(), password(options));
+  }
+
+  private static synchronized PgConnectOptions server() {
+    if (admin == null) {
+      String external = System.getenv("KOS_TEST_DB_URL");
+      admin = external != null && !external.isBlank() ? PgConnectOptions.fromUri(external) : startEmbedded();
+    }
+    return admin;
+  }
+
+  private static PgConnectOptions startEmbedded() {
+    try {
+      EmbeddedPostgres server = EmbeddedPostgres.builder().start();
+      return new PgConnectOptions().setHost("127.0.0.1").setPort(server.getPort()).setUser("postgres").setDatabase("postgres");
+    } catch (IOException e) {
+      throw new UncheckedIOException("embedded PostgreSQL for tests did not start", e);
+    }
+  }
+
+  static String url(PgConnectOptions server, String database) {
+    String credentials = server.getUser() + (server.getPassword() == null || server.getPassword().isEmpty() ? "" : ":" + server.getPassword());
+    return "postgresql://" + credentials + "@" + server.getHost() + ":" + server.getPort() + "/" + database;
+  }
+
+  private static String jdbcUrl(PgConnectOptions server, String database) {
+    return "jdbc:postgresql://" + server.getHost() + ":" + server.getPort() + "/" + database;
+  }
+
+  private static String password(PgConnectOptions options) {
+    return options.getPassword() == null ? "" : options.getPassword();
+  }
+}

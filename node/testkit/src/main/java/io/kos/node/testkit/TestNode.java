@@ -1,0 +1,79 @@
+package io.kos.node.testkit;
+
+import io.kos.node.Modules;
+import io.kos.node.Node;
+import io.kos.node.config.ConfigLoader;
+import io.kos.node.config.NodeConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A node started in this JVM on a random HTTP port, with its own data dir and a fresh database
+ * from {@link TestDatabase} (unless the settings name another). Settings use the config keys:
+ * {@code TestNode.start(Map.of("verticles.deploy", "probe"))}.
+ */
+public final class TestNode implements AutoCloseable {
+
+  private final Node node;
+  private final String databaseUrl;
+  private final Http http;
+
+  private TestNode(Node node, String databaseUrl) {
+    this.node = node;
+    this.databaseUrl = databaseUrl;
+    this.http = new Http(node.httpUrl());
+  }
+
+  public static TestNode start(Map<String, String> settings) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    flags.put("http.port", "0");
+    flags.put("http.host", "127.0.0.1");
+    flags.put("shutdown.timeout", "10s");
+    if (!settings.containsKey("node.data_dir")) {
+      flags.put("node.data_dir", tempDir().toString());
+    }
+    if (!settings.containsKey("database.url")) {
+      flags.put("database.url", TestDatabase.freshDatabaseUrl());
+    }
+    flags.putAll(settings);
+    var modules = Modules.discover();
+    NodeConfig config = new ConfigLoader(modules.keySet()).load(null, new HashMap<>(), flags);
+    return new TestNode(Node.start(config, modules), config.databaseUrl());
+  }
+
+  public static Path tempDir() {
+    try {
+      return Files.createTempDirectory("kos-node-test");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public Node node() {
+    return node;
+  }
+
+  public Http http() {
+    return http;
+  }
+
+  public int port() {
+    return node.httpPort();
+  }
+
+  /** The {@code postgresql://} URL of this node's database (empty when embedded). */
+  public String databaseUrl() {
+    return databaseUrl;
+  }
+
+  @Override
+  public void close() {
+    node.stop();
+  }
+}

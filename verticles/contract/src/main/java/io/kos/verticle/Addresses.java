@@ -1,0 +1,45 @@
+package io.kos.verticle;
+
+import java.util.regex.Pattern;
+
+/** Event-bus address conventions: {@code kos.<verticle>.<operation>} and {@code kos.node.<did>.<operation>}. */
+public final class Addresses {
+
+  private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,30}");
+  private static final Pattern OPERATION = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*");
+
+  /** Header names the ingress sets on every API request it forwards. */
+  public static final String HEADER_METHOD = "kos-method";
+  public static final String HEADER_REQUEST_ID = "kos-request-id";
+  /** Reply header a handler may set to override the route's success status. */
+  public static final String HEADER_STATUS = "kos-status";
+
+  private Addresses() {
+  }
+
+  public static String of(String verticle, String operation) {
+    return "kos." + requireName(verticle) + "." + requireOperation(operation);
+  }
+
+  public static String node(String did, String operation) {
+    return "kos.node." + did + "." + requireOperation(operation);
+  }
+
+  public static String requireName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("verticle name must match " + NAME + ": " + name);
+    }
+    return name;
+  }
+
+  static String requireOperation(String operation) {
+    if (operation == null || !OPERATION.matcher(operation).matches()) {
+      throw new IllegalArgumentException("operation must be dotted lowercase: " + operation);
+    }
+    return operation;
+  }
+
+  public static boolean isValidName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+}

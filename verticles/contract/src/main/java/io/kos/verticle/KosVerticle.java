@@ -1,0 +1,97 @@
+package io.kos.verticle;
+
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Base of every kOS verticle. Subclasses register their operations in {@link #start()} with
+ * {@link #serve}; the base replies, maps failures to the error convention and makes the deployment
+ * wait until every consumer is registered cluster-wide, so a verticle is reachable once deployed.
+ */
+public abstract class KosVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KosVerticle.class);
+
+  private VerticleEnv env;
+  private final List<Future<Void>> registrations = new ArrayList<>();
+
+  /** Called by the node before deployment. */
+  public final KosVerticle bind(VerticleEnv env) {
+    this.env = Objects.requireNonNull(env);
+    return this;
+  }
+
+  protected final VerticleEnv env() {
+    return env;
+  }
+
+  protected final Pool pool() {
+    return env.pool();
+  }
+
+  protected final String name() {
+    return env.name();
+  }
+
+  @Override
+  public final Future<?> start() throws Exception {
+    return setUp().compose(v -> Future.all(registrations)).mapEmpty();
+  }
+
+  /** Registers operations with {@link #serve} and prepares state; the verticle is live when it completes. */
+  protected abstract Future<?> setUp() throws Exception;
+
+  /**
+   * Serves {@code kos.<name>.<operation>}. The handler returns a JSON value, an {@link ApiResponse},
+   * or null; it fails with an {@link ApiError} for a caller's mistake. An unavailable database
+   * becomes 503; anything else becomes 500 {@code internal_error} and is logged.
+   */
+  protected final void serve(String operation, Function<ApiRequest, Future<?>> handler) {
+    String address = Addresses.of(name(), operation);
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, message -> {
+      ApiRequest request = new ApiRequest(message.body() == null ? new JsonObject() : message.body(), message.headers());
+      Future<?> result;
+      try {
+        result = handler.apply(request);
+      } catch (Throwable t) {
+        result = Future.failedFuture(t);
+      }
+      result.onComplete(value -> reply(message, value), failure -> replyFailure(message, address, failure));
+    });
+    registrations.add(consumer.completion());
+  }
+
+  private static void reply(Message<JsonObject> message, Object value) {
+    if (value instanceof ApiResponse response) {
+      message.reply(response.body(), new DeliveryOptions().addHeader(Addresses.HEADER_STATUS, Integer.toString(response.status())));
+    } else {
+      message.reply(value);
+    }
+  }
+
+  private static void replyFailure(Message<JsonObject> message, String address, Throwable failure) {
+    ApiError error;
+    if (failure instanceof ApiError apiError) {
+      error = apiError;
+    } else if (Db.isUnavailable(failure)) {
+      error = ApiError.unavailable("database_unavailable", "the database is not reachable, retry later");
+    } else {
+      String requestId = message.headers().get(Addresses.HEADER_REQUEST_ID);
+      LOG.error("{} failed (request {})", address, requestId, failure);
+      error = new ApiError(500, "internal_error", "unexpected failure; see the node log for request " + requestId);
+    }
+    message.fail(error.status(), error.toJson().encode());
+  }
+}

@@ -1,0 +1,17 @@
+package io.kos.verticle;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+
+/**
+ * What the node hands a verticle instance before deploying it.
+ *
+ * @param name      the verticle's name (also its schema)
+ * @param pool      a pool whose connections have {@code search_path} set to the verticle's schema;
+ *                  owned and closed by the node, shared by all instances of the verticle
+ * @param config    the verticle's own section of the node config ({@code verticles.config.<name>})
+ * @param nodeId    the node's DID
+ * @param nodeClass the node's class
+ */
+public record VerticleEnv(String name, Pool pool, JsonObject config, String nodeId, String nodeClass) {
+}
