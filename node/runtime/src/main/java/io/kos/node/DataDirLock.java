@@ -5,6 +5,7 @@ import io.kos.node.config.ConfigException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -28,7 +29,12 @@ final class DataDirLock implements AutoCloseable {
     try {
       Files.createDirectories(dataDir);
       FileChannel channel = FileChannel.open(dataDir.resolve("node.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock = channel.tryLock();
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null; // held by another node in this same JVM
+      }
       if (lock == null) {
         channel.close();
         throw new ConfigException("data dir " + dataDir + " is in use by another running node");

@@ -68,11 +68,15 @@ public final class Main implements Callable<Integer> {
 
   /** Runs the command line and returns the exit code; {@code run} returns only after the node stopped. */
   public static int execute(String[] args, Map<String, String> env) {
+    return execute(args, env, new PrintWriter(System.err, true));
+  }
+
+  /** As {@link #execute(String[], Map)}, with usage and error lines written to {@code err}. */
+  public static int execute(String[] args, Map<String, String> env, PrintWriter err) {
     Main main = new Main();
     main.env = env;
-    CommandLine cli = new CommandLine(main);
+    CommandLine cli = new CommandLine(main).setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      PrintWriter err = commandLine.getErr();
       if (e instanceof ConfigException) {
         err.println("kos-node: " + e.getMessage());
         return USAGE;

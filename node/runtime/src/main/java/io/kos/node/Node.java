@@ -183,6 +183,10 @@ public final class Node {
     return config;
   }
 
+  public Database database() {
+    return database;
+  }
+
   public Vertx vertx() {
     return vertx;
   }

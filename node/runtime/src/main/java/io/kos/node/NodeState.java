@@ -73,7 +73,7 @@ public final class NodeState {
         .otherwise(failure -> new JsonObject().put("ok", false).put("error", String.valueOf(failure.getMessage())))
         .map(database -> {
           JsonObject schemas = new JsonObject();
-          migrations.forEach(m -> schemas.put(m.schema(), m.version()));
+          migrations.forEach(m -> schemas.put(m.schema(), new JsonObject().put("version", m.version()).put("applied_at_start", m.executedNow())));
           boolean clusterOk = !clusterRequested || vertx.isClustered();
           JsonObject checks = new JsonObject()
               .put("database", database)
