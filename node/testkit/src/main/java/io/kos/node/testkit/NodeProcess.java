@@ -35,9 +35,22 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Starts {@code kos-node run <args>} and waits until it serves {@code /health/ready} with 200. */
   public static NodeProcess start(List<String> args, Map<String, String> env, Duration timeout) {
-    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("kos.node.classpath", System.getProperty("java.class.path")),
-        "io.kos.node.Main", "run"));
+    return launch(classpathLauncher(), args, env, timeout);
+  }
+
+  /** As {@link #start}, from the shaded binary: {@code java -jar <jar> run <args>}. */
+  public static NodeProcess startJar(Path jar, List<String> args, Map<String, String> env, Duration timeout) {
+    return launch(List.of(javaBinary(), "-jar", jar.toString()), args, env, timeout);
+  }
+
+  private static List<String> classpathLauncher() {
+    return List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
+        "-cp", System.getProperty("kos.node.classpath", System.getProperty("java.class.path")), "io.kos.node.Main");
+  }
+
+  private static NodeProcess launch(List<String> launcher, List<String> args, Map<String, String> env, Duration timeout) {
+    List<String> command = new ArrayList<>(launcher);
+    command.add("run");
     command.addAll(args);
     try {
       Path log = Files.createTempFile("kos-node-process", ".log");
@@ -55,8 +68,16 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Runs {@code kos-node <args>} to completion, for commands that exit (bad config, identity, migrate). */
   public static Result runToExit(List<String> args, Map<String, String> env, Duration timeout) {
-    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("kos.node.classpath", System.getProperty("java.class.path")), "io.kos.node.Main"));
+    return runToExit(classpathLauncher(), args, env, timeout);
+  }
+
+  /** As {@link #runToExit(List, Map, Duration)}, from the shaded binary. */
+  public static Result runJarToExit(Path jar, List<String> args, Map<String, String> env, Duration timeout) {
+    return runToExit(List.of(javaBinary(), "-jar", jar.toString()), args, env, timeout);
+  }
+
+  private static Result runToExit(List<String> launcher, List<String> args, Map<String, String> env, Duration timeout) {
+    List<String> command = new ArrayList<>(launcher);
     command.addAll(args);
     try {
       Path out = Files.createTempFile("kos-node-out", ".log");

@@ -1,0 +1,60 @@
+package io.kos.node;
+
+import io.kos.node.testkit.NodeProcess;
+import io.kos.node.testkit.TestNode;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The shaded binary as a user runs it ({@code java -jar node/target/kos-node.jar}), after packaging:
+ * merged service files, packaged migrations, real exit codes, embedded PostgreSQL, JSON logs.
+ */
+class BinaryIT {
+
+  private static final Path JAR = Path.of(System.getProperty("kos.node.jar", "../target/kos-node.jar"));
+  private static final Duration EXIT = Duration.ofSeconds(60);
+
+  @Test
+  void helpAndVersionExitZero() {
+    NodeProcess.Result help = NodeProcess.runJarToExit(JAR, List.of("--help"), Map.of(), EXIT);
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.stdout()).contains("run", "migrate", "identity", "--cluster-members");
+    NodeProcess.Result version = NodeProcess.runJarToExit(JAR, List.of("--version"), Map.of(), EXIT);
+    assertThat(version.stdout()).startsWith("kos-node ");
+  }
+
+  @Test
+  void configErrorExitsTwoWithOneLine() {
+    NodeProcess.Result result = NodeProcess.runJarToExit(JAR, List.of("--http-port", "http", "--data-dir", TestNode.tempDir().toString()),
+        Map.of(), EXIT);
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.stderr().lines().toList()).containsExactly(
+        "kos-node: http.port must be an integer from 0 to 65535, got 'http' (from command line)");
+  }
+
+  @Test
+  void runsOnEmbeddedPostgresWithJsonLogsAndStopsCleanly() {
+    Path dataDir = TestNode.tempDir();
+    NodeProcess.Result migrate = NodeProcess.runJarToExit(JAR, List.of("migrate", "--data-dir", dataDir.toString()), Map.of(), EXIT);
+    assertThat(migrate.exitCode()).as(migrate.stderr()).isZero();
+    assertThat(migrate.stdout()).contains("node: version 1, 1 migration(s) applied now");
+
+    try (NodeProcess node = NodeProcess.startJar(JAR, List.of("--http-port", "0", "--data-dir", dataDir.toString()),
+        Map.of("KOS_LOGGING_FORMAT", "json"), Duration.ofSeconds(90))) {
+      JsonObject identity = node.http().get("/klf/v1/identity").json();
+      assertThat(identity.getString("nodeId")).startsWith("did:kos:allinone:");
+      assertThat(node.http().get("/health/ready").json().getBoolean("ready")).isTrue();
+      assertThat(node.terminate(Duration.ofSeconds(30))).isZero();
+      List<String> logLines = node.log().lines().filter(l -> l.startsWith("{")).toList();
+      assertThat(logLines).isNotEmpty().allSatisfy(line -> assertThat(new JsonObject(line).getString("level")).isNotBlank());
+      assertThat(node.log()).contains("  did:        " + identity.getString("nodeId"));
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package io.kos.node.bench;
+
+import io.kos.node.testkit.Http;
+import io.kos.node.testkit.NodeProcess;
+import io.kos.node.testkit.TestDatabase;
+import io.kos.node.testkit.TestNode;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Figures for issue 2, printed, never asserted: ingress round trip against a bare Vert.x handler
+ * in the same run, the same request across two clustered nodes, warm start to ready, idle RSS.
+ * Run: {@code mvn -B -Pbench -DskipTests package -pl node/app -am} (see README, Benchmarks).
+ */
+public final class NodeBench {
+
+  private static final Duration START = Duration.ofSeconds(120);
+  private static final Pattern HTTP_LINE = Pattern.compile("^  http: +(http://\\S+)$", Pattern.MULTILINE);
+  private static final Pattern READY_IN = Pattern.compile("ready in (\\d+) ms");
+
+  public static void main(String[] args) throws Exception {
+    int concurrency = Integer.getInteger("bench.concurrency", 32);
+    int warmup = Integer.getInteger("bench.warmup", 5);
+    int measure = Integer.getInteger("bench.seconds", 10);
+    int rounds = Integer.getInteger("bench.rounds", 2);
+    Path jar = Path.of(System.getProperty("kos.node.jar", "node/target/kos-node.jar")).toAbsolutePath();
+    System.out.printf("kOS node bench: %d cores, concurrency %d, %ds warm-up + %ds measured per run, %d rounds%n",
+        Runtime.getRuntime().availableProcessors(), concurrency, warmup, measure, rounds);
+
+    Vertx vertx = Vertx.vertx();
+    List<LoadGenerator.Result> results = new ArrayList<>();
+    Bare bare = startBare();
+    int portA = freePort();
+    int portB = freePort();
+    try (NodeProcess single = NodeProcess.start(List.of("--http-port", "0",
+        "--data-dir", TestNode.tempDir().toString(), "--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", "probe"), quietLogs(), START);
+         NodeProcess clusterA = NodeProcess.start(clusterArgs(portA, portB, ""), quietLogs(), START);
+         NodeProcess clusterB = NodeProcess.start(clusterArgs(portB, portA, "probe"), quietLogs(), START)) {
+      String bareUrl = bare.awaitUrl() + "/ping";
+      awaitOk(new Http(clusterA.url()), "/api/probe/v1/ping");
+      for (int round = 1; round <= rounds; round++) {
+        results.add(LoadGenerator.run(vertx, "bare Vert.x handler", bareUrl, concurrency, warmup, measure));
+        results.add(LoadGenerator.run(vertx, "node ingress -> probe (local bus)", single.url() + "/api/probe/v1/ping", concurrency, warmup, measure));
+        results.add(LoadGenerator.run(vertx, "node A -> probe on node B (cluster)", clusterA.url() + "/api/probe/v1/ping", concurrency, warmup, measure));
+      }
+    } finally {
+      bare.process().destroy();
+    }
+    vertx.close().await();
+
+    System.out.println();
+    System.out.println("HTTP round trip, GET returning a small JSON object:");
+    results.forEach(r -> System.out.println("  " + r));
+    double bareRps = best(results, "bare");
+    double nodeRps = best(results, "node ingress");
+    double clusterRps = best(results, "node A");
+    System.out.printf("  ingress overhead vs bare (best of rounds): %.1f%% fewer req/s; cluster hop: %.1f%% fewer than bare%n",
+        100 * (1 - nodeRps / bareRps), 100 * (1 - clusterRps / bareRps));
+
+    startAndMemory(jar);
+  }
+
+  /** The binary as users run it (java -jar, default JVM flags), on its embedded PostgreSQL. */
+  private static void startAndMemory(Path jar) throws Exception {
+    Path dataDir = TestNode.tempDir();
+    List<String> args = List.of("--http-port", "0", "--data-dir", dataDir.toString());
+    System.out.println();
+    System.out.println("Start to ready, java -jar " + jar.getFileName() + " on the embedded PostgreSQL:");
+    try (NodeProcess cold = NodeProcess.startJar(jar, args, quietLogs(), START)) {
+      System.out.printf("  first start (initdb, migrations): %d ms to /health/ready 200 (node says %s ms)%n",
+          cold.readyMillis(), nodeReady(cold));
+      cold.terminate(Duration.ofSeconds(30));
+    }
+    for (int i = 1; i <= 3; i++) {
+      try (NodeProcess warm = NodeProcess.startJar(jar, args, quietLogs(), START)) {
+        System.out.printf("  warm start %d: %d ms from process spawn to /health/ready 200 (node says %s ms)%n",
+            i, warm.readyMillis(), nodeReady(warm));
+        if (i == 3) {
+          Thread.sleep(10_000);
+          long javaRss = rssKb(warm.pid());
+          long pgRss = postgresRssKb(dataDir.resolve("pg/postmaster.pid"));
+          System.out.printf("  idle after 10 s: node JVM RSS %d MB; embedded PostgreSQL processes RSS %d MB (sum, shared pages counted per process)%n",
+              javaRss / 1024, pgRss / 1024);
+        }
+        warm.terminate(Duration.ofSeconds(30));
+      }
+    }
+  }
+
+  private static Map<String, String> quietLogs() {
+    return Map.of("KOS_LOGGING_LEVEL", "WARN", "KOS_HTTP_HOST", "127.0.0.1");
+  }
+
+  private static List<String> clusterArgs(int port, int peer, String verticles) {
+    return List.of("--http-port", "0", "--data-dir", TestNode.tempDir().toString(), "--db-url", TestDatabase.freshDatabaseUrl(),
+        "--verticles", verticles, "--cluster", "--cluster-host", "127.0.0.1", "--cluster-port", Integer.toString(port),
+        "--cluster-members", "127.0.0.1:" + peer);
+  }
+
+  /** A child JVM with the same flags as the node processes, so only the code on the path differs. */
+  private record Bare(Process process, Path log) {
+    String awaitUrl() throws IOException, InterruptedException {
+      for (int i = 0; i < 300 && process.isAlive(); i++) {
+        Matcher m = HTTP_LINE.matcher(Files.readString(log));
+        if (m.find()) {
+          return m.group(1);
+        }
+        Thread.sleep(100);
+      }
+      throw new IllegalStateException("bare server did not start: " + Files.readString(log));
+    }
+  }
+
+  private static Bare startBare() throws IOException {
+    Path log = Files.createTempFile("kos-bench-bare", ".log");
+    Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), BareServer.class.getName())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new Bare(process, log);
+  }
+
+  private static void awaitOk(Http http, String path) throws InterruptedException {
+    for (int i = 0; i < 200; i++) {
+      if (http.get(path).status() == 200) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("cluster did not form");
+  }
+
+  private static double best(List<LoadGenerator.Result> results, String prefix) {
+    return results.stream().filter(r -> r.name().startsWith(prefix)).mapToDouble(LoadGenerator.Result::requestsPerSecond).max().orElse(0);
+  }
+
+  private static String nodeReady(NodeProcess node) {
+    Matcher m = READY_IN.matcher(node.log());
+    return m.find() ? m.group(1) : "?";
+  }
+
+  private static long rssKb(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", ""));
+      }
+    }
+    return 0;
+  }
+
+  private static long postgresRssKb(Path pidFile) throws IOException {
+    long postmaster = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+    long total = rssKb(postmaster);
+    for (ProcessHandle child : ProcessHandle.of(postmaster).map(p -> p.descendants().toList()).orElse(List.of())) {
+      total += rssKb(child.pid());
+    }
+    return total;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
