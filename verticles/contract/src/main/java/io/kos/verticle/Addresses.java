@@ -9,7 +9,6 @@ public final class Addresses {
   private static final Pattern OPERATION = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*");
 
   /** Header names the ingress sets on every API request it forwards. */
-  public static final String HEADER_METHOD = "kos-method";
   public static final String HEADER_REQUEST_ID = "kos-request-id";
   /** Reply header a handler may set to override the route's success status. */
   public static final String HEADER_STATUS = "kos-status";

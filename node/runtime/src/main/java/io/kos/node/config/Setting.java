@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -24,10 +25,10 @@ public record Setting(String key, Object defaultValue, String description, Funct
   public static final List<Setting> ALL = List.of(
       new Setting("node.class", "allinone", "node class, part of the DID: " + String.join(", ", NODE_CLASSES.stream().sorted().toList()),
           Setting::nodeClass),
-      new Setting("node.data_dir", "./data", "directory for the key pair, setup files and the embedded database", Setting::text),
+      new Setting("node.data_dir", "./data", "directory for the key pair, the lock file and the embedded database", Setting::text),
       new Setting("verticles.deploy", List.of("*"), "verticles to deploy, comma separated; * = every verticle in the binary", Setting::list),
       new Setting("verticles.instances", 1, "default instances per verticle (verticles.config.<name>.instances overrides)", v -> integer(v, 1, 64)),
-      new Setting("http.host", "0.0.0.0", "address the HTTP ingress binds", Setting::text),
+      new Setting("http.host", "127.0.0.1", "address the HTTP ingress binds; 0.0.0.0 for all interfaces (loopback by default until access control lands)", Setting::text),
       new Setting("http.port", 8080, "HTTP ingress port (0 = any free port)", Setting::port),
       new Setting("http.public_url", "", "URL other nodes and clients use to reach this node; default http://<host>:<port>", Setting::text),
       new Setting("http.body_limit", 1048576, "largest accepted request body in bytes (suffix KiB or MiB allowed); larger gets 413", Setting::size),
@@ -46,6 +47,40 @@ public record Setting(String key, Object defaultValue, String description, Funct
       new Setting("logging.format", "text", "text or json (one JSON object per line)", v -> oneOf(v, "text", "json")),
       new Setting("logging.level", "INFO", "root log level: TRACE, DEBUG, INFO, WARN, ERROR", v -> oneOf(v.toUpperCase(Locale.ROOT), "TRACE", "DEBUG", "INFO", "WARN", "ERROR")),
       new Setting("shutdown.timeout", Duration.ofSeconds(20), "bound on graceful shutdown (drain, undeploy, close); past it the node exits 1", Setting::duration));
+
+  /** Command-line flags that set a key (see {@code io.kos.node.Main}). */
+  public static final Map<String, String> FLAGS = Map.of(
+      "node.class", "--class",
+      "node.data_dir", "--data-dir",
+      "verticles.deploy", "--verticles",
+      "http.port", "--http-port",
+      "database.url", "--db-url",
+      "cluster.enabled", "--cluster",
+      "cluster.host", "--cluster-host",
+      "cluster.port", "--cluster-port",
+      "cluster.members", "--cluster-members");
+
+  /** The configuration reference as a Markdown table, as it stands in README.md. */
+  public static String markdownReference() {
+    StringBuilder table = new StringBuilder("| key | environment | flag | default | meaning |\n|---|---|---|---|---|\n");
+    for (Setting setting : ALL) {
+      table.append("| `").append(setting.key()).append("` | `").append(setting.envName()).append("` | ")
+          .append(FLAGS.containsKey(setting.key()) ? "`" + FLAGS.get(setting.key()) + "`" : "").append(" | ")
+          .append(display(setting.defaultValue())).append(" | ").append(setting.description().replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")).append(" |\n");
+    }
+    return table.toString();
+  }
+
+  private static String display(Object value) {
+    if (value instanceof Duration d) {
+      return "`" + (d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms") + "`";
+    }
+    if (value instanceof List<?> list) {
+      return list.isEmpty() ? "(empty)" : "`" + String.join(",", list.stream().map(String::valueOf).toList()) + "`";
+    }
+    String text = String.valueOf(value);
+    return text.isEmpty() ? "(empty)" : "`" + text + "`";
+  }
 
   /** {@code http.port} -> {@code KOS_HTTP_PORT}. */
   public String envName() {

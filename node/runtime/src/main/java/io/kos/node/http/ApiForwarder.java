@@ -49,7 +49,7 @@ final class ApiForwarder implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     Object body = null;
-    Buffer raw = ctx.body().buffer();
+    Buffer raw = ctx.body().available() ? ctx.body().buffer() : null;
     if (raw != null && raw.length() > 0) {
       if (!isJson(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
         HttpErrors.send(ctx, 415, "unsupported_media_type", "send the body as application/json");
@@ -68,8 +68,7 @@ final class ApiForwarder implements Handler<RoutingContext> {
     }
     DeliveryOptions options = new DeliveryOptions()
         .setSendTimeout(timeoutMillis)
-        .addHeader(Addresses.HEADER_REQUEST_ID, requestId)
-        .addHeader(Addresses.HEADER_METHOD, ctx.request().method().name());
+        .addHeader(Addresses.HEADER_REQUEST_ID, requestId);
     JsonObject envelope = ApiRequest.envelope(toJson(ctx.pathParams()), toJson(ctx.queryParams()), body);
     String id = requestId;
     eventBus.request(address, envelope, options).onComplete(

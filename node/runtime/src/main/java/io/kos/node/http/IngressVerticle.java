@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -48,13 +49,16 @@ public final class IngressVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create());
     router.get("/klf/v1/identity").handler(ctx -> document(ctx, state.identityDocument()));
     router.get("/klf/v1/capabilities").handler(ctx -> document(ctx, state.capabilityDocument()));
-    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.bodyLimit()));
+    BodyHandler bodyHandler = BodyHandler.create(false).setBodyLimit(config.bodyLimit());
     String requestIdPrefix = Integer.toHexString(System.identityHashCode(this)) + "-";
     for (VerticleModule module : modules) {
       for (RouteSpec route : module.routes()) {
         String path = "/api/" + module.name() + "/v1" + (route.path().equals("/") ? "" : route.path());
-        router.route(route.method(), path)
-            .handler(new ApiForwarder(vertx.eventBus(), module.name(), route, config.requestTimeout().toMillis(), requestIdPrefix));
+        var mounted = router.route(route.method(), path);
+        if (carriesBody(route.method())) {
+          mounted.handler(bodyHandler);
+        }
+        mounted.handler(new ApiForwarder(vertx.eventBus(), module.name(), route, config.requestTimeout().toMillis(), requestIdPrefix));
       }
     }
     HttpServerOptions options = new HttpServerOptions()
@@ -67,6 +71,11 @@ public final class IngressVerticle extends VerticleBase {
         .setCompressionSupported(false);
     server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen();
+  }
+
+  /** GET, HEAD and DELETE skip body buffering: the hot read path needs none. */
+  private static boolean carriesBody(HttpMethod method) {
+    return method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH;
   }
 
   /** Stops accepting and waits for in-flight requests, up to the shutdown bound. */
