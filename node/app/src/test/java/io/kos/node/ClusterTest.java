@@ -6,12 +6,9 @@ import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,9 +21,9 @@ class ClusterTest {
   private static final Duration START = Duration.ofSeconds(90);
 
   @Test
-  void requestToNodeAIsServedByNodeBAndFollowsItsAvailability() throws IOException {
-    int portA = freePort();
-    int portB = freePort();
+  void requestToNodeAIsServedByNodeBAndFollowsItsAvailability() {
+    int portA = NodeProcess.freePort();
+    int portB = NodeProcess.freePort();
     String dbA = TestDatabase.freshDatabaseUrl();
     String dbB = TestDatabase.freshDatabaseUrl();
     List<String> argsB = List.of("--http-port", "0", "--data-dir", TestNode.tempDir().toString(), "--db-url", dbB,
@@ -39,50 +36,22 @@ class ClusterTest {
       String didB;
       try (NodeProcess b = NodeProcess.start(argsB, Map.of(), START)) {
         didB = b.http().get("/klf/v1/identity").json().getString("nodeId");
-        Http.Response served = awaitResponse(viaA, r -> r.status() == 200, Duration.ofSeconds(20));
+        Http.Response served = viaA.await("/api/probe/v1/ping", r -> r.status() == 200, Duration.ofSeconds(20));
         assertThat(served.json().getString("node")).as("answered by node B").isEqualTo(didB);
         assertThat(a.http().get("/klf/v1/identity").json().getString("nodeId")).isNotEqualTo(didB);
         assertThat(b.terminate(Duration.ofSeconds(30))).isZero();
       }
       long stoppedAt = System.nanoTime();
-      Http.Response unavailable = awaitResponse(viaA, r -> r.status() == 503, Duration.ofSeconds(10));
+      Http.Response unavailable = viaA.await("/api/probe/v1/ping", r -> r.status() == 503, Duration.ofSeconds(10));
       long millisTo503 = (System.nanoTime() - stoppedAt) / 1_000_000;
       assertThat(unavailable.json().getString("error")).isEqualTo("verticle_unavailable");
       assertThat(unavailable.header("Retry-After")).isNotNull();
       System.out.println("node A answered 503 " + millisTo503 + " ms after node B exited");
 
       try (NodeProcess again = NodeProcess.start(argsB, Map.of(), START)) {
-        Http.Response recovered = awaitResponse(viaA, r -> r.status() == 200, Duration.ofSeconds(20));
+        Http.Response recovered = viaA.await("/api/probe/v1/ping", r -> r.status() == 200, Duration.ofSeconds(20));
         assertThat(recovered.json().getString("node")).isEqualTo(didB);
       }
-    }
-  }
-
-  private static Http.Response awaitResponse(Http http, Predicate<Http.Response> condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Http.Response last = null;
-    while (System.nanoTime() < deadline) {
-      last = http.get("/api/probe/v1/ping");
-      if (condition.test(last)) {
-        return last;
-      }
-      sleep(100);
-    }
-    throw new AssertionError("condition not met within " + timeout + "; last response: " + last);
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }

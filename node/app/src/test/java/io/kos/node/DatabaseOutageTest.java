@@ -11,12 +11,13 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The node's own PostgreSQL server goes away and comes back: 503 with Retry-After meanwhile, then service again. */
 class DatabaseOutageTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
 
   @Test
   void databaseDownIs503AndTheNodeRecoversWhenItReturns() throws Exception {
@@ -32,7 +33,7 @@ class DatabaseOutageTest {
       long id = http.postJson("/api/probe/v1/notes", new JsonObject().put("text", "before the outage")).json().getLong("id");
 
       server.close();
-      Http.Response down = await(http, "/api/probe/v1/notes/" + id, r -> r.status() == 503);
+      Http.Response down = http.await("/api/probe/v1/notes/" + id, r -> r.status() == 503, WAIT);
       assertThat(down.json().getString("error")).isEqualTo("database_unavailable");
       assertThat(down.header("Retry-After")).isEqualTo("5");
       Http.Response ready = http.get("/health/ready");
@@ -41,9 +42,9 @@ class DatabaseOutageTest {
       assertThat(http.postJson("/api/probe/v1/notes", new JsonObject().put("text", "during")).status()).isEqualTo(503);
 
       server = startServer(pgData, port);
-      Http.Response back = await(http, "/api/probe/v1/notes/" + id, r -> r.status() == 200);
+      Http.Response back = http.await("/api/probe/v1/notes/" + id, r -> r.status() == 200, WAIT);
       assertThat(back.json().getString("text")).isEqualTo("before the outage");
-      assertThat(await(http, "/health/ready", r -> r.status() == 200).json().getBoolean("ready")).isTrue();
+      assertThat(http.await("/health/ready", r -> r.status() == 200, WAIT).json().getBoolean("ready")).isTrue();
     } finally {
       server.close();
     }
@@ -51,18 +52,5 @@ class DatabaseOutageTest {
 
   private static EmbeddedPostgres startServer(Path pgData, int port) throws Exception {
     return EmbeddedPostgres.builder().setDataDirectory(pgData).setCleanDataDirectory(false).setPort(port).start();
-  }
-
-  private static Http.Response await(Http http, String path, Predicate<Http.Response> condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    Http.Response last = null;
-    while (System.nanoTime() < deadline) {
-      last = http.get(path);
-      if (condition.test(last)) {
-        return last;
-      }
-      ClusterTest.sleep(200);
-    }
-    throw new AssertionError("condition not met; last response: " + last);
   }
 }

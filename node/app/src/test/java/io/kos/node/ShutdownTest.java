@@ -31,7 +31,7 @@ class ShutdownTest {
       for (int i = 0; i < 6; i++) {
         inFlight.add(CompletableFuture.supplyAsync(() -> http.get("/api/probe/v1/slow?ms=2000")));
       }
-      ClusterTest.sleep(600);
+      NodeProcess.sleep(600);
       long signalled = System.nanoTime();
       int exitCode = node.terminate(Duration.ofSeconds(30));
       long stopMillis = (System.nanoTime() - signalled) / 1_000_000;

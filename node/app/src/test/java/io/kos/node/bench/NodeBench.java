@@ -7,7 +7,6 @@ import io.kos.node.testkit.TestNode;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,15 +41,15 @@ public final class NodeBench {
     Vertx vertx = Vertx.vertx();
     List<LoadGenerator.Result> results = new ArrayList<>();
     Bare bare = startBare();
-    int portA = freePort();
-    int portB = freePort();
+    int portA = NodeProcess.freePort();
+    int portB = NodeProcess.freePort();
     try (NodeProcess single = NodeProcess.start(List.of("--http-port", "0",
         "--data-dir", TestNode.tempDir().toString(), "--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", "probe"), quietLogs(), START);
          NodeProcess clusterA = cluster ? NodeProcess.start(clusterArgs(portA, portB, ""), quietLogs(), START) : null;
          NodeProcess clusterB = cluster ? NodeProcess.start(clusterArgs(portB, portA, "probe"), quietLogs(), START) : null) {
       String bareUrl = bare.awaitUrl() + "/ping";
       if (cluster) {
-        awaitOk(new Http(clusterA.url()), "/api/probe/v1/ping");
+        new Http(clusterA.url()).await("/api/probe/v1/ping", r -> r.status() == 200, Duration.ofSeconds(30));
       }
       for (int round = 1; round <= rounds; round++) {
         results.add(LoadGenerator.run(vertx, "bare Vert.x handler", bareUrl, concurrency, warmup, measure));
@@ -138,16 +137,6 @@ public final class NodeBench {
     return new Bare(process, log);
   }
 
-  private static void awaitOk(Http http, String path) throws InterruptedException {
-    for (int i = 0; i < 200; i++) {
-      if (http.get(path).status() == 200) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException("cluster did not form");
-  }
-
   private static double best(List<LoadGenerator.Result> results, String prefix) {
     return results.stream().filter(r -> r.name().startsWith(prefix)).mapToDouble(LoadGenerator.Result::requestsPerSecond).max().orElse(0);
   }
@@ -173,11 +162,5 @@ public final class NodeBench {
       total += rssKb(child.pid());
     }
     return total;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

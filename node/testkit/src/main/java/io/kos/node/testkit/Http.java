@@ -48,6 +48,24 @@ public final class Http {
     return send(builder);
   }
 
+  /** Polls {@code GET path} until a response satisfies the condition; fails with the last response. */
+  public Response await(String path, java.util.function.Predicate<Response> condition, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Response last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        last = get(path);
+        if (condition.test(last)) {
+          return last;
+        }
+      } catch (UncheckedIOException notListening) {
+        // keep polling until the deadline
+      }
+      NodeProcess.sleep(100);
+    }
+    throw new AssertionError("GET " + path + " did not meet the condition within " + timeout + "; last response: " + last);
+  }
+
   private static Response send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> response = CLIENT.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());

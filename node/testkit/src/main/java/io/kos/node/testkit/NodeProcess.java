@@ -196,7 +196,16 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
-  static void sleep(long millis) {
+  /** A port free right now on loopback, for settings that cannot take 0 (Hazelcast members list each other). */
+  public static int freePort() {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
