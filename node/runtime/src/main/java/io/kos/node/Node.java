@@ -109,7 +109,8 @@ public final class Node {
         // per-connection gauges of the PostgreSQL clients duplicate the pool metrics
         .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
         .addLabels(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE, Label.POOL_NAME, Label.CLIENT_NAME);
-    VertxOptions options = new VertxOptions().setMetricsOptions(metrics);
+    // one event loop per core: fewer threads to hop between on the ingress -> verticle path
+    VertxOptions options = new VertxOptions().setMetricsOptions(metrics).setEventLoopPoolSize(config.eventLoopThreads());
     var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory());
     if (config.clusterEnabled()) {
       ClusterSetup.configureEventBus(options, config);
@@ -135,7 +136,7 @@ public final class Node {
         first[0] = ingress;
       }
       return ingress;
-    }, new DeploymentOptions().setInstances(Math.max(1, Runtime.getRuntime().availableProcessors()))).await();
+    }, new DeploymentOptions().setInstances(config.eventLoopThreads())).await();
     httpPort = first[0].actualPort();
     state.documents(identity.signedDocument(Version.VALUE, endpoint(), capabilities(modules)), capabilityDocument(modules));
     runId = nodePool.preparedQuery("INSERT INTO node_runs (node_id, version) VALUES ($1, $2) RETURNING id")

@@ -3,8 +3,10 @@ package io.kos.verticle;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
@@ -55,7 +57,8 @@ public abstract class KosVerticle extends VerticleBase {
 
   /**
    * Serves {@code kos.<name>.<operation>}. The handler returns a JSON value, an {@link ApiResponse},
-   * or null; it fails with an {@link ApiError} for a caller's mistake. An unavailable database
+   * or null; the reply carries it as a JSON-encoded {@link Buffer}. It fails with an
+   * {@link ApiError} for a caller's mistake. An unavailable database
    * becomes 503; anything else becomes 500 {@code internal_error} and is logged.
    */
   protected final void serve(String operation, Function<ApiRequest, Future<?>> handler) {
@@ -73,11 +76,22 @@ public abstract class KosVerticle extends VerticleBase {
     registrations.add(consumer.completion());
   }
 
+  /**
+   * Replies with the JSON already encoded: the ingress writes the bytes as they are, and a reply
+   * that crosses the cluster is encoded once, here, instead of encoded, decoded and re-encoded.
+   */
   private static void reply(Message<JsonObject> message, Object value) {
+    int status = 0;
+    Object body = value;
     if (value instanceof ApiResponse response) {
-      message.reply(response.body(), new DeliveryOptions().addHeader(Addresses.HEADER_STATUS, Integer.toString(response.status())));
+      status = response.status();
+      body = response.body();
+    }
+    Buffer encoded = body == null ? null : body instanceof Buffer buffer ? buffer : Json.encodeToBuffer(body);
+    if (status == 0) {
+      message.reply(encoded);
     } else {
-      message.reply(value);
+      message.reply(encoded, new DeliveryOptions().addHeader(Addresses.HEADER_STATUS, Integer.toString(status)));
     }
   }
 

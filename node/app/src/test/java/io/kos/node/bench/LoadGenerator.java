@@ -8,7 +8,11 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import org.HdrHistogram.Histogram;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,17 +21,23 @@ import java.util.concurrent.atomic.AtomicLong;
 /** A closed-loop HTTP load: a fixed number of requests always in flight, latencies in a histogram. */
 final class LoadGenerator {
 
+  /** USER_HZ: 100 on every Linux this runs on. */
+  private static final double TICKS_PER_SECOND = 100;
+
   private LoadGenerator() {
   }
 
-  record Result(String name, double requestsPerSecond, double p50Millis, double p99Millis, long errors) {
+  /** @param serverCpuMicrosPerRequest CPU time (user + system) the server processes spent per request */
+  record Result(String name, double requestsPerSecond, double p50Millis, double p99Millis, long errors, double serverCpuMicrosPerRequest) {
     @Override
     public String toString() {
-      return String.format("%-34s %9.0f req/s   p50 %6.2f ms   p99 %6.2f ms   errors %d", name, requestsPerSecond, p50Millis, p99Millis, errors);
+      return String.format("%-36s %8.0f req/s   p50 %5.2f ms   p99 %5.2f ms   server CPU %5.1f us/req   errors %d",
+          name, requestsPerSecond, p50Millis, p99Millis, serverCpuMicrosPerRequest, errors);
     }
   }
 
-  static Result run(Vertx vertx, String name, String url, int concurrency, int warmupSeconds, int measureSeconds) throws InterruptedException {
+  static Result run(Vertx vertx, String name, String url, List<Long> serverPids, int concurrency, int warmupSeconds, int measureSeconds)
+      throws InterruptedException, IOException {
     URI uri = URI.create(url);
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(concurrency));
@@ -48,18 +58,32 @@ final class LoadGenerator {
     }
     completed.set(0);
     errors.set(0);
+    long cpuBefore = cpuTicks(serverPids);
     recording.set(true);
     long begin = System.nanoTime();
     Thread.sleep(TimeUnit.SECONDS.toMillis(measureSeconds));
     long count = completed.get();
+    long cpuTicks = cpuTicks(serverPids) - cpuBefore;
     double seconds = (System.nanoTime() - begin) / 1e9;
     recording.set(false);
     running.set(false);
     drained.await(30, TimeUnit.SECONDS);
     client.close().await();
     synchronized (histogram) {
-      return new Result(name, count / seconds, histogram.getValueAtPercentile(50) / 1e6, histogram.getValueAtPercentile(99) / 1e6, errors.get());
+      return new Result(name, count / seconds, histogram.getValueAtPercentile(50) / 1e6, histogram.getValueAtPercentile(99) / 1e6,
+          errors.get(), cpuTicks * (1e6 / TICKS_PER_SECOND) / Math.max(1, count));
     }
+  }
+
+  /** utime + stime of the processes, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
+  private static long cpuTicks(List<Long> pids) throws IOException {
+    long total = 0;
+    for (long pid : pids) {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      total += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+    return total;
   }
 
   private static void loop(HttpClient client, RequestOptions request, Histogram histogram, AtomicBoolean recording,

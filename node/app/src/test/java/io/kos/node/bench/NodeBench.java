@@ -52,10 +52,12 @@ public final class NodeBench {
         new Http(clusterA.url()).await("/api/probe/v1/ping", r -> r.status() == 200, Duration.ofSeconds(30));
       }
       for (int round = 1; round <= rounds; round++) {
-        results.add(LoadGenerator.run(vertx, "bare Vert.x handler", bareUrl, concurrency, warmup, measure));
-        results.add(LoadGenerator.run(vertx, "node ingress -> probe (local bus)", single.url() + "/api/probe/v1/ping", concurrency, warmup, measure));
+        results.add(LoadGenerator.run(vertx, "bare Vert.x handler", bareUrl, List.of(bare.process().pid()), concurrency, warmup, measure));
+        results.add(LoadGenerator.run(vertx, "node ingress -> probe (local bus)", single.url() + "/api/probe/v1/ping",
+            List.of(single.pid()), concurrency, warmup, measure));
         if (cluster) {
-          results.add(LoadGenerator.run(vertx, "node A -> probe on node B (cluster)", clusterA.url() + "/api/probe/v1/ping", concurrency, warmup, measure));
+          results.add(LoadGenerator.run(vertx, "node A -> probe on node B (cluster)", clusterA.url() + "/api/probe/v1/ping",
+              List.of(clusterA.pid(), clusterB.pid()), concurrency, warmup, measure));
         }
       }
     } finally {
@@ -69,7 +71,8 @@ public final class NodeBench {
     double bareRps = best(results, "bare");
     double nodeRps = best(results, "node ingress");
     double clusterRps = best(results, "node A");
-    System.out.printf("  ingress overhead vs bare (best round of each): %.1f%% fewer req/s%n", 100 * (1 - nodeRps / bareRps));
+    System.out.printf("  ingress overhead vs bare (best round of each): %.1f%% fewer req/s; %.0f%% more server CPU per request (median round)%n",
+        100 * (1 - nodeRps / bareRps), 100 * (medianCpu(results, "node ingress") / medianCpu(results, "bare") - 1));
     if (cluster) {
       System.out.printf("  across the cluster (best round): %.1f%% fewer req/s than bare%n", 100 * (1 - clusterRps / bareRps));
     }
@@ -139,6 +142,12 @@ public final class NodeBench {
 
   private static double best(List<LoadGenerator.Result> results, String prefix) {
     return results.stream().filter(r -> r.name().startsWith(prefix)).mapToDouble(LoadGenerator.Result::requestsPerSecond).max().orElse(0);
+  }
+
+  private static double medianCpu(List<LoadGenerator.Result> results, String prefix) {
+    double[] cpu = results.stream().filter(r -> r.name().startsWith(prefix))
+        .mapToDouble(LoadGenerator.Result::serverCpuMicrosPerRequest).sorted().toArray();
+    return cpu.length == 0 ? Double.NaN : cpu[cpu.length / 2];
   }
 
   private static String nodeReady(NodeProcess node) {

@@ -191,6 +191,7 @@ public final class ConfigLoader {
     return new NodeConfig(
         file == null ? "built-in defaults" : file.toString(),
         (String) v.get("node.class"),
+        (Integer) v.get("node.event_loops"),
         dataDir,
         verticles,
         (Integer) v.get("verticles.instances"),

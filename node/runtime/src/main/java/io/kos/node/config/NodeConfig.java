@@ -10,6 +10,7 @@ import java.util.List;
 public record NodeConfig(
     String configSource,
     String nodeClass,
+    int eventLoops,
     Path dataDir,
     List<String> verticles,
     int instances,
@@ -33,6 +34,11 @@ public record NodeConfig(
     String logLevel,
     Duration shutdownTimeout,
     JsonObject verticleConfig) {
+
+  /** Event-loop threads, with 0 resolved to the number of cores. */
+  public int eventLoopThreads() {
+    return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
+  }
 
   public boolean embeddedDatabase() {
     return databaseUrl.isEmpty();

@@ -120,6 +120,9 @@ final class ApiForwarder implements Handler<RoutingContext> {
   }
 
   private static Buffer encode(Object body) {
+    if (body instanceof Buffer encoded) {
+      return encoded;
+    }
     if (body instanceof JsonObject object) {
       return object.toBuffer();
     }

@@ -22,7 +22,7 @@ import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The node's single HTTP port. Deployed with one instance per core (Vert.x spreads connections
+ * The node's single HTTP port. Deployed with one instance per event loop (Vert.x spreads connections
  * over them). Mounts every known verticle's routes, deployed here or not, plus the node's own.
  */
 public final class IngressVerticle extends VerticleBase {
