@@ -51,6 +51,14 @@ class CommandLineTest {
   }
 
   @Test
+  void httpPortTakenByAnotherProcess() throws IOException {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      assertUsageError(List.of("--http-port", Integer.toString(taken.getLocalPort()), "--db-url", TestDatabase.freshDatabaseUrl(),
+          "--verticles", ""), Map.of(), "cannot listen on 127.0.0.1:" + taken.getLocalPort());
+    }
+  }
+
+  @Test
   void dataDirInUseByAnotherNode() {
     try (TestNode running = TestNode.start(Map.of("node.data_dir", dataDir.toString(), "verticles.deploy", ""))) {
       assertUsageError(List.of("--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", ""), Map.of(), "is in use by another running node");

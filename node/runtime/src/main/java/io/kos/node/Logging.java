@@ -44,5 +44,7 @@ public final class Logging {
     context.getLogger("com.hazelcast").setLevel(Level.WARN);
     context.getLogger("io.zonky").setLevel(Level.WARN);
     context.getLogger("org.flywaydb").setLevel(Level.WARN);
+    // vertx-micrometer registers the SQL pool gauges twice when a pool closes; not actionable
+    context.getLogger("io.micrometer.core.instrument.MeterRegistry").setLevel(Level.ERROR);
   }
 }

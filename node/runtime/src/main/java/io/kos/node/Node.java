@@ -1,6 +1,7 @@
 package io.kos.node;
 
 import io.kos.node.cluster.ClusterSetup;
+import io.kos.node.config.ConfigException;
 import io.kos.node.config.NodeConfig;
 import io.kos.node.db.Database;
 import io.kos.node.db.Migrations;
@@ -32,6 +33,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -55,8 +58,7 @@ public final class Node {
   private Pool nodePool;
   private final Map<String, Pool> pools = new LinkedHashMap<>();
   private final List<String> verticleDeployments = new ArrayList<>();
-  private String ingressDeployment;
-  private int httpPort;
+  private Serving runtime;
   private long runId;
   private long readyMillis;
 
@@ -69,15 +71,24 @@ public final class Node {
     this.startNanos = startNanos;
   }
 
-  /** Starts a node; on failure releases what was already acquired and rethrows. */
+  /**
+   * Starts a node; on failure releases what was already acquired and rethrows. Vert.x, the cluster
+   * join and the HTTP ingress come up on a second thread while PostgreSQL starts and migrates, so
+   * {@code /health/live} answers early and {@code /health/ready} says {@code starting} until the
+   * verticles are deployed.
+   */
   public static Node start(NodeConfig config, Map<String, VerticleModule> modules) {
     long startNanos = System.nanoTime();
     DataDirLock lock = DataDirLock.acquire(config.dataDir());
+    NodeState state = new NodeState(config.clusterEnabled());
+    CompletableFuture<Serving> runtimeStarting = CompletableFuture.supplyAsync(() -> Serving.start(config, modules.values(), state),
+        task -> new Thread(task, "kos-runtime-start").start());
     Database database = null;
     Node node = null;
     try {
       NodeIdentity identity = NodeIdentity.loadOrCreate(config.keyFile(), config.nodeClass());
       database = Database.open(config);
+      long databaseReady = System.nanoTime();
       List<Migrations.Applied> applied = new ArrayList<>();
       applied.add(Migrations.migrate(database, NODE_SCHEMA));
       for (String name : config.verticles()) {
@@ -85,13 +96,22 @@ public final class Node {
       }
       applied.stream().filter(m -> m.executedNow() > 0)
           .forEach(m -> LOG.info("schema {}: {} migration(s) applied, now at version {}", m.schema(), m.executedNow(), m.version()));
-      node = new Node(config, identity, lock, database, new NodeState(applied, config.clusterEnabled()), startNanos);
-      node.startVertx(modules);
+      state.migrated(applied);
+      long migrated = System.nanoTime();
+      node = new Node(config, identity, lock, database, state, startNanos);
+      node.runtime = join(runtimeStarting);
+      node.vertx = node.runtime.vertx();
+      long runtimeReady = System.nanoTime();
+      node.deploy(modules);
+      LOG.info("start phases (ms): database {}, migrations {}, then waited {} for Vert.x{} and the ingress, deploy {}",
+          millis(startNanos, databaseReady), millis(databaseReady, migrated), millis(migrated, runtimeReady),
+          config.clusterEnabled() ? ", the cluster" : "", millis(runtimeReady, System.nanoTime()));
       return node;
     } catch (RuntimeException | Error e) {
-      if (node != null) {
+      if (node != null && node.runtime != null) {
         node.releaseQuietly();
       } else {
+        runtimeStarting.thenAccept(runtime -> runtime.vertx().close());
         if (database != null) {
           database.close();
         }
@@ -101,24 +121,60 @@ public final class Node {
     }
   }
 
-  private void startVertx(Map<String, VerticleModule> modules) {
+  /** Vert.x with its ingress listening: what can start before the database is there. */
+  private record Serving(Vertx vertx, String ingressDeployment, int httpPort) {
+
+    static Serving start(NodeConfig config, Collection<VerticleModule> modules, NodeState state) {
+      Vertx vertx = createVertx(config);
+      try {
+        IngressVerticle[] first = new IngressVerticle[1];
+        String deployment = vertx.deployVerticle(() -> {
+          IngressVerticle ingress = new IngressVerticle(config, modules, state);
+          if (first[0] == null) {
+            first[0] = ingress;
+          }
+          return ingress;
+        }, new DeploymentOptions().setInstances(config.eventLoopThreads())).await();
+        return new Serving(vertx, deployment, first[0].actualPort());
+      } catch (Exception e) { // await() rethrows the bind failure as it is, checked or not
+        vertx.close();
+        throw new ConfigException("cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage());
+      }
+    }
+  }
+
+  private static <T> T join(CompletableFuture<T> starting) {
+    try {
+      return starting.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  private static Vertx createVertx(NodeConfig config) {
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
         // per-connection gauges of the PostgreSQL clients duplicate the pool metrics
         .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
-        .addLabels(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE, Label.POOL_NAME, Label.CLIENT_NAME);
+        .addLabels(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE, Label.POOL_NAME, Label.NAMESPACE);
     // one event loop per core: fewer threads to hop between on the ingress -> verticle path
     VertxOptions options = new VertxOptions().setMetricsOptions(metrics).setEventLoopPoolSize(config.eventLoopThreads());
     var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory());
-    if (config.clusterEnabled()) {
-      ClusterSetup.configureEventBus(options, config);
-      vertx = builder.with(options).withClusterManager(ClusterSetup.clusterManager(config)).buildClustered().await();
-    } else {
-      vertx = builder.with(options).build();
+    if (!config.clusterEnabled()) {
+      return builder.with(options).build();
     }
+    ClusterSetup.configureEventBus(options, config);
+    return builder.with(options).withClusterManager(ClusterSetup.clusterManager(config)).buildClustered().await();
+  }
+
+  private void deploy(Map<String, VerticleModule> modules) {
     nodePool = pool(NODE_SCHEMA, 2);
+    state.nodePool(nodePool);
     for (String name : config.verticles()) {
       VerticleModule module = modules.get(name);
       Pool pool = pool(name, config.poolSizeOf(name));
@@ -128,16 +184,6 @@ public final class Node {
           new DeploymentOptions().setInstances(config.instancesOf(name))).await());
     }
     state.deployed(config.verticles());
-    IngressVerticle[] first = new IngressVerticle[1];
-    Collection<VerticleModule> allModules = modules.values();
-    ingressDeployment = vertx.deployVerticle(() -> {
-      IngressVerticle ingress = new IngressVerticle(config, allModules, state, nodePool);
-      if (first[0] == null) {
-        first[0] = ingress;
-      }
-      return ingress;
-    }, new DeploymentOptions().setInstances(config.eventLoopThreads())).await();
-    httpPort = first[0].actualPort();
     state.documents(identity.signedDocument(Version.VALUE, endpoint(), capabilities(modules)), capabilityDocument(modules));
     runId = nodePool.preparedQuery("INSERT INTO node_runs (node_id, version) VALUES ($1, $2) RETURNING id")
         .execute(Tuple.of(identity.did(), Version.VALUE)).await().iterator().next().getLong(0);
@@ -193,7 +239,7 @@ public final class Node {
   }
 
   public int httpPort() {
-    return httpPort;
+    return runtime.httpPort();
   }
 
   public long readyMillis() {
@@ -202,7 +248,7 @@ public final class Node {
 
   public String httpUrl() {
     String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? "127.0.0.1" : config.httpHost();
-    return "http://" + host + ":" + httpPort;
+    return "http://" + host + ":" + httpPort();
   }
 
   /** The start banner: DID, HTTP address, database and every deployed verticle's API. */
@@ -238,7 +284,7 @@ public final class Node {
     state.stopping();
     boolean clean = true;
     try {
-      Future<?> drained = ingressDeployment == null ? Future.succeededFuture() : vertx.undeploy(ingressDeployment);
+      Future<?> drained = vertx.undeploy(runtime.ingressDeployment());
       drained.recover(e -> Future.succeededFuture())
           .compose(v -> Future.join(verticleDeployments.stream().map(vertx::undeploy).toList()))
           .recover(e -> Future.succeededFuture())
@@ -276,6 +322,10 @@ public final class Node {
     }
     database.close();
     lock.close();
+  }
+
+  private static long millis(long fromNanos, long toNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(toNanos - fromNanos);
   }
 
   private static long remaining(long deadline) {

@@ -16,17 +16,25 @@ public final class NodeState {
 
   private static final long DATABASE_CHECK_MILLIS = 2000;
 
-  private final List<Migrations.Applied> migrations;
   private final boolean clusterRequested;
+  private volatile List<Migrations.Applied> migrations = List.of();
+  private volatile Pool nodePool;
   private volatile List<String> deployedVerticles = List.of();
   private volatile boolean started;
   private volatile boolean stopping;
   private volatile Buffer identityDocument;
   private volatile Buffer capabilityDocument;
 
-  NodeState(List<Migrations.Applied> migrations, boolean clusterRequested) {
-    this.migrations = List.copyOf(migrations);
+  NodeState(boolean clusterRequested) {
     this.clusterRequested = clusterRequested;
+  }
+
+  void migrated(List<Migrations.Applied> applied) {
+    this.migrations = List.copyOf(applied);
+  }
+
+  void nodePool(Pool pool) {
+    this.nodePool = pool;
   }
 
   void deployed(List<String> verticles) {
@@ -64,9 +72,13 @@ public final class NodeState {
   }
 
   /** The readiness document; {@code ready} is false while starting, stopping, or when a check fails. */
-  public Future<JsonObject> readiness(Vertx vertx, Pool nodePool) {
+  public Future<JsonObject> readiness(Vertx vertx) {
+    Pool pool = nodePool;
+    if (pool == null) {
+      return Future.succeededFuture(new JsonObject().put("status", "starting").put("ready", false));
+    }
     long begin = System.nanoTime();
-    return nodePool.query("SELECT 1").execute()
+    return pool.query("SELECT 1").execute()
         .timeout(DATABASE_CHECK_MILLIS, TimeUnit.MILLISECONDS)
         .map(rows -> new JsonObject().put("ok", true)
             .put("latency_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin)))
@@ -77,11 +89,11 @@ public final class NodeState {
           boolean clusterOk = !clusterRequested || vertx.isClustered();
           JsonObject checks = new JsonObject()
               .put("database", database)
-              .put("migrations", new JsonObject().put("ok", true).put("schemas", schemas))
+              .put("migrations", new JsonObject().put("ok", !migrations.isEmpty()).put("schemas", schemas))
               .put("verticles", new JsonObject().put("ok", started).put("deployed", new JsonArray(deployedVerticles)))
               .put("cluster", new JsonObject().put("ok", clusterOk).put("enabled", clusterRequested));
           boolean ready = started && !stopping && database.getBoolean("ok") && clusterOk;
-          return new JsonObject().put("status", stopping ? "stopping" : ready ? "ready" : "not_ready")
+          return new JsonObject().put("status", stopping ? "stopping" : ready ? "ready" : started ? "not_ready" : "starting")
               .put("ready", ready).put("checks", checks);
         });
   }

@@ -25,8 +25,9 @@ public final class Migrations {
         .failOnMissingLocations(false)
         .load();
     MigrateResult result = flyway.migrate();
+    // target is null when nothing ran; then the schema is still at its initial version
     String version = result.targetSchemaVersion != null ? result.targetSchemaVersion
-        : flyway.info().current() == null ? "none" : flyway.info().current().getVersion().getVersion();
+        : result.initialSchemaVersion != null ? result.initialSchemaVersion : "none";
     return new Applied(owner, version, result.migrationsExecuted);
   }
 

@@ -16,7 +16,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import io.vertx.sqlclient.Pool;
 
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
@@ -30,14 +29,12 @@ public final class IngressVerticle extends VerticleBase {
   private final NodeConfig config;
   private final Collection<VerticleModule> modules;
   private final NodeState state;
-  private final Pool nodePool;
   private HttpServer server;
 
-  public IngressVerticle(NodeConfig config, Collection<VerticleModule> modules, NodeState state, Pool nodePool) {
+  public IngressVerticle(NodeConfig config, Collection<VerticleModule> modules, NodeState state) {
     this.config = config;
     this.modules = modules;
     this.state = state;
-    this.nodePool = nodePool;
   }
 
   @Override
@@ -89,7 +86,7 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   private void ready(RoutingContext ctx) {
-    state.readiness(vertx, nodePool).onComplete(
+    state.readiness(vertx).onComplete(
         doc -> json(ctx, doc.getBoolean("ready") ? 200 : 503, doc.toBuffer()),
         ctx::fail);
   }
