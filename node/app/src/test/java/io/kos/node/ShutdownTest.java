@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,8 +30,9 @@ class ShutdownTest {
         "--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", "probe"), Map.of(), START)) {
       Http http = node.http();
       List<CompletableFuture<Http.Response>> inFlight = new ArrayList<>();
+      ExecutorService clients = Executors.newFixedThreadPool(6);
       for (int i = 0; i < 6; i++) {
-        inFlight.add(CompletableFuture.supplyAsync(() -> http.get("/api/probe/v1/slow?ms=2000")));
+        inFlight.add(CompletableFuture.supplyAsync(() -> http.get("/api/probe/v1/slow?ms=2000"), clients));
       }
       NodeProcess.sleep(600);
       long signalled = System.nanoTime();
@@ -51,6 +54,7 @@ class ShutdownTest {
         refused = true;
       }
       assertThat(refused).as("no longer accepting").isTrue();
+      clients.shutdown();
       System.out.println("graceful stop with 6 in-flight requests took " + stopMillis + " ms");
     }
   }
