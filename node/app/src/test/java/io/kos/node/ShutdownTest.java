@@ -60,6 +60,17 @@ class ShutdownTest {
   }
 
   @Test
+  void sigtermDuringStartStopsOnceUpAndLeavesNoPostgresRunning() {
+    Path dataDir = TestNode.tempDir();
+    try (NodeProcess node = NodeProcess.spawn(List.of("--http-port", "0", "--data-dir", dataDir.toString(), "--verticles", "probe"), Map.of())) {
+      node.awaitOutput("embedded PostgreSQL on", START);
+      assertThat(node.terminate(Duration.ofSeconds(60))).as(node.log()).isZero();
+      assertThat(node.log()).contains("ready in", "stopping (graceful");
+      assertThat(dataDir.resolve("pg/postmaster.pid")).as("embedded PostgreSQL stopped").doesNotExist();
+    }
+  }
+
+  @Test
   void killDashNineLosesNothingAcknowledgedAndTheNextStartRecovers() {
     Path dataDir = TestNode.tempDir();
     List<String> args = List.of("--http-port", "0", "--data-dir", dataDir.toString(), "--verticles", "probe");

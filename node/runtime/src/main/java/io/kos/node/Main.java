@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code kos-node [run|migrate|identity] [flags]}. Exit codes: 0 ok, 2 usage or configuration
@@ -129,22 +130,36 @@ public final class Main implements Callable<Integer> {
 
     int runWith(Main main) {
       NodeConfig config = main.loadConfig();
-      Node node = Node.start(config, main.modules);
-      System.out.print(node.banner());
-      System.out.flush();
-      CountDownLatch stopped = new CountDownLatch(1);
-      AtomicInteger exitCode = new AtomicInteger(OK);
+      AtomicReference<Node> running = new AtomicReference<>();
+      AtomicInteger signals = new AtomicInteger();
       AtomicBoolean stopping = new AtomicBoolean();
+      AtomicInteger exitCode = new AtomicInteger(OK);
+      CountDownLatch stopped = new CountDownLatch(1);
       Runnable stop = () -> {
         if (stopping.compareAndSet(false, true)) {
           LoggerFactory.getLogger(Main.class).info("stopping (graceful, at most {})", config.shutdownTimeout());
-          exitCode.set(node.stop() ? OK : FAILURE);
+          exitCode.set(running.get().stop() ? OK : FAILURE);
           stopped.countDown();
         }
       };
-      // exit 0 after a graceful stop on SIGTERM/SIGINT, not the JVM's 143/130
+      // Exit 0 after a graceful stop on SIGTERM/SIGINT, not the JVM's 143/130. A signal during start
+      // stops the node as soon as it is up (so no embedded PostgreSQL is left behind); a second one
+      // during start exits at once.
       for (String signal : List.of("TERM", "INT")) {
-        Signal.handle(new Signal(signal), s -> new Thread(stop, "kos-shutdown").start());
+        Signal.handle(new Signal(signal), s -> {
+          if (running.get() != null) {
+            new Thread(stop, "kos-shutdown").start();
+          } else if (signals.incrementAndGet() > 1) {
+            System.exit(FAILURE);
+          }
+        });
+      }
+      Node node = Node.start(config, main.modules);
+      running.set(node);
+      System.out.print(node.banner());
+      System.out.flush();
+      if (signals.get() > 0) {
+        stop.run();
       }
       try {
         stopped.await();

@@ -23,14 +23,14 @@ public final class NodeProcess implements AutoCloseable {
 
   private final Process process;
   private final Path log;
-  private final String url;
-  private final long readyMillis;
+  private final long spawnedNanos;
+  private String url;
+  private long readyMillis;
 
-  private NodeProcess(Process process, Path log, String url, long readyMillis) {
+  private NodeProcess(Process process, Path log, long spawnedNanos) {
     this.process = process;
     this.log = log;
-    this.url = url;
-    this.readyMillis = readyMillis;
+    this.spawnedNanos = spawnedNanos;
   }
 
   /** Starts {@code kos-node run <args>} and waits until it serves {@code /health/ready} with 200. */
@@ -48,7 +48,18 @@ public final class NodeProcess implements AutoCloseable {
         "-cp", System.getProperty("kos.node.classpath", System.getProperty("java.class.path")), "io.kos.node.Main");
   }
 
+  /** Starts {@code kos-node run <args>} and returns at once, for tests of what happens during start. */
+  public static NodeProcess spawn(List<String> args, Map<String, String> env) {
+    return spawn(classpathLauncher(), args, env);
+  }
+
   private static NodeProcess launch(List<String> launcher, List<String> args, Map<String, String> env, Duration timeout) {
+    NodeProcess node = spawn(launcher, args, env);
+    node.awaitReady(timeout);
+    return node;
+  }
+
+  private static NodeProcess spawn(List<String> launcher, List<String> args, Map<String, String> env) {
     List<String> command = new ArrayList<>(launcher);
     command.add("run");
     command.addAll(args);
@@ -57,10 +68,8 @@ public final class NodeProcess implements AutoCloseable {
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().keySet().removeIf(k -> k.startsWith("KOS_"));
       builder.environment().putAll(env);
-      long begin = System.nanoTime();
-      Process process = builder.start();
-      String url = awaitReady(process, log, timeout, begin);
-      return new NodeProcess(process, log, url, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+      long spawned = System.nanoTime();
+      return new NodeProcess(builder.start(), log, spawned);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -99,23 +108,25 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
-  private static String awaitReady(Process process, Path log, Duration timeout, long begin) throws IOException {
-    long deadline = begin + timeout.toNanos();
-    String url = null;
+  private void awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String found = null;
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("node exited with " + process.exitValue() + " before it was ready; log:\n" + Files.readString(log));
+        throw new IllegalStateException("node exited with " + process.exitValue() + " before it was ready; log:\n" + log());
       }
-      if (url == null) {
-        Matcher m = HTTP_LINE.matcher(Files.readString(log));
+      if (found == null) {
+        Matcher m = HTTP_LINE.matcher(log());
         if (m.find()) {
-          url = m.group(1);
+          found = m.group(1);
         }
       }
-      if (url != null) {
+      if (found != null) {
         try {
-          if (new Http(url).get("/health/ready").status() == 200) {
-            return url;
+          if (new Http(found).get("/health/ready").status() == 200) {
+            url = found;
+            readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - spawnedNanos);
+            return;
           }
         } catch (UncheckedIOException notYet) {
           // not listening yet
@@ -124,7 +135,18 @@ public final class NodeProcess implements AutoCloseable {
       sleep(100);
     }
     process.destroyForcibly();
-    throw new IllegalStateException("node was not ready within " + timeout + "; log:\n" + Files.readString(log));
+    throw new IllegalStateException("node was not ready within " + timeout + "; log:\n" + log());
+  }
+
+  /** Waits until the node's output contains the text (a log line, the banner). */
+  public void awaitOutput(String text, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!log().contains(text)) {
+      if (System.nanoTime() > deadline || !process.isAlive()) {
+        throw new IllegalStateException("node output never contained '" + text + "'; log:\n" + log());
+      }
+      sleep(20);
+    }
   }
 
   public String url() {
