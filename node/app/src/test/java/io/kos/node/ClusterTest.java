@@ -31,7 +31,7 @@ class ClusterTest {
         "--cluster-members", "127.0.0.1:" + portA);
     try (NodeProcess a = NodeProcess.start(List.of("--http-port", "0", "--data-dir", TestNode.tempDir().toString(), "--db-url", dbA,
         "--verticles", "", "--cluster", "--cluster-host", "127.0.0.1", "--cluster-port", Integer.toString(portA),
-        "--cluster-members", "127.0.0.1:" + portB), Map.of(), START)) {
+        "--cluster-members", "127.0.0.1:" + portB), Map.of("KOS_HTTP_REQUEST_TIMEOUT", "2s"), START)) {
       Http viaA = a.http();
       String didB;
       try (NodeProcess b = NodeProcess.start(argsB, Map.of(), START)) {
@@ -51,6 +51,14 @@ class ClusterTest {
       try (NodeProcess again = NodeProcess.start(argsB, Map.of(), START)) {
         Http.Response recovered = viaA.await("/api/probe/v1/ping", r -> r.status() == 200, Duration.ofSeconds(20));
         assertThat(recovered.json().getString("node")).isEqualTo(didB);
+
+        // a crash, not a goodbye: requests already sent to B time out (504 after A's 2 s request
+        // timeout); A answers 503 again once the cluster has dropped B for missing heartbeats
+        again.kill();
+        long killedAt = System.nanoTime();
+        Http.Response afterCrash = viaA.await("/api/probe/v1/ping", r -> r.status() == 503, Duration.ofSeconds(30));
+        assertThat(afterCrash.json().getString("error")).isEqualTo("verticle_unavailable");
+        System.out.println("node A answered 503 " + (System.nanoTime() - killedAt) / 1_000_000 + " ms after node B was killed");
       }
     }
   }
