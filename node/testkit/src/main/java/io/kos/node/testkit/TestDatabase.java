@@ -9,7 +9,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TestDatabase {
 
   private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static final List<String> CREATED = new CopyOnWriteArrayList<>();
   private static PgConnectOptions admin;
 
   private TestDatabase() {
@@ -33,6 +36,7 @@ public final class TestDatabase {
     try (Connection c = DriverManager.getConnection(jdbcUrl(server, server.getDatabase()), server.getUser(), password(server));
          Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name.toLowerCase(Locale.ROOT));
+      CREATED.add(name);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create test database " + name + ": " + e.getMessage(), e);
     }
@@ -48,9 +52,26 @@ public final class TestDatabase {
   private static synchronized PgConnectOptions server() {
     if (admin == null) {
       String external = System.getenv("KOS_TEST_DB_URL");
-      admin = external != null && !external.isBlank() ? PgConnectOptions.fromUri(external) : startEmbedded();
+      if (external != null && !external.isBlank()) {
+        admin = PgConnectOptions.fromUri(external);
+        // an external server outlives the tests: leave it as it was found
+        Runtime.getRuntime().addShutdownHook(new Thread(TestDatabase::dropCreated, "kos-test-db-cleanup"));
+      } else {
+        admin = startEmbedded();
+      }
     }
     return admin;
+  }
+
+  private static void dropCreated() {
+    try (Connection c = DriverManager.getConnection(jdbcUrl(admin, admin.getDatabase()), admin.getUser(), password(admin));
+         Statement s = c.createStatement()) {
+      for (String name : CREATED) {
+        s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+      }
+    } catch (SQLException e) {
+      System.err.println("could not drop test databases " + CREATED + ": " + e.getMessage());
+    }
   }
 
   private static PgConnectOptions startEmbedded() {
