@@ -87,6 +87,7 @@ public final class Node {
     Node node = null;
     try {
       NodeIdentity identity = NodeIdentity.loadOrCreate(config.keyFile(), config.nodeClass());
+      Migrations.preloadInBackground();
       database = Database.open(config);
       long databaseReady = System.nanoTime();
       List<Migrations.Applied> applied = new ArrayList<>();

@@ -65,6 +65,12 @@ public final class NodeBench {
     }
     vertx.close().await();
 
+    if (results.isEmpty()) {
+      if (startup) {
+        startAndMemory(jar);
+      }
+      return;
+    }
     System.out.println();
     System.out.println("HTTP round trip, GET returning a small JSON object:");
     results.forEach(r -> System.out.println("  " + r));

@@ -13,6 +13,23 @@ public final class Migrations {
   private Migrations() {
   }
 
+  /**
+   * Loads Flyway's classes and plugins (about 0.4 s in the shaded jar) on another thread while
+   * PostgreSQL starts, so that {@link #migrate} does not wait for them. Connects to nothing.
+   */
+  public static void preloadInBackground() {
+    Thread preload = new Thread(() -> {
+      try {
+        Flyway.configure(Migrations.class.getClassLoader()).dataSource("jdbc:postgresql://127.0.0.1:1/preload", "preload", "")
+            .locations("classpath:sql/node").failOnMissingLocations(false).load();
+      } catch (RuntimeException ignored) {
+        // only a head start; migrate() reports any real problem
+      }
+    }, "kos-flyway-preload");
+    preload.setDaemon(true);
+    preload.start();
+  }
+
   /** @return what ran, for logs and {@code /health/ready} */
   public static Applied migrate(Database database, String owner) {
     Flyway flyway = Flyway.configure(Migrations.class.getClassLoader())
