@@ -54,7 +54,6 @@ public final class Node {
   private final Database database;
   private final NodeState state;
   private final long startNanos;
-  private Vertx vertx;
   private Pool nodePool;
   private final Map<String, Pool> pools = new LinkedHashMap<>();
   private final List<String> verticleDeployments = new ArrayList<>();
@@ -101,7 +100,6 @@ public final class Node {
       long migrated = System.nanoTime();
       node = new Node(config, identity, lock, database, state, startNanos);
       node.runtime = join(runtimeStarting);
-      node.vertx = node.runtime.vertx();
       long runtimeReady = System.nanoTime();
       node.deploy(modules);
       LOG.info("start phases (ms): database {}, migrations {}, then waited {} for Vert.x{} and the ingress, deploy {}",
@@ -181,7 +179,7 @@ public final class Node {
       Pool pool = pool(name, config.poolSizeOf(name));
       pools.put(name, pool);
       VerticleEnv env = new VerticleEnv(name, pool, config.configOf(name), identity.did(), identity.nodeClass());
-      verticleDeployments.add(vertx.deployVerticle(() -> module.create().bind(env),
+      verticleDeployments.add(vertx().deployVerticle(() -> module.create().bind(env),
           new DeploymentOptions().setInstances(config.instancesOf(name))).await());
     }
     state.deployed(config.verticles());
@@ -196,7 +194,7 @@ public final class Node {
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(size).setName("kos-" + schema).setShared(false))
         .connectingTo(database.connectOptions(schema))
-        .using(vertx)
+        .using(vertx())
         .build();
   }
 
@@ -236,7 +234,7 @@ public final class Node {
   }
 
   public Vertx vertx() {
-    return vertx;
+    return runtime.vertx();
   }
 
   public int httpPort() {
@@ -285,9 +283,9 @@ public final class Node {
     state.stopping();
     boolean clean = true;
     try {
-      Future<?> drained = vertx.undeploy(runtime.ingressDeployment());
+      Future<?> drained = vertx().undeploy(runtime.ingressDeployment());
       drained.recover(e -> Future.succeededFuture())
-          .compose(v -> Future.join(verticleDeployments.stream().map(vertx::undeploy).toList()))
+          .compose(v -> Future.join(verticleDeployments.stream().map(vertx()::undeploy).toList()))
           .recover(e -> Future.succeededFuture())
           .compose(v -> nodePool.preparedQuery("UPDATE node_runs SET stopped_at = now() WHERE id = $1").execute(Tuple.of(runId)))
           .recover(e -> Future.succeededFuture())
@@ -303,7 +301,7 @@ public final class Node {
     }
     try {
       // leaves the cluster; awaited on its own since it stops the event loops the chain above runs on
-      vertx.close().await(Math.max(remaining(deadline), TimeUnit.SECONDS.toNanos(5)), TimeUnit.NANOSECONDS);
+      vertx().close().await(Math.max(remaining(deadline), TimeUnit.SECONDS.toNanos(5)), TimeUnit.NANOSECONDS);
     } catch (TimeoutException | RuntimeException e) {
       LOG.warn("Vert.x did not close cleanly: {}", e.toString());
       clean = false;
@@ -315,8 +313,8 @@ public final class Node {
 
   private void releaseQuietly() {
     try {
-      if (vertx != null) {
-        vertx.close().await(10, TimeUnit.SECONDS);
+      if (runtime != null) {
+        vertx().close().await(10, TimeUnit.SECONDS);
       }
     } catch (Exception ignored) {
       // start already failed; the original failure is what matters

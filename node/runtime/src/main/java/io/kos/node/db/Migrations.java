@@ -1,6 +1,7 @@
 package io.kos.node.db;
 
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
@@ -20,8 +21,7 @@ public final class Migrations {
   public static void preloadInBackground() {
     Thread preload = new Thread(() -> {
       try {
-        Flyway.configure(Migrations.class.getClassLoader()).dataSource("jdbc:postgresql://127.0.0.1:1/preload", "preload", "")
-            .locations("classpath:sql/node").failOnMissingLocations(false).load();
+        configure("node").dataSource("jdbc:postgresql://127.0.0.1:1/preload", "preload", "").load();
       } catch (RuntimeException ignored) {
         // only a head start; migrate() reports any real problem
       }
@@ -32,20 +32,22 @@ public final class Migrations {
 
   /** @return what ran, for logs and {@code /health/ready} */
   public static Applied migrate(Database database, String owner) {
-    Flyway flyway = Flyway.configure(Migrations.class.getClassLoader())
-        .dataSource(database.jdbcUrl(), database.user(), database.password())
-        .schemas(owner)
-        .defaultSchema(owner)
-        .createSchemas(true)
-        .table("flyway_schema_history")
-        .locations("classpath:sql/" + owner)
-        .failOnMissingLocations(false)
-        .load();
+    Flyway flyway = configure(owner).dataSource(database.jdbcUrl(), database.user(), database.password()).load();
     MigrateResult result = flyway.migrate();
     // target is null when nothing ran; then the schema is still at its initial version
     String version = result.targetSchemaVersion != null ? result.targetSchemaVersion
         : result.initialSchemaVersion != null ? result.initialSchemaVersion : "none";
     return new Applied(owner, version, result.migrationsExecuted);
+  }
+
+  private static FluentConfiguration configure(String owner) {
+    return Flyway.configure(Migrations.class.getClassLoader())
+        .schemas(owner)
+        .defaultSchema(owner)
+        .createSchemas(true)
+        .table("flyway_schema_history")
+        .locations("classpath:sql/" + owner)
+        .failOnMissingLocations(false);
   }
 
   /** @param executedNow migrations run by this start (0 when the schema was already current) */
