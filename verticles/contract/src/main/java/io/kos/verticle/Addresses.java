@@ -10,6 +10,12 @@ public final class Addresses {
 
   /** Header names the ingress sets on every API request it forwards. */
   public static final String HEADER_REQUEST_ID = "kos-request-id";
+  /** The authenticated caller's user id, role and how it proved itself; absent on an anonymous request. */
+  public static final String HEADER_CALLER_ID = "kos-caller-id";
+  public static final String HEADER_CALLER_ROLE = "kos-caller-role";
+  public static final String HEADER_CALLER_VIA = "kos-caller-via";
+  /** The HTTP client's address as the ingress saw it. */
+  public static final String HEADER_CLIENT_ADDRESS = "kos-client-address";
   /** Reply header a handler may set to override the route's success status. */
   public static final String HEADER_STATUS = "kos-status";
 

@@ -30,6 +30,14 @@ public final class ApiError extends RuntimeException {
     return new ApiError(400, code, message);
   }
 
+  public static ApiError unauthorized(String code, String message) {
+    return new ApiError(401, code, message);
+  }
+
+  public static ApiError forbidden(String code, String message) {
+    return new ApiError(403, code, message);
+  }
+
   public static ApiError notFound(String message) {
     return new ApiError(404, "not_found", message);
   }

@@ -65,6 +65,27 @@ public final class ApiRequest {
     return headers.get(name);
   }
 
+  /**
+   * Who is calling, as the ingress authenticated it; 401 when the request is anonymous. Never take
+   * a user id from the body: this is the only source of identity.
+   */
+  public Caller caller() {
+    Caller caller = callerIfAny();
+    if (caller == null) {
+      throw ApiError.unauthorized("unauthorized", "this operation needs an authenticated caller");
+    }
+    return caller;
+  }
+
+  /** The caller on a route that also admits anonymous requests, or null. */
+  public Caller callerIfAny() {
+    return Caller.fromHeaders(headers);
+  }
+
+  public String clientAddress() {
+    return headers.get(Addresses.HEADER_CLIENT_ADDRESS);
+  }
+
   public String requestId() {
     return headers.get(Addresses.HEADER_REQUEST_ID);
   }
