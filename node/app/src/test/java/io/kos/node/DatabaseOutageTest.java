@@ -29,7 +29,7 @@ class DatabaseOutageTest {
     }
     String url = "postgresql://postgres@127.0.0.1:" + port + "/outage";
     try (TestNode node = TestNode.start(Map.of("database.url", url, "verticles.deploy", "probe"))) {
-      Http http = node.http();
+      Http http = node.admin().http();
       long id = http.postJson("/api/probe/v1/notes", new JsonObject().put("text", "before the outage")).json().getLong("id");
 
       server.close();

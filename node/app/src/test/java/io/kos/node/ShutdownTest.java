@@ -1,6 +1,7 @@
 package io.kos.node;
 
 import io.kos.node.testkit.Http;
+import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.NodeProcess;
 import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
@@ -78,14 +79,14 @@ class ShutdownTest {
     String did;
     try (NodeProcess node = NodeProcess.start(args, Map.of(), START)) {
       did = node.http().get("/klf/v1/identity").json().getString("nodeId");
-      noteId = node.http().postJson("/api/probe/v1/notes", new JsonObject().put("text", "acknowledged before the crash"))
+      noteId = Accounts.bootstrapAdmin(node.http(), dataDir).http().postJson("/api/probe/v1/notes", new JsonObject().put("text", "acknowledged before the crash"))
           .json().getLong("id");
       assertThat(node.kill()).isEqualTo(137);
     }
     // the embedded PostgreSQL of the killed node is still running: the next start must stop it and go on
     try (NodeProcess node = NodeProcess.start(args, Map.of(), START)) {
       assertThat(node.http().get("/klf/v1/identity").json().getString("nodeId")).isEqualTo(did);
-      assertThat(node.http().get("/api/probe/v1/notes/" + noteId).json().getString("text")).isEqualTo("acknowledged before the crash");
+      assertThat(Accounts.login(node.http(), "admin").http().get("/api/probe/v1/notes/" + noteId).json().getString("text")).isEqualTo("acknowledged before the crash");
       assertThat(node.log()).contains("left running by an earlier node process");
       assertThat(node.terminate(Duration.ofSeconds(30))).isZero();
     }

@@ -1,5 +1,6 @@
 package io.kos.node;
 
+import io.kos.node.auth.AccessControl;
 import io.kos.node.cluster.ClusterSetup;
 import io.kos.node.config.ConfigException;
 import io.kos.node.config.NodeConfig;
@@ -55,6 +56,7 @@ public final class Node {
   private final NodeState state;
   private final long startNanos;
   private Pool nodePool;
+  private AccessControl accessControl;
   private final Map<String, Pool> pools = new LinkedHashMap<>();
   private final List<String> verticleDeployments = new ArrayList<>();
   private Serving runtime;
@@ -172,8 +174,10 @@ public final class Node {
   }
 
   private void deploy(Map<String, VerticleModule> modules) {
-    nodePool = pool(NODE_SCHEMA, 2);
+    nodePool = pool(NODE_SCHEMA, config.poolSize());
     state.nodePool(nodePool);
+    accessControl = AccessControl.start(vertx(), nodePool, config);
+    state.accessControl(accessControl);
     for (String name : config.verticles()) {
       VerticleModule module = modules.get(name);
       Pool pool = pool(name, config.poolSizeOf(name));
@@ -266,8 +270,15 @@ public final class Node {
     if (config.verticles().isEmpty()) {
       b.append("  verticles:  none deployed\n");
     }
+    b.append("  auth:       ").append(httpUrl()).append("/api/auth/v1 (passwords: ").append(accessControl.passwordCost()).append(")\n");
     for (String name : config.verticles()) {
       b.append("  api:        ").append(httpUrl()).append("/api/").append(name).append("/v1\n");
+    }
+    String setupToken = accessControl.pendingSetupToken();
+    if (setupToken != null) {
+      b.append("  setup:      no user yet; register the first (admin) user with this one-time token:\n")
+          .append("              setup_token ").append(setupToken).append("\n")
+          .append("              (also in ").append(accessControl.setupTokenFile()).append(", deleted once used)\n");
     }
     return b.toString();
   }

@@ -1,5 +1,6 @@
 package io.kos.node;
 
+import io.kos.node.auth.AccessControl;
 import io.kos.node.db.Migrations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,6 +25,7 @@ public final class NodeState {
   private volatile boolean stopping;
   private volatile Buffer identityDocument;
   private volatile Buffer capabilityDocument;
+  private volatile AccessControl accessControl;
 
   NodeState(boolean clusterRequested) {
     this.clusterRequested = clusterRequested;
@@ -35,6 +37,15 @@ public final class NodeState {
 
   void nodePool(Pool pool) {
     this.nodePool = pool;
+  }
+
+  void accessControl(AccessControl accessControl) {
+    this.accessControl = accessControl;
+  }
+
+  /** The node's access control, or null while the node schema is not ready yet. */
+  public AccessControl accessControl() {
+    return accessControl;
   }
 
   void deployed(List<String> verticles) {

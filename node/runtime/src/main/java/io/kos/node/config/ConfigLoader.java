@@ -76,7 +76,8 @@ public final class ConfigLoader {
       try {
         typed.put(setting.key(), setting.parser().apply(raw));
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(setting.key() + " " + e.getMessage() + ", got '" + raw + "' (from " + sources.get(setting.key()) + ")");
+        String shown = setting.isSecret() ? "(value hidden)" : "'" + raw + "'";
+        throw new ConfigException(setting.key() + " " + e.getMessage() + ", got " + shown + " (from " + sources.get(setting.key()) + ")");
       }
     }
     return build(file, typed, verticleConfig);
@@ -214,6 +215,17 @@ public final class ConfigLoader {
         (String) v.get("logging.format"),
         (String) v.get("logging.level"),
         (Duration) v.get("shutdown.timeout"),
+        new AuthSettings(
+            (Boolean) v.get("auth.open_registration"),
+            (String) v.get("auth.jwt_secret"),
+            (Duration) v.get("auth.access_token_ttl"),
+            (Duration) v.get("auth.refresh_token_ttl"),
+            (Integer) v.get("auth.login_max_failures"),
+            (Integer) v.get("auth.login_address_max_failures"),
+            (Duration) v.get("auth.login_lockout"),
+            (Integer) v.get("auth.argon2_memory_kib"),
+            (Integer) v.get("auth.argon2_iterations"),
+            (Integer) v.get("auth.hash_threads")),
         verticleConfig);
   }
 

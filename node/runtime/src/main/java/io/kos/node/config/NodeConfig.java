@@ -33,6 +33,7 @@ public record NodeConfig(
     String logFormat,
     String logLevel,
     Duration shutdownTimeout,
+    AuthSettings auth,
     JsonObject verticleConfig) {
 
   /** Event-loop threads, with 0 resolved to the number of cores. */

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 public record Setting(String key, Object defaultValue, String description, Function<String, Object> parser) {
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
   private static final Pattern SIZE = Pattern.compile("(\\d+)(b|kib|mib)?");
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]{0,30}");
   public static final Set<String> NODE_CLASSES = Set.of("allinone", "tohunga", "ronin", "hakim");
@@ -30,7 +30,7 @@ public record Setting(String key, Object defaultValue, String description, Funct
       new Setting("node.data_dir", "./data", "directory for the key pair, the lock file and the embedded database", Setting::text),
       new Setting("verticles.deploy", List.of("*"), "verticles to deploy, comma separated; * = every verticle in the binary", Setting::list),
       new Setting("verticles.instances", 1, "default instances per verticle (verticles.config.<name>.instances overrides)", v -> integer(v, 1, 64)),
-      new Setting("http.host", "127.0.0.1", "address the HTTP ingress binds; 0.0.0.0 for all interfaces (loopback by default until access control lands)", Setting::text),
+      new Setting("http.host", "127.0.0.1", "address the HTTP ingress binds; 0.0.0.0 for all interfaces (loopback by default: the all-in-one node has open registration)", Setting::text),
       new Setting("http.port", 8080, "HTTP ingress port (0 = any free port)", Setting::port),
       new Setting("http.public_url", "", "URL other nodes and clients use to reach this node; default http://<host>:<port>", Setting::text),
       new Setting("http.body_limit", 1048576, "largest accepted request body in bytes (suffix KiB or MiB allowed); larger gets 413", Setting::size),
@@ -46,6 +46,16 @@ public record Setting(String key, Object defaultValue, String description, Funct
       new Setting("cluster.bus_port", 0, "event bus port (0 = any free port)", Setting::port),
       new Setting("cluster.members", List.of(), "other members, host:port comma separated", Setting::members),
       new Setting("identity.key_file", "", "the node's Ed25519 key pair (PEM); default <data_dir>/node.key, created on first start", Setting::text),
+      new Setting("auth.open_registration", false, "anyone may register (as editor); when false only an admin registers users. The first user always needs the setup token", Setting::bool),
+      new Setting("auth.jwt_secret", "", "HMAC-SHA256 key for access tokens, base64, at least 32 bytes; give every node of a cluster the same. Empty = <data_dir>/jwt.key, created on first start", Setting::secret),
+      new Setting("auth.access_token_ttl", Duration.ofMinutes(15), "lifetime of an access token (JWT)", Setting::duration),
+      new Setting("auth.refresh_token_ttl", Duration.ofDays(30), "lifetime of a refresh token; each use rotates it", Setting::duration),
+      new Setting("auth.login_max_failures", 5, "failed logins for one account within auth.login_lockout before 429", v -> integer(v, 1, 1000)),
+      new Setting("auth.login_address_max_failures", 20, "failed logins from one client address within auth.login_lockout before 429", v -> integer(v, 1, 100000)),
+      new Setting("auth.login_lockout", Duration.ofMinutes(15), "window in which failed logins count, and how long a 429 lasts", Setting::duration),
+      new Setting("auth.argon2_memory_kib", 19456, "argon2id memory cost per password hash in KiB (OWASP: 19456)", v -> integer(v, 1024, 4194304)),
+      new Setting("auth.argon2_iterations", 2, "argon2id iterations per password hash (OWASP: 2)", v -> integer(v, 1, 100)),
+      new Setting("auth.hash_threads", 0, "password hashes computed at once (each holds auth.argon2_memory_kib); 0 = one per core", v -> integer(v, 0, 256)),
       new Setting("logging.format", "text", "text or json (one JSON object per line)", v -> oneOf(v, "text", "json")),
       new Setting("logging.level", "INFO", "root log level: TRACE, DEBUG, INFO, WARN, ERROR", v -> oneOf(v.toUpperCase(Locale.ROOT), "TRACE", "DEBUG", "INFO", "WARN", "ERROR")),
       new Setting("shutdown.timeout", Duration.ofSeconds(20), "bound on graceful shutdown (drain, undeploy, close); past it the node exits 1", Setting::duration));
@@ -75,13 +85,28 @@ public record Setting(String key, Object defaultValue, String description, Funct
 
   private static String display(Object value) {
     if (value instanceof Duration d) {
-      return "`" + (d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms") + "`";
+      return "`" + displayDuration(d) + "`";
     }
     if (value instanceof List<?> list) {
       return list.isEmpty() ? "(empty)" : "`" + String.join(",", list.stream().map(String::valueOf).toList()) + "`";
     }
     String text = String.valueOf(value);
     return text.isEmpty() ? "(empty)" : "`" + text + "`";
+  }
+
+  private static String displayDuration(Duration d) {
+    long ms = d.toMillis();
+    for (var unit : List.of(Map.entry("d", 86_400_000L), Map.entry("h", 3_600_000L), Map.entry("m", 60_000L), Map.entry("s", 1000L))) {
+      if (ms % unit.getValue() == 0) {
+        return ms / unit.getValue() + unit.getKey();
+      }
+    }
+    return ms + "ms";
+  }
+
+  /** True for a key whose value must never appear in a message or log. */
+  public boolean isSecret() {
+    return key.endsWith("_secret");
   }
 
   /** {@code http.port} -> {@code KOS_HTTP_PORT}. */
@@ -102,6 +127,22 @@ public record Setting(String key, Object defaultValue, String description, Funct
       throw new IllegalArgumentException("must be one of " + NODE_CLASSES.stream().sorted().toList());
     }
     return value;
+  }
+
+  /** A base64 key of at least 32 bytes, or empty. */
+  static Object secret(String value) {
+    String trimmed = value.trim();
+    if (trimmed.isEmpty()) {
+      return trimmed;
+    }
+    try {
+      if (java.util.Base64.getDecoder().decode(trimmed).length >= 32) {
+        return trimmed;
+      }
+    } catch (IllegalArgumentException ignored) {
+      // reported below
+    }
+    throw new IllegalArgumentException("must be base64 of at least 32 bytes (openssl rand -base64 32)");
   }
 
   static Object bool(String value) {
@@ -138,7 +179,7 @@ public record Setting(String key, Object defaultValue, String description, Funct
   static Object duration(String value) {
     Matcher m = DURATION.matcher(value.trim());
     if (!m.matches()) {
-      throw new IllegalArgumentException("must be a duration such as 500ms, 30s, 5m");
+      throw new IllegalArgumentException("must be a duration such as 500ms, 30s, 5m, 2h, 30d");
     }
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "ms" : m.group(2);
@@ -146,6 +187,7 @@ public record Setting(String key, Object defaultValue, String description, Funct
       case "s" -> Duration.ofSeconds(n);
       case "m" -> Duration.ofMinutes(n);
       case "h" -> Duration.ofHours(n);
+      case "d" -> Duration.ofDays(n);
       default -> Duration.ofMillis(n);
     };
     if (d.isZero()) {

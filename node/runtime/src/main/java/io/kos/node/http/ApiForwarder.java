@@ -1,10 +1,8 @@
 package io.kos.node.http;
 
 import io.kos.verticle.Addresses;
-import io.kos.verticle.ApiRequest;
 import io.kos.verticle.RouteSpec;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -17,8 +15,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Turns an HTTP request on a verticle's route into an event-bus request to
@@ -27,7 +23,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ApiForwarder implements Handler<RoutingContext> {
 
-  private static final AtomicLong REQUEST_IDS = new AtomicLong();
   private static final String JSON = "application/json";
 
   private final EventBus eventBus;
@@ -35,52 +30,29 @@ final class ApiForwarder implements Handler<RoutingContext> {
   private final String address;
   private final int successStatus;
   private final long timeoutMillis;
-  private final String requestIdPrefix;
 
-  ApiForwarder(EventBus eventBus, String verticle, RouteSpec route, long timeoutMillis, String requestIdPrefix) {
+  ApiForwarder(EventBus eventBus, String verticle, RouteSpec route, long timeoutMillis) {
     this.eventBus = eventBus;
     this.verticle = verticle;
     this.address = Addresses.of(verticle, route.operation());
     this.successStatus = route.successStatus();
     this.timeoutMillis = timeoutMillis;
-    this.requestIdPrefix = requestIdPrefix;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
-    Object body = null;
-    Buffer raw = ctx.body().available() ? ctx.body().buffer() : null;
-    if (raw != null && raw.length() > 0) {
-      if (!isJson(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
-        HttpErrors.send(ctx, 415, "unsupported_media_type", "send the body as application/json");
-        return;
-      }
-      try {
-        body = Json.decodeValue(raw);
-      } catch (DecodeException e) {
-        HttpErrors.send(ctx, 400, "malformed_json", "the body is not valid JSON");
-        return;
-      }
-    }
-    String requestId = ctx.request().getHeader("X-Request-Id");
-    if (requestId == null || requestId.length() > 64) {
-      requestId = requestIdPrefix + Long.toHexString(REQUEST_IDS.incrementAndGet());
-    }
-    DeliveryOptions options = new DeliveryOptions()
-        .setSendTimeout(timeoutMillis)
-        .addHeader(Addresses.HEADER_REQUEST_ID, requestId);
-    JsonObject envelope = ApiRequest.envelope(toJson(ctx.pathParams()), toJson(ctx.queryParams()), body);
-    String id = requestId;
-    eventBus.request(address, envelope, options).onComplete(
-        reply -> respond(ctx, reply, id),
-        failure -> fail(ctx, failure, id));
+    ApiEntry.Call call = ctx.get(ApiEntry.CALL);
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).setHeaders(call.headers());
+    eventBus.request(address, call.envelope(), options).onComplete(
+        reply -> respond(ctx, reply),
+        failure -> fail(ctx, failure));
   }
 
-  private void respond(RoutingContext ctx, Message<Object> reply, String requestId) {
+  private void respond(RoutingContext ctx, Message<Object> reply) {
     String override = reply.headers().get(Addresses.HEADER_STATUS);
     int status = override == null ? successStatus : Integer.parseInt(override);
     Object body = reply.body();
-    var response = ctx.response().setStatusCode(status).putHeader("X-Request-Id", requestId);
+    var response = ctx.response().setStatusCode(status);
     if (body == null) {
       response.end();
     } else {
@@ -88,8 +60,7 @@ final class ApiForwarder implements Handler<RoutingContext> {
     }
   }
 
-  private void fail(RoutingContext ctx, Throwable failure, String requestId) {
-    ctx.response().putHeader("X-Request-Id", requestId);
+  private void fail(RoutingContext ctx, Throwable failure) {
     if (!(failure instanceof ReplyException reply)) {
       HttpErrors.send(ctx, 500, "internal_error", "unexpected failure forwarding to " + verticle);
       return;
@@ -130,26 +101,5 @@ final class ApiForwarder implements Handler<RoutingContext> {
       return array.toBuffer();
     }
     return Json.encodeToBuffer(body);
-  }
-
-  private static JsonObject toJson(Map<String, String> map) {
-    return map.isEmpty() ? new JsonObject() : new JsonObject(new java.util.LinkedHashMap<>(map));
-  }
-
-  private static JsonObject toJson(MultiMap map) {
-    JsonObject json = new JsonObject();
-    for (String name : map.names()) {
-      json.put(name, map.get(name));
-    }
-    return json;
-  }
-
-  static boolean isJson(String contentType) {
-    if (contentType == null) {
-      return false;
-    }
-    int semicolon = contentType.indexOf(';');
-    String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
-    return type.equalsIgnoreCase(JSON);
   }
 }

@@ -1,5 +1,9 @@
 package io.kos.node.http;
 
+import io.kos.verticle.ApiError;
+import io.kos.verticle.Db;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -10,6 +14,7 @@ public final class HttpErrors {
 
   /** Seconds a client should wait before retrying a 503. */
   public static final String RETRY_AFTER_SECONDS = "5";
+  private static final Logger LOG = LoggerFactory.getLogger(HttpErrors.class);
   private static final String JSON = "application/json";
 
   private HttpErrors() {
@@ -28,8 +33,27 @@ public final class HttpErrors {
     response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
     if (status == 503) {
       response.putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+    } else if (status == 429 && body.containsKey("retry_after_seconds")) {
+      response.putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(body.getValue("retry_after_seconds")));
+    } else if (status == 401) {
+      response.putHeader("WWW-Authenticate", "Bearer realm=\"kos\"");
     }
     response.end(body.toBuffer());
+  }
+
+  /**
+   * A failed operation as HTTP: an {@link ApiError} as its status and body, an unreachable database
+   * as 503, anything else as 500 logged with the request id.
+   */
+  public static void sendFailure(RoutingContext ctx, Throwable failure, String requestId) {
+    if (failure instanceof ApiError error) {
+      send(ctx, error.status(), error.toJson());
+    } else if (Db.isUnavailable(failure)) {
+      send(ctx, 503, "database_unavailable", "the database is not reachable, retry later");
+    } else {
+      LOG.error("{} {} failed (request {})", ctx.request().method(), ctx.request().path(), requestId, failure);
+      send(ctx, 500, "internal_error", "unexpected failure; see the node log for request " + requestId);
+    }
   }
 
   /** Router-level failures (no route, wrong method, body too large, ...) as JSON. */
@@ -42,7 +66,7 @@ public final class HttpErrors {
     router.errorHandler(413, ctx -> send(ctx, 413, "payload_too_large", "the request body exceeds the configured limit"));
     router.errorHandler(415, ctx -> send(ctx, 415, "unsupported_media_type", "send the body as application/json"));
     router.errorHandler(500, ctx -> {
-      org.slf4j.LoggerFactory.getLogger(HttpErrors.class).error("unhandled failure on {} {}",
+      LOG.error("unhandled failure on {} {}",
           ctx.request().method(), ctx.request().path(), ctx.failure());
       send(ctx, 500, "internal_error", "unexpected failure; see the node log");
     });

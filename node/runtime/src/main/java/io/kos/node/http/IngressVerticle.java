@@ -1,6 +1,8 @@
 package io.kos.node.http;
 
 import io.kos.node.NodeState;
+import io.kos.node.auth.AccessControl;
+import io.kos.node.auth.AuthApi;
 import io.kos.node.config.NodeConfig;
 import io.kos.verticle.RouteSpec;
 import io.kos.verticle.VerticleModule;
@@ -30,6 +32,7 @@ public final class IngressVerticle extends VerticleBase {
   private final Collection<VerticleModule> modules;
   private final NodeState state;
   private HttpServer server;
+  private AuthApi authApi;
 
   public IngressVerticle(NodeConfig config, Collection<VerticleModule> modules, NodeState state) {
     this.config = config;
@@ -48,14 +51,17 @@ public final class IngressVerticle extends VerticleBase {
     router.get("/klf/v1/capabilities").handler(ctx -> document(ctx, state.capabilityDocument()));
     BodyHandler bodyHandler = BodyHandler.create(false).setBodyLimit(config.bodyLimit());
     String requestIdPrefix = Integer.toHexString(System.identityHashCode(this)) + "-";
+    for (RouteSpec route : AuthApi.ROUTES) {
+      mount(router, AuthApi.NAME, route, bodyHandler, requestIdPrefix)
+          .handler(new LocalOperation(() -> {
+            AuthApi api = authApi();
+            return api == null ? null : api.operation(route.operation());
+          }, route.successStatus()));
+    }
     for (VerticleModule module : modules) {
       for (RouteSpec route : module.routes()) {
-        String path = "/api/" + module.name() + "/v1" + (route.path().equals("/") ? "" : route.path());
-        var mounted = router.route(route.method(), path);
-        if (carriesBody(route.method())) {
-          mounted.handler(bodyHandler);
-        }
-        mounted.handler(new ApiForwarder(vertx.eventBus(), module.name(), route, config.requestTimeout().toMillis(), requestIdPrefix));
+        mount(router, module.name(), route, bodyHandler, requestIdPrefix)
+            .handler(new ApiForwarder(vertx.eventBus(), module.name(), route, config.requestTimeout().toMillis()));
       }
     }
     HttpServerOptions options = new HttpServerOptions()
@@ -68,6 +74,25 @@ public final class IngressVerticle extends VerticleBase {
         .setCompressionSupported(false);
     server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen();
+  }
+
+  /** {@code /api/<owner>/v1<path>}: body (when the method has one), then the call's id and caller. */
+  private io.vertx.ext.web.Route mount(Router router, String owner, RouteSpec route, BodyHandler bodyHandler, String requestIdPrefix) {
+    String path = "/api/" + owner + "/v1" + (route.path().equals("/") ? "" : route.path());
+    var mounted = router.route(route.method(), path);
+    if (carriesBody(route.method())) {
+      mounted.handler(bodyHandler);
+    }
+    return mounted.handler(new ApiEntry(route.anonymous(), this::authApi, requestIdPrefix));
+  }
+
+  /** This instance's auth API, made on first use: access control exists once the node schema is migrated. */
+  private AuthApi authApi() {
+    if (authApi == null) {
+      AccessControl control = state.accessControl();
+      authApi = control == null ? null : control.api(vertx);
+    }
+    return authApi;
   }
 
   /** GET, HEAD and DELETE skip body buffering: the hot read path needs none. */

@@ -69,6 +69,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aBadSecretIsRefusedWithoutEchoingIt() {
+    String tooShort = java.util.Base64.getEncoder().encodeToString("sixteen bytes!!!".getBytes());
+    assertThatThrownBy(() -> loader.load(null, Map.of("KOS_AUTH_JWT_SECRET", tooShort), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("auth.jwt_secret must be base64 of at least 32 bytes")
+        .hasMessageNotContaining(tooShort);
+    String good = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    assertThat(loader.load(null, Map.of("KOS_AUTH_JWT_SECRET", good), Map.of()).auth().jwtSecret()).isEqualTo(good);
+    assertThat(loader.load(null, Map.of("KOS_AUTH_JWT_SECRET", good), Map.of()).toString()).doesNotContain(good);
+  }
+
+  @Test
   void unknownVerticleIsRefused() {
     assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("verticles.deploy", "probe,nope")))
         .isInstanceOf(ConfigException.class)
@@ -105,6 +117,8 @@ class ConfigLoaderTest {
         "cluster.enabled", "maybe",
         "cluster.members", "hostwithoutport",
         "logging.format", "xml",
+        "auth.login_lockout", "forever",
+        "auth.argon2_memory_kib", "16",
         "database.url", "mysql://x");
     bad.forEach((key, value) -> assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of(key, value)))
         .as(key).isInstanceOf(ConfigException.class).hasMessageContaining(key.equals("database.url") ? "database.url" : key));

@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** A small blocking HTTP client for tests: JSON in, status + headers + JSON out. */
 public final class Http {
@@ -18,13 +20,50 @@ public final class Http {
       .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
 
   private final String baseUrl;
+  private final Map<String, String> headers;
 
   public Http(String baseUrl) {
+    this(baseUrl, Map.of());
+  }
+
+  private Http(String baseUrl, Map<String, String> headers) {
     this.baseUrl = baseUrl;
+    this.headers = headers;
+  }
+
+  /** A client that sends this header with every request besides those it already sends. */
+  public Http with(String name, String value) {
+    Map<String, String> more = new LinkedHashMap<>(headers);
+    more.put(name, value);
+    return new Http(baseUrl, Map.copyOf(more));
+  }
+
+  public Http withBearer(String accessToken) {
+    return with("Authorization", "Bearer " + accessToken);
+  }
+
+  public Http withApiKey(String key) {
+    return with("X-API-Key", key);
+  }
+
+  public String baseUrl() {
+    return baseUrl;
   }
 
   public Response get(String path) {
     return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET());
+  }
+
+  public Response delete(String path) {
+    return send("DELETE", path, null, null);
+  }
+
+  public Response putJson(String path, Object json) {
+    return send("PUT", path, "application/json", json.toString());
+  }
+
+  public Response patchJson(String path, Object json) {
+    return send("PATCH", path, "application/json", json.toString());
   }
 
   public Response post(String path, String contentType, String body) {
@@ -66,7 +105,8 @@ public final class Http {
     throw new AssertionError("GET " + path + " did not meet the condition within " + timeout + "; last response: " + last);
   }
 
-  private static Response send(HttpRequest.Builder request) {
+  private Response send(HttpRequest.Builder request) {
+    headers.forEach(request::header);
     try {
       HttpResponse<String> response = CLIENT.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
       return new Response(response.statusCode(), response.headers(), response.body());

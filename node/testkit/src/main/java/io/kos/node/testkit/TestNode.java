@@ -23,6 +23,7 @@ public final class TestNode implements AutoCloseable {
   private final Node node;
   private final String databaseUrl;
   private final Http http;
+  private Accounts.Session admin;
 
   private TestNode(Node node, String databaseUrl) {
     this.node = node;
@@ -61,6 +62,23 @@ public final class TestNode implements AutoCloseable {
 
   public Http http() {
     return http;
+  }
+
+  /**
+   * The node's first user, {@code admin}: registered with the setup token on first call, or logged
+   * in when the data dir already has users (a restarted node).
+   */
+  public synchronized Accounts.Session admin() {
+    if (admin == null) {
+      boolean fresh = java.nio.file.Files.exists(node.config().dataDir().resolve("setup-token"));
+      admin = fresh ? Accounts.bootstrapAdmin(http, node.config().dataDir()) : Accounts.login(http, "admin");
+    }
+    return admin;
+  }
+
+  /** Registers a user with a role (by the admin, so closed registration does not matter) and logs in. */
+  public Accounts.Session user(String username, String role) {
+    return Accounts.register(admin().http(), http, username, role);
   }
 
   public int port() {

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * A minimal verticle for the node's own tests and benchmarks (test classpath only, never in the
- * binary): a trivial route, an echo, a slow route, a failing route and a small owned table.
+ * binary): anonymous trivial, echo, slow and failing routes; an authenticated trivial route ({@code whoami});
+ * and notes, a small table owned per user, scoped with {@code OwnerScope} as every verticle should.
  */
 public final class ProbeModule implements VerticleModule {
 
@@ -22,12 +23,16 @@ public final class ProbeModule implements VerticleModule {
   @Override
   public List<RouteSpec> routes() {
     return List.of(
-        RouteSpec.get("/ping", "ping"),
-        RouteSpec.post("/echo", "echo"),
-        RouteSpec.get("/slow", "slow"),
-        RouteSpec.get("/fail", "fail"),
+        RouteSpec.get("/ping", "ping").anonymousAccess(),
+        RouteSpec.post("/echo", "echo").anonymousAccess(),
+        RouteSpec.get("/slow", "slow").anonymousAccess(),
+        RouteSpec.get("/fail", "fail").anonymousAccess(),
+        RouteSpec.get("/whoami", "whoami"),
         RouteSpec.post("/notes", "notes.create").status(201),
-        RouteSpec.get("/notes/:id", "notes.get"));
+        RouteSpec.get("/notes", "notes.list"),
+        RouteSpec.get("/notes/:id", "notes.get"),
+        RouteSpec.put("/notes/:id", "notes.update"),
+        RouteSpec.delete("/notes/:id", "notes.delete"));
   }
 
   @Override

@@ -1,0 +1,92 @@
+package io.kos.node.auth;
+
+import io.kos.node.config.AuthSettings;
+import io.kos.node.config.NodeConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+import java.nio.file.Path;
+
+/**
+ * The node's access control, shared by every ingress instance: the access tables, password hashing
+ * on its own bounded worker pool, the login guard, the setup token and the token signing key.
+ * Each ingress instance gets its own {@link AuthApi} from {@link #api}.
+ */
+public final class AccessControl {
+
+  private final AuthSettings settings;
+  private final AuthStore store;
+  private final PasswordHasher hasher;
+  private final WorkerExecutor hashing;
+  private final LoginGuard guard;
+  private final SetupToken setupToken;
+  private final byte[] signingKey;
+
+  private AccessControl(AuthSettings settings, AuthStore store, WorkerExecutor hashing, SetupToken setupToken, byte[] signingKey) {
+    this.settings = settings;
+    this.store = store;
+    this.hasher = new PasswordHasher(settings.argon2MemoryKib(), settings.argon2Iterations());
+    this.hashing = hashing;
+    this.guard = new LoginGuard(settings.loginMaxFailures(), settings.loginAddressMaxFailures(), settings.loginLockout(),
+        System::currentTimeMillis);
+    this.setupToken = setupToken;
+    this.signingKey = signingKey;
+  }
+
+  /** Blocking: run on the node's start thread once the node schema is migrated. */
+  public static AccessControl start(Vertx vertx, Pool nodePool, NodeConfig config) {
+    AuthSettings settings = config.auth();
+    byte[] key = SigningKey.load(settings.jwtSecret(), config.dataDir());
+    boolean usersExist = nodePool.preparedQuery(AuthStore.ANY_USER).execute(Tuple.tuple()).await().iterator().next().getBoolean(0);
+    SetupToken setupToken = SetupToken.prepare(config.dataDir(), usersExist);
+    // bounded: each argon2id hash holds argon2_memory_kib of heap while it runs
+    WorkerExecutor hashing = vertx.createSharedWorkerExecutor("kos-password-hash", settings.hashThreadCount());
+    return new AccessControl(settings, new AuthStore(nodePool), hashing, setupToken, key);
+  }
+
+  /** The API for one ingress instance (its own token signer and checker). */
+  public AuthApi api(Vertx vertx) {
+    return new AuthApi(this, new AccessTokens(vertx, signingKey, settings.accessTokenTtl()));
+  }
+
+  /** The pending setup token, or null once the node has a user. */
+  public String pendingSetupToken() {
+    return setupToken.value();
+  }
+
+  public Path setupTokenFile() {
+    return setupToken.file();
+  }
+
+  public String passwordCost() {
+    return hasher.cost();
+  }
+
+  AuthSettings settings() {
+    return settings;
+  }
+
+  AuthStore store() {
+    return store;
+  }
+
+  LoginGuard guard() {
+    return guard;
+  }
+
+  SetupToken setupToken() {
+    return setupToken;
+  }
+
+  Future<String> hash(String password) {
+    return hashing.executeBlocking(() -> hasher.hash(password), false);
+  }
+
+  /** Checks a password against a stored hash; with no hash (no such account) spends the same time and fails. */
+  Future<Boolean> verify(String password, String storedHash) {
+    return hashing.executeBlocking(() -> storedHash == null ? hasher.verifyDecoy(password) : hasher.verify(password, storedHash), false);
+  }
+}
