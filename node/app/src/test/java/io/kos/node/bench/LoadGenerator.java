@@ -1,6 +1,7 @@
 package io.kos.node.bench;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -12,7 +13,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,13 +39,38 @@ final class LoadGenerator {
     }
   }
 
+  /** What each request of a run sends: GET without a body unless told otherwise. */
+  record Target(HttpMethod method, String url, Map<String, String> headers, Buffer body) {
+
+    static Target get(String url) {
+      return new Target(HttpMethod.GET, url, Map.of(), null);
+    }
+
+    Target withHeader(String name, String value) {
+      Map<String, String> more = new LinkedHashMap<>(headers);
+      more.put(name, value);
+      return new Target(method, url, more, body);
+    }
+
+    static Target postJson(String url, String json) {
+      return new Target(HttpMethod.POST, url, Map.of("Content-Type", "application/json"), Buffer.buffer(json));
+    }
+  }
+
   static Result run(Vertx vertx, String name, String url, List<Long> serverPids, int concurrency, int warmupSeconds, int measureSeconds)
       throws InterruptedException, IOException {
-    URI uri = URI.create(url);
+    return run(vertx, name, Target.get(url), serverPids, concurrency, warmupSeconds, measureSeconds);
+  }
+
+  static Result run(Vertx vertx, String name, Target target, List<Long> serverPids, int concurrency, int warmupSeconds, int measureSeconds)
+      throws InterruptedException, IOException {
+    URI uri = URI.create(target.url());
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(concurrency));
-    RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost(uri.getHost()).setPort(uri.getPort())
+    RequestOptions request = new RequestOptions().setMethod(target.method()).setHost(uri.getHost()).setPort(uri.getPort())
         .setURI(uri.getRawPath());
+    target.headers().forEach(request::putHeader);
+    Buffer body = target.body();
     Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
     AtomicBoolean recording = new AtomicBoolean();
     AtomicBoolean running = new AtomicBoolean(true);
@@ -50,7 +78,7 @@ final class LoadGenerator {
     AtomicLong errors = new AtomicLong();
     CountDownLatch drained = new CountDownLatch(concurrency);
     for (int i = 0; i < concurrency; i++) {
-      loop(client, request, histogram, recording, running, completed, errors, drained);
+      loop(client, request, body, histogram, recording, running, completed, errors, drained);
     }
     Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
     synchronized (histogram) {
@@ -86,7 +114,7 @@ final class LoadGenerator {
     return total;
   }
 
-  private static void loop(HttpClient client, RequestOptions request, Histogram histogram, AtomicBoolean recording,
+  private static void loop(HttpClient client, RequestOptions request, Buffer body, Histogram histogram, AtomicBoolean recording,
                            AtomicBoolean running, AtomicLong completed, AtomicLong errors, CountDownLatch drained) {
     if (!running.get()) {
       drained.countDown();
@@ -94,7 +122,7 @@ final class LoadGenerator {
     }
     long start = System.nanoTime();
     client.request(request)
-        .compose(req -> req.send().compose(response -> response.body().map(body -> response.statusCode())))
+        .compose(req -> (body == null ? req.send() : req.send(body)).compose(response -> response.body().map(b -> response.statusCode())))
         .onComplete(status -> {
           if (recording.get()) {
             synchronized (histogram) {
@@ -105,10 +133,10 @@ final class LoadGenerator {
               errors.incrementAndGet();
             }
           }
-          loop(client, request, histogram, recording, running, completed, errors, drained);
+          loop(client, request, body, histogram, recording, running, completed, errors, drained);
         }, failure -> {
           errors.incrementAndGet();
-          loop(client, request, histogram, recording, running, completed, errors, drained);
+          loop(client, request, body, histogram, recording, running, completed, errors, drained);
         });
   }
 }

@@ -1,10 +1,13 @@
 package io.kos.node.bench;
 
+import io.kos.node.auth.PasswordHasher;
+import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.NodeProcess;
 import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,8 +20,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Figures for issue 2, printed, never asserted: ingress round trip against a bare Vert.x handler
- * in the same run, the same request across two clustered nodes, warm start to ready, idle RSS.
+ * Figures, printed, never asserted: ingress round trip against a bare Vert.x handler in the same
+ * run, the same request across two clustered nodes, anonymous vs authenticated (JWT, API key)
+ * requests, login and argon2id throughput, warm start to ready, idle RSS.
  * Run: {@code mvn -B -Pbench -DskipTests package -pl node/app -am} (see README, Benchmarks).
  */
 public final class NodeBench {
@@ -34,6 +38,7 @@ public final class NodeBench {
     int rounds = Integer.getInteger("bench.rounds", 3);
     boolean cluster = Boolean.parseBoolean(System.getProperty("bench.cluster", "true"));
     boolean startup = Boolean.parseBoolean(System.getProperty("bench.startup", "true"));
+    boolean auth = Boolean.parseBoolean(System.getProperty("bench.auth", "true"));
     Path jar = Path.of(System.getProperty("kos.node.jar", "node/target/kos-node.jar")).toAbsolutePath();
     System.out.printf("kOS node bench: %d cores, concurrency %d, %ds warm-up + %ds measured per run, %d rounds%n",
         Runtime.getRuntime().availableProcessors(), concurrency, warmup, measure, rounds);
@@ -43,22 +48,43 @@ public final class NodeBench {
     Bare bare = startBare();
     int portA = NodeProcess.freePort();
     int portB = NodeProcess.freePort();
+    Path singleDataDir = TestNode.tempDir();
     try (NodeProcess single = NodeProcess.start(List.of("--http-port", "0",
-        "--data-dir", TestNode.tempDir().toString(), "--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", "probe"), quietLogs(), START);
+        "--data-dir", singleDataDir.toString(), "--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", "probe"), quietLogs(), START);
          NodeProcess clusterA = cluster ? NodeProcess.start(clusterArgs(portA, portB, ""), quietLogs(), START) : null;
          NodeProcess clusterB = cluster ? NodeProcess.start(clusterArgs(portB, portA, "probe"), quietLogs(), START) : null) {
       String bareUrl = bare.awaitUrl() + "/ping";
       if (cluster) {
         new Http(clusterA.url()).await("/api/probe/v1/ping", r -> r.status() == 200, Duration.ofSeconds(30));
       }
+      String ping = single.url() + "/api/probe/v1/ping";
+      Accounts.Session admin = rounds > 0 && auth ? Accounts.bootstrapAdmin(single.http(), singleDataDir) : null;
+      String apiKey = admin == null ? null
+          : admin.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "bench")).json().getString("key");
       for (int round = 1; round <= rounds; round++) {
         results.add(LoadGenerator.run(vertx, "bare Vert.x handler", bareUrl, List.of(bare.process().pid()), concurrency, warmup, measure));
-        results.add(LoadGenerator.run(vertx, "node ingress -> probe (local bus)", single.url() + "/api/probe/v1/ping",
+        results.add(LoadGenerator.run(vertx, "node ingress -> probe (local bus)", ping,
             List.of(single.pid()), concurrency, warmup, measure));
+        if (admin != null) {
+          // the same route and verticle work; only the credential check and the caller headers differ
+          results.add(LoadGenerator.run(vertx, "auth JWT -> probe ping", LoadGenerator.Target.get(ping)
+              .withHeader("Authorization", "Bearer " + admin.accessToken()), List.of(single.pid()), concurrency, warmup, measure));
+          results.add(LoadGenerator.run(vertx, "auth JWT -> probe whoami (auth-only route)", LoadGenerator.Target.get(single.url()
+              + "/api/probe/v1/whoami").withHeader("Authorization", "Bearer " + admin.accessToken()), List.of(single.pid()),
+              concurrency, warmup, measure));
+          results.add(LoadGenerator.run(vertx, "auth API key -> probe ping", LoadGenerator.Target.get(ping)
+              .withHeader("X-API-Key", apiKey), List.of(single.pid()), concurrency, warmup, measure));
+        }
         if (cluster) {
           results.add(LoadGenerator.run(vertx, "node A -> probe on node B (cluster)", clusterA.url() + "/api/probe/v1/ping",
               List.of(clusterA.pid(), clusterB.pid()), concurrency, warmup, measure));
         }
+      }
+      if (admin != null) {
+        // login is bounded by the hash cost by design: one argon2id verification per request
+        results.add(LoadGenerator.run(vertx, "login (POST, one argon2id verify)", LoadGenerator.Target.postJson(
+            single.url() + "/api/auth/v1/login", new JsonObject().put("username", "admin").put("password", Accounts.PASSWORD).encode()),
+            List.of(single.pid()), 4, 3, measure));
       }
     } finally {
       bare.process().destroy();
@@ -82,8 +108,49 @@ public final class NodeBench {
     if (cluster) {
       System.out.printf("  across the cluster (best round): %.1f%% fewer req/s than bare%n", 100 * (1 - clusterRps / bareRps));
     }
+    if (auth) {
+      double anonymousMedian = medianRps(results, "node ingress");
+      for (String credential : List.of("auth JWT -> probe ping", "auth JWT -> probe whoami", "auth API key")) {
+        System.out.printf("  %s vs anonymous ping: %.1f%% fewer req/s (median rounds), %+.1f us server CPU per request%n",
+            credential, 100 * (1 - medianRps(results, credential) / anonymousMedian),
+            medianCpu(results, credential) - medianCpu(results, "node ingress"));
+      }
+    }
+    if (auth) {
+      passwordHashing();
+    }
     if (startup) {
       startAndMemory(jar);
+    }
+  }
+
+  /** argon2id at the default cost, in this JVM: one thread, then one per core as the node runs it. */
+  private static void passwordHashing() throws InterruptedException {
+    PasswordHasher hasher = new PasswordHasher(19456, 2);
+    for (int i = 0; i < 5; i++) {
+      hasher.hash("warm-up password " + i);
+    }
+    System.out.println();
+    System.out.println("Password hashing, " + hasher.cost() + ":");
+    int perThread = 20;
+    for (int threads : List.of(1, Runtime.getRuntime().availableProcessors())) {
+      List<Thread> workers = new ArrayList<>();
+      long begin = System.nanoTime();
+      for (int t = 0; t < threads; t++) {
+        Thread worker = new Thread(() -> {
+          for (int i = 0; i < perThread; i++) {
+            hasher.hash("correct horse battery staple " + i);
+          }
+        });
+        worker.start();
+        workers.add(worker);
+      }
+      for (Thread worker : workers) {
+        worker.join();
+      }
+      double seconds = (System.nanoTime() - begin) / 1e9;
+      System.out.printf("  %d thread(s): %.1f hashes/s, %.0f ms per hash%n", threads, threads * perThread / seconds,
+          1000 * seconds / perThread);
     }
   }
 
@@ -115,7 +182,8 @@ public final class NodeBench {
   }
 
   private static Map<String, String> quietLogs() {
-    return Map.of("KOS_LOGGING_LEVEL", "WARN", "KOS_HTTP_HOST", "127.0.0.1");
+    // tokens outlive the whole run
+    return Map.of("KOS_LOGGING_LEVEL", "WARN", "KOS_HTTP_HOST", "127.0.0.1", "KOS_AUTH_ACCESS_TOKEN_TTL", "4h");
   }
 
   private static List<String> clusterArgs(int port, int peer, String verticles) {
@@ -148,6 +216,12 @@ public final class NodeBench {
 
   private static double best(List<LoadGenerator.Result> results, String prefix) {
     return results.stream().filter(r -> r.name().startsWith(prefix)).mapToDouble(LoadGenerator.Result::requestsPerSecond).max().orElse(0);
+  }
+
+  private static double medianRps(List<LoadGenerator.Result> results, String prefix) {
+    double[] rps = results.stream().filter(r -> r.name().startsWith(prefix))
+        .mapToDouble(LoadGenerator.Result::requestsPerSecond).sorted().toArray();
+    return rps.length == 0 ? Double.NaN : rps[rps.length / 2];
   }
 
   private static double medianCpu(List<LoadGenerator.Result> results, String prefix) {
