@@ -144,6 +144,8 @@ public final class Database implements AutoCloseable {
     PgConnectOptions options = new PgConnectOptions(connectOptions).addProperty("search_path", schema)
         .addProperty("application_name", "kos-" + schema);
     options.setMetricsName("kos-" + schema);
+    // parse and plan each statement once per connection, not on every execution
+    options.setCachePreparedStatements(true);
     return options;
   }
 
