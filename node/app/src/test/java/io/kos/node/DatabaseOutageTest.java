@@ -1,5 +1,6 @@
 package io.kos.node;
 
+import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.TestNode;
 import io.vertx.core.json.JsonObject;
@@ -31,6 +32,7 @@ class DatabaseOutageTest {
     try (TestNode node = TestNode.start(Map.of("database.url", url, "verticles.deploy", "probe"))) {
       Http http = node.admin().http();
       long id = http.postJson("/api/probe/v1/notes", new JsonObject().put("text", "before the outage")).json().getLong("id");
+      String apiKey = http.postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "outage")).json().getString("key");
 
       server.close();
       Http.Response down = http.await("/api/probe/v1/notes/" + id, r -> r.status() == 503, WAIT);
@@ -40,6 +42,15 @@ class DatabaseOutageTest {
       assertThat(ready.status()).isEqualTo(503);
       assertThat(ready.json().getJsonObject("checks").getJsonObject("database").getBoolean("ok")).isFalse();
       assertThat(http.postJson("/api/probe/v1/notes", new JsonObject().put("text", "during")).status()).isEqualTo(503);
+      // access control needs the database too: logins and API keys get 503, not 401 or 500
+      Http.Response login = node.http().postJson("/api/auth/v1/login",
+          new JsonObject().put("username", "admin").put("password", Accounts.PASSWORD));
+      assertThat(login.status()).as(login.toString()).isEqualTo(503);
+      assertThat(login.json().getString("error")).isEqualTo("database_unavailable");
+      Http.Response keyed = node.http().withApiKey(apiKey).get("/api/probe/v1/whoami");
+      assertThat(keyed.status()).as(keyed.toString()).isEqualTo(503);
+      // a bearer token is checked without the database
+      assertThat(http.get("/api/probe/v1/whoami").status()).isEqualTo(200);
 
       server = startServer(pgData, port);
       Http.Response back = http.await("/api/probe/v1/notes/" + id, r -> r.status() == 200, WAIT);

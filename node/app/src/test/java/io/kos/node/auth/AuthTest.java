@@ -23,8 +23,11 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import static io.kos.node.testkit.Accounts.PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,6 +74,22 @@ class AuthTest {
       Http.Response second = http.postJson("/api/auth/v1/register", Accounts.registration("second").put("setup_token", token));
       assertThat(second.status()).isEqualTo(201);
       assertThat(second.json().getString("role")).isEqualTo("editor");
+    }
+  }
+
+  @Test
+  void racingFirstRegistrationsMakeExactlyOneAdmin() throws Exception {
+    try (TestNode fresh = TestNode.start(Map.of("verticles.deploy", "", "auth.open_registration", "false"))) {
+      String token = Files.readString(fresh.node().config().dataDir().resolve("setup-token")).trim();
+      List<CompletableFuture<Http.Response>> racers = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        JsonObject body = Accounts.registration("racer" + i).put("setup_token", token);
+        racers.add(CompletableFuture.supplyAsync(() -> fresh.http().postJson("/api/auth/v1/register", body)));
+      }
+      List<Integer> statuses = racers.stream().map(CompletableFuture::join).map(Http.Response::status).sorted().toList();
+      // one admin; registration is closed, so the others are refused once the first exists
+      assertThat(statuses).containsExactly(201, 403, 403, 403);
+      assertThat(countUsers(fresh)).isEqualTo(1);
     }
   }
 
@@ -210,8 +229,9 @@ class AuthTest {
   }
 
   @Test
-  void expiredAccessTokensAreRefusedAndRefreshGivesANewOne() {
-    try (TestNode shortLived = TestNode.start(Map.of("verticles.deploy", "", "auth.access_token_ttl", "1s"))) {
+  void expiredTokensAreRefusedAndRefreshGivesANewAccessToken() {
+    try (TestNode shortLived = TestNode.start(Map.of("verticles.deploy", "", "auth.access_token_ttl", "1s",
+        "auth.refresh_token_ttl", "4s"))) {
       Accounts.Session admin = shortLived.admin();
       assertThat(admin.http().get("/api/auth/v1/me").status()).isEqualTo(200);
       NodeProcess.sleep(2100);
@@ -219,7 +239,24 @@ class AuthTest {
       Http.Response refreshed = shortLived.http().postJson("/api/auth/v1/refresh", new JsonObject().put("refresh_token", admin.refreshToken()));
       assertThat(refreshed.status()).isEqualTo(200);
       assertThat(shortLived.http().withBearer(refreshed.json().getString("access_token")).get("/api/auth/v1/me").status()).isEqualTo(200);
+      NodeProcess.sleep(4100);
+      assertError(shortLived.http().postJson("/api/auth/v1/refresh", new JsonObject().put("refresh_token",
+          refreshed.json().getString("refresh_token"))), 401, "refresh_token_expired");
     }
+  }
+
+  @Test
+  void twoRacingRefreshesWithOneTokenLeaveOneWinnerAndThenRevokeTheFamily() {
+    Accounts.Session pat = register("pat");
+    List<CompletableFuture<Http.Response>> racers = List.of(
+        CompletableFuture.supplyAsync(() -> refresh(pat.refreshToken())),
+        CompletableFuture.supplyAsync(() -> refresh(pat.refreshToken())));
+    List<Http.Response> answers = racers.stream().map(CompletableFuture::join).toList();
+    // the row lock orders them: the first rotates, the second is a reuse
+    assertThat(answers.stream().map(Http.Response::status).sorted().toList()).containsExactly(200, 401);
+    Http.Response winner = answers.stream().filter(r -> r.status() == 200).findFirst().orElseThrow();
+    assertError(answers.stream().filter(r -> r.status() == 401).findFirst().orElseThrow(), 401, "refresh_token_reused");
+    assertError(refresh(winner.json().getString("refresh_token")), 401, "invalid_refresh_token");
   }
 
   @Test
@@ -286,6 +323,7 @@ class AuthTest {
     Accounts.Session admin = node.admin();
     Accounts.Session mallory = register("mallory");
     String key = mallory.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "k")).json().getString("key");
+    assertThat(anonymous.withApiKey(key).get("/api/probe/v1/whoami").status()).isEqualTo(200); // now cached
 
     Http.Response disabled = admin.http().patchJson("/api/auth/v1/users/" + mallory.userId(), new JsonObject().put("is_active", false));
     assertThat(disabled.status()).isEqualTo(200);
@@ -298,6 +336,15 @@ class AuthTest {
     admin.http().patchJson("/api/auth/v1/users/" + mallory.userId(), new JsonObject().put("is_active", true));
     assertThat(login(new JsonObject().put("username", "mallory").put("password", PASSWORD)).status()).isEqualTo(200);
     assertThat(anonymous.withApiKey(key).get("/api/probe/v1/whoami").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aRoleChangeReachesApiKeysAtOnce() {
+    Accounts.Session quinn = register("quinn");
+    String key = quinn.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "k")).json().getString("key");
+    assertThat(anonymous.withApiKey(key).get("/api/probe/v1/whoami").json().getString("role")).isEqualTo("editor");
+    node.admin().http().patchJson("/api/auth/v1/users/" + quinn.userId(), new JsonObject().put("role", "viewer"));
+    assertThat(anonymous.withApiKey(key).get("/api/probe/v1/whoami").json().getString("role")).isEqualTo("viewer");
   }
 
   @Test

@@ -5,6 +5,8 @@ import io.kos.node.config.NodeConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
@@ -17,6 +19,9 @@ import java.nio.file.Path;
  */
 public final class AccessControl {
 
+  /** Published when cached API-key callers must be dropped on every node: {@code {key_id}} or {@code {user_id}}. */
+  static final String EVICT_ADDRESS = "kos.auth.evict";
+
   private final AuthSettings settings;
   private final AuthStore store;
   private final PasswordHasher hasher;
@@ -24,8 +29,11 @@ public final class AccessControl {
   private final LoginGuard guard;
   private final SetupToken setupToken;
   private final byte[] signingKey;
+  private final ApiKeyCache apiKeys;
+  private final EventBus eventBus;
 
-  private AccessControl(AuthSettings settings, AuthStore store, WorkerExecutor hashing, SetupToken setupToken, byte[] signingKey) {
+  private AccessControl(AuthSettings settings, AuthStore store, WorkerExecutor hashing, SetupToken setupToken, byte[] signingKey,
+                        EventBus eventBus) {
     this.settings = settings;
     this.store = store;
     this.hasher = new PasswordHasher(settings.argon2MemoryKib(), settings.argon2Iterations());
@@ -34,6 +42,8 @@ public final class AccessControl {
         System::currentTimeMillis);
     this.setupToken = setupToken;
     this.signingKey = signingKey;
+    this.apiKeys = new ApiKeyCache(settings.apiKeyCacheTtl().toMillis(), System::currentTimeMillis);
+    this.eventBus = eventBus;
   }
 
   /** Blocking: run on the node's start thread once the node schema is migrated. */
@@ -44,7 +54,37 @@ public final class AccessControl {
     SetupToken setupToken = SetupToken.prepare(config.dataDir(), usersExist);
     // bounded: each argon2id hash holds argon2_memory_kib of heap while it runs
     WorkerExecutor hashing = vertx.createSharedWorkerExecutor("kos-password-hash", settings.hashThreadCount());
-    return new AccessControl(settings, new AuthStore(nodePool), hashing, setupToken, key);
+    AccessControl control = new AccessControl(settings, new AuthStore(nodePool), hashing, setupToken, key, vertx.eventBus());
+    vertx.eventBus().<JsonObject>consumer(EVICT_ADDRESS, message -> control.evictLocally(message.body()));
+    return control;
+  }
+
+  ApiKeyCache apiKeys() {
+    return apiKeys;
+  }
+
+  /** A key was revoked: forget it here at once and on every other node of the cluster. */
+  void evictApiKey(String keyId) {
+    evict(new JsonObject().put("key_id", keyId));
+  }
+
+  /** A user's role or active flag changed: forget its keys' callers everywhere. */
+  void evictUser(String userId) {
+    evict(new JsonObject().put("user_id", userId));
+  }
+
+  private void evict(JsonObject which) {
+    evictLocally(which);
+    eventBus.publish(EVICT_ADDRESS, which);
+  }
+
+  private void evictLocally(JsonObject which) {
+    if (which.containsKey("key_id")) {
+      apiKeys.evictKey(which.getString("key_id"));
+    }
+    if (which.containsKey("user_id")) {
+      apiKeys.evictUser(which.getString("user_id"));
+    }
   }
 
   /** The API for one ingress instance (its own token signer and checker). */

@@ -15,6 +15,7 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -84,7 +85,13 @@ public final class AuthApi {
 
   /** The caller an API key belongs to; 401 when it is unknown, revoked, or its user is inactive. */
   public Future<Caller> authenticateApiKey(String key) {
-    return store.run(AuthStore.API_KEY_CALLER, Tuple.of(Secrets.digest(key))).map(rows -> {
+    byte[] digest = Secrets.digest(key);
+    String cacheKey = Base64.getEncoder().encodeToString(digest);
+    Caller cached = control.apiKeys().get(cacheKey);
+    if (cached != null) {
+      return Future.succeededFuture(cached);
+    }
+    return store.run(AuthStore.API_KEY_CALLER, Tuple.of(digest)).map(rows -> {
       Row row = firstOrNull(rows);
       if (row == null) {
         throw ApiError.unauthorized("invalid_api_key", "the API key is not valid");
@@ -94,7 +101,9 @@ public final class AuthApi {
         store.run(AuthStore.TOUCH_API_KEY, Tuple.of(row.getUUID("id")))
             .onFailure(e -> LOG.debug("could not record API key use: {}", e.toString()));
       }
-      return new Caller(row.getUUID("user_id").toString(), Caller.Role.parse(row.getString("role")), "api_key");
+      Caller caller = new Caller(row.getUUID("user_id").toString(), Caller.Role.parse(row.getString("role")), "api_key");
+      control.apiKeys().put(cacheKey, row.getUUID("id").toString(), caller);
+      return caller;
     });
   }
 
@@ -336,6 +345,7 @@ public final class AuthApi {
     return store.run(AuthStore.REVOKE_API_KEY, Tuple.of(id, OwnerScope.filter(caller)))
         .map(rows -> {
           OwnerScope.one(rows, "api key", id);
+          control.evictApiKey(id.toString());
           return null;
         });
   }
@@ -390,7 +400,8 @@ public final class AuthApi {
           return allowed.compose(v -> run(conn, AuthStore.UPDATE_USER, Tuple.of(id, role, active)))
               .compose(updated -> (active ? Future.<RowSet<Row>>succeededFuture() : run(conn, AuthStore.REVOKE_USER_REFRESH, Tuple.of(id)))
                   .map(v -> AuthStore.userJson(updated.iterator().next())));
-        }));
+        }))
+        .onSuccess(user -> control.evictUser(id.toString()));
   }
 
   private static JsonArray toArray(RowSet<Row> rows, Function<Row, JsonObject> mapper) {

@@ -8,6 +8,7 @@ public record AuthSettings(
     String jwtSecret,
     Duration accessTokenTtl,
     Duration refreshTokenTtl,
+    Duration apiKeyCacheTtl,
     int loginMaxFailures,
     int loginAddressMaxFailures,
     Duration loginLockout,

@@ -220,6 +220,7 @@ public final class ConfigLoader {
             (String) v.get("auth.jwt_secret"),
             (Duration) v.get("auth.access_token_ttl"),
             (Duration) v.get("auth.refresh_token_ttl"),
+            (Duration) v.get("auth.api_key_cache_ttl"),
             (Integer) v.get("auth.login_max_failures"),
             (Integer) v.get("auth.login_address_max_failures"),
             (Duration) v.get("auth.login_lockout"),

@@ -50,6 +50,7 @@ public record Setting(String key, Object defaultValue, String description, Funct
       new Setting("auth.jwt_secret", "", "HMAC-SHA256 key for access tokens, base64, at least 32 bytes; give every node of a cluster the same. Empty = <data_dir>/jwt.key, created on first start", Setting::secret),
       new Setting("auth.access_token_ttl", Duration.ofMinutes(15), "lifetime of an access token (JWT)", Setting::duration),
       new Setting("auth.refresh_token_ttl", Duration.ofDays(30), "lifetime of a refresh token; each use rotates it", Setting::duration),
+      new Setting("auth.api_key_cache_ttl", Duration.ofSeconds(10), "how long a checked API key is trusted without a database lookup; revoking a key or changing its user evicts it at once on every node", Setting::duration),
       new Setting("auth.login_max_failures", 5, "failed logins for one account within auth.login_lockout before 429", v -> integer(v, 1, 1000)),
       new Setting("auth.login_address_max_failures", 20, "failed logins from one client address within auth.login_lockout before 429", v -> integer(v, 1, 100000)),
       new Setting("auth.login_lockout", Duration.ofMinutes(15), "window in which failed logins count, and how long a 429 lasts", Setting::duration),
