@@ -90,6 +90,13 @@ public final class Node {
       NodeIdentity identity = NodeIdentity.loadOrCreate(config.keyFile(), config.nodeClass());
       Migrations.preloadInBackground();
       database = Database.open(config);
+      // the node pool's first connection (and the client's class loading) overlaps the migrations
+      Database opened = database;
+      CompletableFuture<Pool> nodePoolWarming = runtimeStarting.thenApply(runtime -> {
+        Pool pool = pool(runtime.vertx(), opened, NODE_SCHEMA, config.poolSize());
+        pool.query("SELECT 1").execute();
+        return pool;
+      });
       long databaseReady = System.nanoTime();
       List<Migrations.Applied> applied = new ArrayList<>();
       applied.add(Migrations.migrate(database, NODE_SCHEMA));
@@ -103,7 +110,7 @@ public final class Node {
       node = new Node(config, identity, lock, database, state, startNanos);
       node.runtime = join(runtimeStarting);
       long runtimeReady = System.nanoTime();
-      node.deploy(modules);
+      node.deploy(modules, join(nodePoolWarming));
       LOG.info("start phases (ms): database {}, migrations {}, then waited {} for Vert.x{} and the ingress, deploy {}",
           millis(startNanos, databaseReady), millis(databaseReady, migrated), millis(migrated, runtimeReady),
           config.clusterEnabled() ? ", the cluster" : "", millis(runtimeReady, System.nanoTime()));
@@ -173,14 +180,14 @@ public final class Node {
     return builder.with(options).withClusterManager(ClusterSetup.clusterManager(config)).buildClustered().await();
   }
 
-  private void deploy(Map<String, VerticleModule> modules) {
-    nodePool = pool(NODE_SCHEMA, config.poolSize());
+  private void deploy(Map<String, VerticleModule> modules, Pool nodePool) {
+    this.nodePool = nodePool;
     state.nodePool(nodePool);
     accessControl = AccessControl.start(vertx(), nodePool, config);
     state.accessControl(accessControl);
     for (String name : config.verticles()) {
       VerticleModule module = modules.get(name);
-      Pool pool = pool(name, config.poolSizeOf(name));
+      Pool pool = pool(vertx(), database, name, config.poolSizeOf(name));
       pools.put(name, pool);
       VerticleEnv env = new VerticleEnv(name, pool, config.configOf(name), identity.did(), identity.nodeClass());
       verticleDeployments.add(vertx().deployVerticle(() -> module.create().bind(env),
@@ -194,11 +201,11 @@ public final class Node {
     readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
   }
 
-  private Pool pool(String schema, int size) {
+  private static Pool pool(Vertx vertx, Database database, String schema, int size) {
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(size).setName("kos-" + schema).setShared(false))
         .connectingTo(database.connectOptions(schema))
-        .using(vertx())
+        .using(vertx)
         .build();
   }
 
