@@ -32,6 +32,11 @@ public final class TestNode implements AutoCloseable {
   }
 
   public static TestNode start(Map<String, String> settings) {
+    return start(settings, null);
+  }
+
+  /** As {@link #start(Map)}, with a config file too (for what only a file can say: {@code verticles.config}). */
+  public static TestNode start(Map<String, String> settings, Path configFile) {
     Map<String, String> flags = new LinkedHashMap<>();
     flags.put("http.port", "0");
     flags.put("http.host", "127.0.0.1");
@@ -44,8 +49,17 @@ public final class TestNode implements AutoCloseable {
     }
     flags.putAll(settings);
     var modules = Modules.discover();
-    NodeConfig config = new ConfigLoader(modules.keySet()).load(null, new HashMap<>(), flags);
+    NodeConfig config = new ConfigLoader(modules.keySet()).load(configFile, new HashMap<>(), flags);
     return new TestNode(Node.start(config, modules), config.databaseUrl());
+  }
+
+  /** A config file with this YAML text, for {@link #start(Map, Path)}. */
+  public static Path configFile(String yaml) {
+    try {
+      return Files.writeString(Files.createTempFile(tempDir(), "node", ".yaml"), yaml);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public static Path tempDir() {

@@ -1,0 +1,116 @@
+package io.kos.ingest;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes every new event, in seq order and after its commit, on {@code kos.events.new}: those
+ * pushed through the API and those an external indexer writes straight into the table. It listens
+ * on the {@code new_event} channel (one notification per insert statement, carrying the new
+ * high-water seq), reads what lies between what it has published and that mark, and publishes it.
+ * One publisher per database: the instance holding a session advisory lock publishes, others stand
+ * by and retry. A timer also looks for new events, so a notification lost while reconnecting costs
+ * a few seconds, not an event.
+ */
+final class EventPublisher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
+  private static final String TRY_LEAD = "SELECT pg_try_advisory_lock(hashtext('kos.ingest.publisher'))";
+  private static final int PAGE = 1000;
+  private static final long RETRY_MILLIS = 5000;
+  private static final long POLL_MILLIS = 2000;
+
+  private final Vertx vertx;
+  private final EventStore store;
+  private final String address;
+  private SqlConnection connection;
+  private long published = -1;
+  private long wanted;
+  private boolean draining;
+  private boolean stopped;
+  private long pollTimer = -1;
+
+  EventPublisher(Vertx vertx, EventStore store, String address) {
+    this.vertx = vertx;
+    this.store = store;
+    this.address = address;
+  }
+
+  /** Starts from the current high-water mark: consumers catch up on history with {@code kos.ingest.events.since}. */
+  Future<Void> start() {
+    return store.highWater().map(high -> {
+      published = high;
+      wanted = high;
+      connect();
+      pollTimer = vertx.setPeriodic(POLL_MILLIS, id -> store.highWater().onSuccess(this::wake));
+      return null;
+    });
+  }
+
+  Future<Void> stop() {
+    stopped = true;
+    vertx.cancelTimer(pollTimer);
+    return connection == null ? Future.succeededFuture() : connection.close();
+  }
+
+  /** Something up to {@code highWater} is committed: publish it (only if this instance leads). */
+  void wake(long highWater) {
+    if (highWater > wanted) {
+      wanted = highWater;
+    }
+    drain();
+  }
+
+  private void connect() {
+    if (stopped) {
+      return;
+    }
+    store.pool().getConnection().compose(conn -> conn.query(TRY_LEAD).execute().compose(rows -> {
+      if (!rows.iterator().next().getBoolean(0)) {
+        conn.close();
+        return Future.failedFuture("another instance publishes");
+      }
+      PgConnection pg = PgConnection.cast(conn);
+      pg.notificationHandler(notification -> wake(Long.parseLong(notification.getPayload())));
+      pg.closeHandler(v -> {
+        connection = null;
+        if (!stopped) {
+          LOG.warn("lost the new_event listener connection; reconnecting");
+          vertx.setTimer(RETRY_MILLIS, id -> connect());
+        }
+      });
+      return conn.query("LISTEN new_event").execute().map(v -> conn);
+    })).onComplete(conn -> {
+      connection = conn;
+      // anything committed while nobody listened
+      store.highWater().onSuccess(this::wake);
+    }, failure -> vertx.setTimer(RETRY_MILLIS, id -> connect()));
+  }
+
+  private void drain() {
+    if (draining || connection == null || published >= wanted) {
+      return;
+    }
+    draining = true;
+    long target = wanted;
+    store.between(published, target, PAGE).onComplete(rows -> {
+      for (Row row : rows) {
+        vertx.eventBus().publish(address, EventSchema.toJson(row));
+        published = row.getLong("seq");
+      }
+      if (rows.size() < PAGE) {
+        published = Math.max(published, target); // seq gaps from rolled-back inserts
+      }
+      draining = false;
+      drain();
+    }, failure -> {
+      draining = false;
+      LOG.warn("publishing new events failed, retrying: {}", failure.toString());
+    });
+  }
+}

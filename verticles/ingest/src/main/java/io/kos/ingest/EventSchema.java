@@ -1,0 +1,266 @@
+package io.kos.ingest;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The event columns and the rule for each, in one table: a pushed event is checked against it, and
+ * the columns it yields, in {@link #COLUMNS} order, are what the insert binds. Every value travels
+ * as text and is cast by the statement, so one array type serves every column.
+ */
+final class EventSchema {
+
+  /** The registries and the event types each emits (ERC-8004 v0.4). */
+  static final Map<String, Set<String>> EVENT_TYPES = Map.of(
+      "identity", Set.of("Registered", "MetadataSet", "UriUpdated"),
+      "reputation", Set.of("NewFeedback", "FeedbackRevoked", "ResponseAppended"),
+      "validation", Set.of("ValidationRequest", "ValidationResponse"));
+
+  private static final Pattern HASH = Pattern.compile("0x[0-9a-fA-F]{64}");
+  private static final Pattern ADDRESS = Pattern.compile("0x[0-9a-fA-F]{40}");
+  private static final Pattern BYTES = Pattern.compile("0x([0-9a-fA-F]{2})*");
+  private static final Pattern DECIMAL = Pattern.compile("0|[1-9][0-9]{0,77}");
+  private static final BigInteger UINT256_LIMIT = BigInteger.ONE.shiftLeft(256);
+  private static final BigInteger UINT64_LIMIT = BigInteger.ONE.shiftLeft(64);
+  private static final int TEXT_MAX = 2048;
+  private static final int BYTES_MAX_HEX = 2 + 2 * 8192;
+
+  enum Kind { ID, CHAIN_ID, UINT64, INT_INDEX, HASH, ADDRESS, TEXT, BYTES, PERCENT, TIMESTAMP, REGISTRY, EVENT_TYPE, UINT256, TAG, TAG_TEXT }
+
+  /** One column: its name, its rule, whether a pushed event must carry it, the SQL type it is cast to. */
+  record Column(String name, Kind kind, boolean required, String sqlType) {
+  }
+
+  static final List<Column> COLUMNS = List.of(
+      new Column("id", Kind.ID, false, "text"),
+      new Column("chain_id", Kind.CHAIN_ID, true, "bigint"),
+      new Column("block_number", Kind.UINT64, true, "bigint"),
+      new Column("block_hash", Kind.HASH, true, "text"),
+      new Column("transaction_hash", Kind.HASH, true, "text"),
+      new Column("log_index", Kind.INT_INDEX, true, "integer"),
+      new Column("timestamp", Kind.TIMESTAMP, true, "bigint"),
+      new Column("registry", Kind.REGISTRY, true, "text"),
+      new Column("event_type", Kind.EVENT_TYPE, true, "text"),
+      new Column("agent_id", Kind.UINT256, true, "numeric"),
+      new Column("owner", Kind.ADDRESS, false, "text"),
+      new Column("token_uri", Kind.TEXT, false, "text"),
+      new Column("updated_by", Kind.ADDRESS, false, "text"),
+      new Column("metadata_key", Kind.TEXT, false, "text"),
+      new Column("metadata_value", Kind.BYTES, false, "text"),
+      new Column("client_address", Kind.ADDRESS, false, "text"),
+      new Column("score", Kind.PERCENT, false, "smallint"),
+      new Column("tag1", Kind.TAG, false, "text"),
+      new Column("tag1_text", Kind.TAG_TEXT, false, "text"),
+      new Column("tag2", Kind.TAG, false, "text"),
+      new Column("tag2_text", Kind.TAG_TEXT, false, "text"),
+      new Column("file_uri", Kind.TEXT, false, "text"),
+      new Column("file_hash", Kind.HASH, false, "text"),
+      new Column("feedback_index", Kind.UINT64, false, "numeric"),
+      new Column("responder", Kind.ADDRESS, false, "text"),
+      new Column("response_uri", Kind.TEXT, false, "text"),
+      new Column("response_hash", Kind.HASH, false, "text"),
+      new Column("validator_address", Kind.ADDRESS, false, "text"),
+      new Column("request_uri", Kind.TEXT, false, "text"),
+      new Column("request_hash", Kind.HASH, false, "text"),
+      new Column("response", Kind.PERCENT, false, "smallint"),
+      new Column("tag", Kind.TAG, false, "text"),
+      new Column("tag_text", Kind.TAG_TEXT, false, "text"));
+
+  static final Map<String, Integer> INDEX = indexOf();
+  /** Fields a producer may send: every column except the derived tag texts. */
+  static final Set<String> ACCEPTED = Set.copyOf(COLUMNS.stream().filter(c -> c.kind() != Kind.TAG_TEXT).map(Column::name).toList());
+
+  private EventSchema() {
+  }
+
+  /** One bad field of one event of a batch. */
+  record Problem(int index, String field, String reason) {
+    JsonObject toJson() {
+      return new JsonObject().put("index", index).put("field", field).put("reason", reason);
+    }
+  }
+
+  /**
+   * The event's column values in {@link #COLUMNS} order (text, null where absent), or null after
+   * adding at least one problem.
+   */
+  static String[] parse(Object item, int index, List<Problem> problems) {
+    if (!(item instanceof JsonObject event)) {
+      problems.add(new Problem(index, "", "each event must be a JSON object"));
+      return null;
+    }
+    int before = problems.size();
+    for (String name : event.fieldNames()) {
+      if (!ACCEPTED.contains(name)) {
+        problems.add(new Problem(index, name, "unknown field"));
+      }
+    }
+    String[] row = new String[COLUMNS.size()];
+    for (int c = 0; c < COLUMNS.size(); c++) {
+      Column column = COLUMNS.get(c);
+      if (column.kind() == Kind.TAG_TEXT) {
+        continue; // derived below
+      }
+      Object raw = event.getValue(column.name());
+      if (raw == null) {
+        if (column.required()) {
+          problems.add(new Problem(index, column.name(), "is required"));
+        }
+        continue;
+      }
+      String value = check(column, raw, event);
+      if (value.startsWith("!")) {
+        problems.add(new Problem(index, column.name(), value.substring(1)));
+      } else {
+        row[c] = value;
+      }
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    String expectedId = row[INDEX.get("chain_id")] + "-" + row[INDEX.get("block_number")] + "-" + row[INDEX.get("log_index")];
+    int id = INDEX.get("id");
+    if (row[id] == null) {
+      row[id] = expectedId;
+    } else if (!row[id].equals(expectedId)) {
+      problems.add(new Problem(index, "id", "must be {chain_id}-{block_number}-{log_index}, here " + expectedId));
+      return null;
+    }
+    for (String tag : List.of("tag1", "tag2", "tag")) {
+      String hex = row[INDEX.get(tag)];
+      row[INDEX.get(tag + "_text")] = hex == null ? null : tagText(hex);
+    }
+    return row;
+  }
+
+  /** The checked value as text, or {@code "!reason"}. */
+  private static String check(Column column, Object raw, JsonObject event) {
+    return switch (column.kind()) {
+      case ID -> raw instanceof String s && s.length() <= 100 ? s : "!must be a string";
+      case CHAIN_ID -> integer(raw, BigInteger.ONE, BigInteger.valueOf(Long.MAX_VALUE), "a positive integer");
+      case UINT64 -> integer(raw, BigInteger.ZERO, column.sqlType().equals("bigint") ? BigInteger.valueOf(Long.MAX_VALUE) : UINT64_LIMIT.subtract(BigInteger.ONE),
+          "an integer >= 0");
+      case INT_INDEX -> integer(raw, BigInteger.ZERO, BigInteger.valueOf(Integer.MAX_VALUE), "an integer >= 0");
+      case TIMESTAMP -> integer(raw, BigInteger.ONE, BigInteger.valueOf(Long.MAX_VALUE / 2), "a unix time in seconds > 0");
+      case PERCENT -> integer(raw, BigInteger.ZERO, BigInteger.valueOf(100), "an integer from 0 to 100");
+      case UINT256 -> integer(raw, BigInteger.ZERO, UINT256_LIMIT.subtract(BigInteger.ONE), "an integer from 0 to 2^256-1 (a decimal string for large values)");
+      case HASH, TAG -> raw instanceof String s && HASH.matcher(s).matches() ? s.toLowerCase(Locale.ROOT) : "!must be 0x and 64 hex digits";
+      case ADDRESS -> raw instanceof String s && ADDRESS.matcher(s).matches() ? s.toLowerCase(Locale.ROOT) : "!must be 0x and 40 hex digits";
+      case BYTES -> raw instanceof String s && s.length() <= BYTES_MAX_HEX && BYTES.matcher(s).matches()
+          ? s.toLowerCase(Locale.ROOT) : "!must be 0x and an even number of hex digits (at most 8 KiB)";
+      case TEXT -> raw instanceof String s && s.length() <= TEXT_MAX && s.indexOf('\0') < 0
+          ? s : "!must be a string of at most " + TEXT_MAX + " characters without NUL";
+      case REGISTRY -> raw instanceof String s && EVENT_TYPES.containsKey(s) ? s : "!must be identity, reputation or validation";
+      case EVENT_TYPE -> eventType(raw, event.getValue("registry"));
+      case TAG_TEXT -> "!derived";
+    };
+  }
+
+  private static String eventType(Object raw, Object registry) {
+    Set<String> types = registry instanceof String r ? EVENT_TYPES.get(r) : null;
+    if (types == null) {
+      return raw instanceof String s && EVENT_TYPES.values().stream().anyMatch(t -> t.contains(s)) ? s : "!is not an ERC-8004 event type";
+    }
+    return raw instanceof String s && types.contains(s) ? s : "!must be one of " + String.join(", ", types.stream().sorted().toList())
+        + " for registry " + registry;
+  }
+
+  /** Integers arrive as JSON numbers or, when too large for JSON readers, as decimal strings. */
+  private static String integer(Object raw, BigInteger min, BigInteger max, String what) {
+    BigInteger value;
+    if (raw instanceof Integer || raw instanceof Long) {
+      value = BigInteger.valueOf(((Number) raw).longValue());
+    } else if (raw instanceof BigInteger big) {
+      value = big;
+    } else if (raw instanceof String s && DECIMAL.matcher(s).matches()) {
+      value = new BigInteger(s);
+    } else {
+      return "!must be " + what;
+    }
+    return value.compareTo(min) < 0 || value.compareTo(max) > 0 ? "!must be " + what : value.toString();
+  }
+
+  /**
+   * The text a bytes32 tag spells, when it is UTF-8 padded on the right with zero bytes (how
+   * Solidity stores a short string in bytes32); null when it is not text (documented in docs/ingest.md).
+   */
+  static String tagText(String hex) {
+    byte[] bytes = HexFormat.of().parseHex(hex, 2, hex.length());
+    int end = bytes.length;
+    while (end > 0 && bytes[end - 1] == 0) {
+      end--;
+    }
+    if (end == 0) {
+      return null;
+    }
+    for (int i = 0; i < end; i++) {
+      if (bytes[i] == 0) {
+        return null;
+      }
+    }
+    try {
+      String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 0, end)).toString();
+      return text.codePoints().anyMatch(Character::isISOControl) ? null : text;
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  /** The stored row as the API shows it: numbers as numbers where JSON can hold them exactly, uint256 as decimal strings. */
+  static JsonObject toJson(io.vertx.sqlclient.Row row) {
+    JsonObject json = new JsonObject().put("seq", row.getLong("seq"));
+    for (Column column : COLUMNS) {
+      Object value = switch (column.sqlType()) {
+        case "bigint" -> row.getLong(column.name());
+        case "integer" -> row.getInteger(column.name());
+        case "smallint" -> row.getShort(column.name()) == null ? null : row.getShort(column.name()).intValue();
+        case "numeric" -> row.getValue(column.name()) == null ? null : row.getValue(column.name()).toString();
+        default -> row.getString(column.name());
+      };
+      if (value != null) {
+        json.put(column.name(), value);
+      }
+    }
+    return json;
+  }
+
+  static JsonArray problemsJson(List<Problem> problems, int max) {
+    JsonArray array = new JsonArray();
+    problems.stream().limit(max).forEach(p -> array.add(p.toJson()));
+    return array;
+  }
+
+  private static Map<String, Integer> indexOf() {
+    Map<String, Integer> index = new LinkedHashMap<>();
+    for (int i = 0; i < COLUMNS.size(); i++) {
+      index.put(COLUMNS.get(i).name(), i);
+    }
+    return Map.copyOf(index);
+  }
+
+  /** Columns as arrays for {@code unnest}: {@code result[c][i]} is column c of event i. */
+  static String[][] columnsOf(List<String[]> rows) {
+    String[][] columns = new String[COLUMNS.size()][rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      String[] row = rows.get(i);
+      for (int c = 0; c < row.length; c++) {
+        columns[c][i] = row[c];
+      }
+    }
+    return columns;
+  }
+}

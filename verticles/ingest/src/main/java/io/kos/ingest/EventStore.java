@@ -1,0 +1,211 @@
+package io.kos.ingest;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/** Every statement of the ingest verticle on its tables. */
+final class EventStore {
+
+  private static final String COLUMN_LIST = EventSchema.COLUMNS.stream().map(EventSchema.Column::name).collect(Collectors.joining(", "));
+  static final String SELECT_COLUMNS = "seq, " + COLUMN_LIST;
+
+  /** The same lock the table's statement trigger takes: taken first so the reorg check and the insert see one state. */
+  static final String LOCK_WRITERS = "SELECT pg_advisory_xact_lock(hashtext('kos.ingest.events'))";
+  static final String ENSURE_PARTITIONS = "SELECT ensure_event_partitions($1, $2)";
+  static final String DROP_PARTITIONS_BEFORE = "SELECT drop_event_partitions_before($1)";
+  static final String CONFLICTING_BLOCK = "SELECT b.chain_id, b.block_number, e.block_hash AS stored, b.block_hash AS pushed "
+      + "FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS b(chain_id, block_number, block_hash) "
+      + "JOIN LATERAL (SELECT block_hash FROM events e WHERE e.chain_id = b.chain_id AND e.block_number = b.block_number LIMIT 1) e "
+      + "ON e.block_hash <> b.block_hash LIMIT 1";
+  /** One round trip for the whole batch: every column as a text array, cast here. */
+  static final String INSERT_BATCH = insertBatch();
+  static final String EVENTS_SINCE = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
+  static final String EVENTS_BETWEEN = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
+  static final String EVENT_BY_ID = "SELECT " + SELECT_COLUMNS + " FROM events WHERE id = $1";
+  /** The last seq handed out; inside a writer's transaction (writers are serialised) that is its own newest event. */
+  static final String LAST_SEQ = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_seq";
+  /** The newest committed event's seq. */
+  static final String HIGH_WATER = "SELECT coalesce(max(seq), 0) FROM events";
+  static final String CHECKPOINTS = "SELECT chain_id, block_number, block_hash, updated_at FROM checkpoints ORDER BY chain_id";
+  static final String UPSERT_CHECKPOINT = "INSERT INTO checkpoints (chain_id, block_number, block_hash) VALUES ($1, $2, $3) "
+      + "ON CONFLICT (chain_id) DO UPDATE SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, updated_at = now() "
+      + "RETURNING chain_id, block_number, block_hash, updated_at";
+  static final String STATS = "SELECT hour, chain_id, registry, event_type, events FROM events_hourly "
+      + "WHERE hour >= $1 AND hour < $2 ORDER BY hour, chain_id, registry, event_type";
+  static final String REFRESH_STATS = "REFRESH MATERIALIZED VIEW CONCURRENTLY events_hourly";
+  static final String POPULATE_STATS = "REFRESH MATERIALIZED VIEW events_hourly";
+  static final String STATS_POPULATED = "SELECT relispopulated FROM pg_class WHERE oid = 'events_hourly'::regclass";
+
+  /** Filters of the list query: the query parameter, the column, the SQL type and comparison. */
+  record Filter(String parameter, String condition) {
+  }
+
+  static final List<Filter> FILTERS = List.of(
+      new Filter("chain_id", "chain_id = $%d::bigint"),
+      new Filter("registry", "registry = $%d"),
+      new Filter("event_type", "event_type = $%d"),
+      new Filter("agent_id", "agent_id = $%d::numeric"),
+      new Filter("client_address", "client_address = lower($%d)"),
+      new Filter("validator_address", "validator_address = lower($%d)"),
+      new Filter("from_block", "block_number >= $%d::bigint"),
+      new Filter("to_block", "block_number <= $%d::bigint"));
+
+  private final Pool pool;
+  /** Month starts (unix seconds) whose partition is known to exist. */
+  private final Set<Long> partitions = ConcurrentHashMap.newKeySet();
+
+  EventStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  Pool pool() {
+    return pool;
+  }
+
+  /** Outcome of a stored batch. */
+  record Stored(int accepted, int duplicates, long highWaterSeq) {
+  }
+
+  /** A block whose pushed hash differs from the stored one. */
+  record Reorg(long chainId, long blockNumber, String stored, String pushed) {
+  }
+
+  /**
+   * Stores a validated batch in one transaction: writers' lock, missing partitions, reorg check,
+   * one multi-row insert that skips duplicates. Completes with a {@link Reorg} (nothing stored) or
+   * a {@link Stored}; acknowledged means committed.
+   */
+  Future<Object> store(List<String[]> rows, long minTimestamp, long maxTimestamp, long[] blockChains, long[] blockNumbers,
+                       String[] blockHashes) {
+    String[][] columns = EventSchema.columnsOf(rows);
+    return pool.withTransaction(conn -> conn.query(LOCK_WRITERS).execute()
+        .compose(v -> ensurePartitions(conn, minTimestamp, maxTimestamp))
+        .compose(v -> conn.preparedQuery(CONFLICTING_BLOCK).execute(Tuple.of(box(blockChains), box(blockNumbers), blockHashes)))
+        .compose(conflicts -> {
+          if (conflicts.size() > 0) {
+            Row row = conflicts.iterator().next();
+            return Future.succeededFuture(new Reorg(row.getLong("chain_id"), row.getLong("block_number"),
+                row.getString("stored"), row.getString("pushed")));
+          }
+          return conn.preparedQuery(INSERT_BATCH).execute(Tuple.from(columns)).map(result -> {
+            Row row = result.iterator().next();
+            int accepted = row.getInteger("accepted");
+            return (Object) new Stored(accepted, rows.size() - accepted, row.getLong("high_water"));
+          });
+        }));
+  }
+
+  private Future<Void> ensurePartitions(SqlConnection conn, long minTimestamp, long maxTimestamp) {
+    List<Long> months = monthStarts(minTimestamp, maxTimestamp);
+    if (partitions.containsAll(months)) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery(ENSURE_PARTITIONS).execute(Tuple.of(minTimestamp, maxTimestamp)).map(v -> {
+      partitions.addAll(months);
+      return null;
+    });
+  }
+
+  /** Creates partitions from {@code from} to {@code to} ahead of need (start and daily). */
+  Future<Integer> prepareWindow(long fromTimestamp, long toTimestamp) {
+    return pool.withTransaction(conn -> conn.query(LOCK_WRITERS).execute()
+        .compose(v -> conn.preparedQuery(ENSURE_PARTITIONS).execute(Tuple.of(fromTimestamp, toTimestamp))))
+        .map(rows -> {
+          partitions.addAll(monthStarts(fromTimestamp, toTimestamp));
+          return rows.iterator().next().getInteger(0);
+        });
+  }
+
+  /** Drops the partitions that hold only events older than the cutoff; returns their names. */
+  Future<List<String>> dropBefore(long cutoffTimestamp) {
+    return pool.withTransaction(conn -> conn.query(LOCK_WRITERS).execute()
+        .compose(v -> conn.preparedQuery(DROP_PARTITIONS_BEFORE).execute(Tuple.of(cutoffTimestamp))))
+        .map(rows -> {
+          List<String> dropped = new ArrayList<>();
+          rows.forEach(row -> dropped.add(row.getString(0)));
+          partitions.removeIf(month -> month < cutoffTimestamp);
+          return dropped;
+        });
+  }
+
+  static List<Long> monthStarts(long fromTimestamp, long toTimestamp) {
+    List<Long> months = new ArrayList<>();
+    ZonedDateTime month = Instant.ofEpochSecond(fromTimestamp).atZone(ZoneOffset.UTC).withDayOfMonth(1).toLocalDate()
+        .atStartOfDay(ZoneOffset.UTC);
+    while (month.toEpochSecond() <= toTimestamp) {
+      months.add(month.toEpochSecond());
+      month = month.plusMonths(1);
+    }
+    return months;
+  }
+
+  Future<JsonArray> since(long afterSeq, int limit) {
+    return pool.preparedQuery(EVENTS_SINCE).execute(Tuple.of(afterSeq, limit)).map(EventStore::toArray);
+  }
+
+  Future<RowSet<Row>> between(long afterSeq, long upToSeq, int limit) {
+    return pool.preparedQuery(EVENTS_BETWEEN).execute(Tuple.of(afterSeq, upToSeq, limit));
+  }
+
+  Future<Long> highWater() {
+    return pool.query(HIGH_WATER).execute().map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** The list query for the filters present, keyset-paged by seq (each shape is prepared once). */
+  Future<JsonArray> list(List<String> presentFilters, List<Object> values, long afterSeq, int limit) {
+    StringBuilder sql = new StringBuilder("SELECT ").append(SELECT_COLUMNS).append(" FROM events WHERE seq > $1");
+    Tuple args = Tuple.tuple().addLong(afterSeq);
+    for (int i = 0; i < presentFilters.size(); i++) {
+      String parameter = presentFilters.get(i);
+      String condition = FILTERS.stream().filter(f -> f.parameter().equals(parameter)).findFirst().orElseThrow().condition();
+      sql.append(" AND ").append(String.format(condition, i + 2));
+      args.addValue(values.get(i));
+    }
+    sql.append(" ORDER BY seq LIMIT $").append(presentFilters.size() + 2);
+    args.addInteger(limit);
+    return pool.preparedQuery(sql.toString()).execute(args).map(EventStore::toArray);
+  }
+
+  static JsonArray toArray(RowSet<Row> rows) {
+    JsonArray events = new JsonArray();
+    rows.forEach(row -> events.add(EventSchema.toJson(row)));
+    return events;
+  }
+
+  private static Long[] box(long[] values) {
+    Long[] boxed = new Long[values.length];
+    for (int i = 0; i < values.length; i++) {
+      boxed[i] = values[i];
+    }
+    return boxed;
+  }
+
+  private static String insertBatch() {
+    StringBuilder arrays = new StringBuilder();
+    StringBuilder casts = new StringBuilder();
+    for (int i = 0; i < EventSchema.COLUMNS.size(); i++) {
+      EventSchema.Column column = EventSchema.COLUMNS.get(i);
+      arrays.append(i == 0 ? "" : ", ").append('$').append(i + 1).append("::text[]");
+      casts.append(i == 0 ? "" : ", ").append("t.").append(column.name())
+          .append(column.sqlType().equals("text") ? "" : "::" + column.sqlType());
+    }
+    return "WITH inserted AS (INSERT INTO events (" + COLUMN_LIST + ") SELECT " + casts + " FROM unnest(" + arrays + ") AS t("
+        + COLUMN_LIST + ") ON CONFLICT DO NOTHING RETURNING seq) "
+        + "SELECT count(*)::int AS accepted, greatest(max(seq), (" + LAST_SEQ + ")) AS high_water FROM inserted";
+  }
+}

@@ -1,0 +1,39 @@
+package io.kos.ingest;
+
+import io.kos.verticle.KosVerticle;
+import io.kos.verticle.RouteSpec;
+import io.kos.verticle.VerticleModule;
+
+import java.util.List;
+
+/** The {@code ingest} verticle: the immutable ERC-8004 event log at the head of the event pipeline. */
+public final class IngestModule implements VerticleModule {
+
+  public static final String NAME = "ingest";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public List<RouteSpec> routes() {
+    return List.of(
+        RouteSpec.post("/events", "events.push"),
+        RouteSpec.get("/events", "events.list"),
+        RouteSpec.get("/events/:id", "events.get"),
+        RouteSpec.get("/stats", "stats"),
+        RouteSpec.get("/checkpoints", "checkpoints.list"),
+        RouteSpec.put("/checkpoints/:chain_id", "checkpoints.put"));
+  }
+
+  @Override
+  public KosVerticle create() {
+    return new IngestVerticle();
+  }
+
+  @Override
+  public List<String> capabilities() {
+    return List.of("ingest.push", "ingest.events", "ingest.since");
+  }
+}

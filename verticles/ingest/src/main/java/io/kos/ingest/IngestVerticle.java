@@ -1,0 +1,318 @@
+package io.kos.ingest;
+
+import io.kos.verticle.ApiError;
+import io.kos.verticle.ApiRequest;
+import io.kos.verticle.Caller;
+import io.kos.verticle.KosVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Push API, queries, checkpoints and the consumers' catch-up address {@code kos.ingest.events.since}.
+ * Every accepted event is published on {@code kos.events.new} by {@link EventPublisher}, after commit.
+ */
+final class IngestVerticle extends KosVerticle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IngestVerticle.class);
+  static final String SINCE_ADDRESS = "kos.ingest.events.since";
+  static final String NEW_EVENTS_ADDRESS = "kos.events.new";
+  private static final int PROBLEMS_SHOWN = 100;
+  private static final int SINCE_MAX = 10_000;
+  private static final Pattern HASH = Pattern.compile("0x[0-9a-fA-F]{64}");
+
+  private EventStore store;
+  private EventPublisher publisher;
+  private int batchMax;
+  private int retentionDays;
+
+  @Override
+  protected Future<?> setUp() {
+    JsonObject config = env().config();
+    batchMax = config.getInteger("batch_max", 5000);
+    retentionDays = config.getInteger("retention_days", 365);
+    long statsRefreshMillis = Duration.ofSeconds(config.getInteger("stats_refresh_seconds", 60)).toMillis();
+    store = new EventStore(pool());
+    serve("events.push", this::push);
+    serve("events.list", this::list);
+    serve("events.get", this::get);
+    serve("stats", this::stats);
+    serve("checkpoints.list", request -> {
+      request.caller();
+      return pool().query(EventStore.CHECKPOINTS).execute().map(rows -> {
+        JsonArray checkpoints = new JsonArray();
+        rows.forEach(row -> checkpoints.add(checkpointJson(row)));
+        return new JsonObject().put("checkpoints", checkpoints);
+      });
+    });
+    serve("checkpoints.put", this::putCheckpoint);
+    vertx.eventBus().<JsonObject>consumer(SINCE_ADDRESS, this::since);
+    publisher = new EventPublisher(vertx, store, NEW_EVENTS_ADDRESS);
+    long now = System.currentTimeMillis() / 1000;
+    // partitions for the retained window and two months ahead; older ones dropped
+    return store.prepareWindow(now - retentionDays * 86_400L, now + 62 * 86_400L)
+        .compose(created -> dropExpired())
+        .compose(v -> publisher.start())
+        .onSuccess(v -> {
+          vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> housekeeping());
+          vertx.setPeriodic(statsRefreshMillis, id -> refreshStats());
+          refreshStats();
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return publisher == null ? Future.succeededFuture() : publisher.stop();
+  }
+
+  // ---- push
+
+  private Future<JsonObject> push(ApiRequest request) {
+    Caller caller = request.caller();
+    if (!caller.isAdmin() && !caller.via().equals("api_key")) {
+      throw ApiError.forbidden("api_key_or_admin", "push events with an API key or an admin's token");
+    }
+    caller.requireWriter();
+    JsonObject body = request.bodyObject();
+    Object raw = body.getValue("events");
+    if (!(raw instanceof JsonArray events) || events.isEmpty()) {
+      throw ApiError.invalidField("events", "must be a non-empty array of events");
+    }
+    if (events.size() > batchMax) {
+      throw ApiError.invalidField("events", "at most " + batchMax + " events per batch, got " + events.size());
+    }
+    if (body.size() > 1) {
+      throw ApiError.invalidField(body.fieldNames().stream().filter(f -> !f.equals("events")).findFirst().orElseThrow(), "unknown field");
+    }
+    List<EventSchema.Problem> problems = new ArrayList<>();
+    List<String[]> rows = new ArrayList<>(events.size());
+    Map<String, String> blockHashes = new HashMap<>();
+    long minTimestamp = Long.MAX_VALUE;
+    long maxTimestamp = Long.MIN_VALUE;
+    int chain = EventSchema.INDEX.get("chain_id");
+    int block = EventSchema.INDEX.get("block_number");
+    int hash = EventSchema.INDEX.get("block_hash");
+    int time = EventSchema.INDEX.get("timestamp");
+    for (int i = 0; i < events.size(); i++) {
+      String[] row = EventSchema.parse(events.getValue(i), i, problems);
+      if (row == null) {
+        continue;
+      }
+      String blockKey = row[chain] + ":" + row[block];
+      String earlier = blockHashes.putIfAbsent(blockKey, row[hash]);
+      if (earlier != null && !earlier.equals(row[hash])) {
+        problems.add(new EventSchema.Problem(i, "block_hash", "differs from another event of this batch in the same block"));
+        continue;
+      }
+      long timestamp = Long.parseLong(row[time]);
+      minTimestamp = Math.min(minTimestamp, timestamp);
+      maxTimestamp = Math.max(maxTimestamp, timestamp);
+      rows.add(row);
+    }
+    if (!problems.isEmpty()) {
+      throw new ApiError(422, "invalid_events", problems.size() + " problem(s) in the batch; nothing was stored",
+          new JsonObject().put("problems", EventSchema.problemsJson(problems, PROBLEMS_SHOWN)).put("problem_count", problems.size()));
+    }
+    long[] blockChains = new long[blockHashes.size()];
+    long[] blockNumbers = new long[blockHashes.size()];
+    String[] hashes = new String[blockHashes.size()];
+    int b = 0;
+    for (Map.Entry<String, String> entry : blockHashes.entrySet()) {
+      int colon = entry.getKey().indexOf(':');
+      blockChains[b] = Long.parseLong(entry.getKey().substring(0, colon));
+      blockNumbers[b] = Long.parseLong(entry.getKey().substring(colon + 1));
+      hashes[b++] = entry.getValue();
+    }
+    return store.store(rows, minTimestamp, maxTimestamp, blockChains, blockNumbers, hashes).map(result -> {
+      if (result instanceof EventStore.Reorg reorg) {
+        throw new ApiError(409, "reorg_detected", "chain " + reorg.chainId() + " block " + reorg.blockNumber()
+            + " is stored with hash " + reorg.stored() + " but this batch has " + reorg.pushed() + "; nothing was stored",
+            new JsonObject().put("chain_id", reorg.chainId()).put("block_number", reorg.blockNumber())
+                .put("stored_block_hash", reorg.stored()).put("pushed_block_hash", reorg.pushed()));
+      }
+      EventStore.Stored stored = (EventStore.Stored) result;
+      publisher.wake(stored.highWaterSeq());
+      return new JsonObject().put("accepted", stored.accepted()).put("duplicates", stored.duplicates())
+          .put("high_water_seq", stored.highWaterSeq());
+    });
+  }
+
+  // ---- queries
+
+  private Future<JsonObject> list(ApiRequest request) {
+    request.caller();
+    int limit = request.queryInt("limit", 100, 1, 1000);
+    long after = queryLong(request, "after_seq", 0);
+    List<String> present = new ArrayList<>();
+    List<Object> values = new ArrayList<>();
+    for (EventStore.Filter filter : EventStore.FILTERS) {
+      String value = request.query(filter.parameter());
+      if (value != null) {
+        present.add(filter.parameter());
+        values.add(filterValue(filter.parameter(), value));
+      }
+    }
+    return store.list(present, values, after, limit).map(events -> {
+      JsonObject page = new JsonObject().put("events", events);
+      if (events.size() == limit) {
+        page.put("next_after_seq", events.getJsonObject(events.size() - 1).getLong("seq"));
+      }
+      return page;
+    });
+  }
+
+  private static Object filterValue(String parameter, String value) {
+    return switch (parameter) {
+      case "chain_id", "from_block", "to_block" -> {
+        try {
+          yield Long.parseLong(value);
+        } catch (NumberFormatException e) {
+          throw ApiError.badRequest("invalid_parameter", parameter + " must be an integer");
+        }
+      }
+      case "agent_id" -> {
+        if (!value.matches("0|[1-9][0-9]{0,77}")) {
+          throw ApiError.badRequest("invalid_parameter", "agent_id must be a decimal integer");
+        }
+        yield value;
+      }
+      case "client_address", "validator_address" -> {
+        if (!value.matches("0x[0-9a-fA-F]{40}")) {
+          throw ApiError.badRequest("invalid_parameter", parameter + " must be 0x and 40 hex digits");
+        }
+        yield value;
+      }
+      default -> value;
+    };
+  }
+
+  private Future<JsonObject> get(ApiRequest request) {
+    request.caller();
+    String id = request.pathParam("id");
+    return pool().preparedQuery(EventStore.EVENT_BY_ID).execute(Tuple.of(id)).map(rows -> {
+      if (rows.size() == 0) {
+        throw ApiError.notFound("no event " + id);
+      }
+      return EventSchema.toJson(rows.iterator().next());
+    });
+  }
+
+  private Future<JsonObject> stats(ApiRequest request) {
+    request.caller();
+    long now = System.currentTimeMillis() / 1000;
+    long to = queryLong(request, "to", now + 3600);
+    long from = queryLong(request, "from", to - 86_400);
+    return pool().preparedQuery(EventStore.STATS).execute(Tuple.of(from, to)).map(rows -> {
+      JsonArray hours = new JsonArray();
+      rows.forEach(row -> hours.add(new JsonObject().put("hour", row.getLong("hour")).put("chain_id", row.getLong("chain_id"))
+          .put("registry", row.getString("registry")).put("event_type", row.getString("event_type")).put("events", row.getLong("events"))));
+      return new JsonObject().put("from", from).put("to", to).put("hourly", hours);
+    });
+  }
+
+  private static long queryLong(ApiRequest request, String name, long defaultValue) {
+    String raw = request.query(name);
+    if (raw == null) {
+      return defaultValue;
+    }
+    try {
+      long value = Long.parseLong(raw);
+      if (value < 0) {
+        throw new NumberFormatException();
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("invalid_parameter", name + " must be an integer >= 0");
+    }
+  }
+
+  // ---- checkpoints
+
+  private Future<JsonObject> putCheckpoint(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    if (!caller.isAdmin() && !caller.via().equals("api_key")) {
+      throw ApiError.forbidden("api_key_or_admin", "set checkpoints with an API key or an admin's token");
+    }
+    long chainId;
+    try {
+      chainId = Long.parseLong(request.pathParam("chain_id"));
+      if (chainId <= 0) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("invalid_parameter", "chain_id must be a positive integer");
+    }
+    JsonObject body = request.bodyObject();
+    Object number = body.getValue("block_number");
+    Object hash = body.getValue("block_hash");
+    if (!(number instanceof Integer || number instanceof Long) || ((Number) number).longValue() < 0) {
+      throw ApiError.invalidField("block_number", "must be an integer >= 0");
+    }
+    if (!(hash instanceof String h) || !HASH.matcher(h).matches()) {
+      throw ApiError.invalidField("block_hash", "must be 0x and 64 hex digits");
+    }
+    return pool().preparedQuery(EventStore.UPSERT_CHECKPOINT)
+        .execute(Tuple.of(chainId, ((Number) number).longValue(), ((String) hash).toLowerCase()))
+        .map(rows -> checkpointJson(rows.iterator().next()));
+  }
+
+  private static JsonObject checkpointJson(Row row) {
+    return new JsonObject().put("chain_id", row.getLong("chain_id")).put("block_number", row.getLong("block_number"))
+        .put("block_hash", row.getString("block_hash")).put("updated_at", row.getOffsetDateTime("updated_at").toString());
+  }
+
+  // ---- consumers' catch-up
+
+  /** {@code {after_seq, limit}} → {@code {events: [...], high_water_seq}}, events in seq order. */
+  private void since(Message<JsonObject> message) {
+    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+    Object after = body.getValue("after_seq", 0L);
+    Object limit = body.getValue("limit", 1000);
+    if (!(after instanceof Number a) || a.longValue() < 0 || !(limit instanceof Number l) || l.intValue() < 1 || l.intValue() > SINCE_MAX) {
+      message.fail(400, ApiError.badRequest("invalid_body", "after_seq must be >= 0 and limit from 1 to " + SINCE_MAX).toJson().encode());
+      return;
+    }
+    store.since(a.longValue(), l.intValue())
+        .compose(events -> store.highWater().map(high -> new JsonObject().put("events", events).put("high_water_seq", high)))
+        .onComplete(message::reply, failure -> {
+          LOG.warn("{} failed: {}", SINCE_ADDRESS, failure.toString());
+          message.fail(503, ApiError.unavailable("database_unavailable", failure.getMessage()).toJson().encode());
+        });
+  }
+
+  // ---- housekeeping
+
+  private void housekeeping() {
+    long now = System.currentTimeMillis() / 1000;
+    store.prepareWindow(now, now + 62 * 86_400L).compose(v -> dropExpired())
+        .onFailure(e -> LOG.warn("partition housekeeping failed: {}", e.toString()));
+  }
+
+  private Future<Void> dropExpired() {
+    long cutoff = System.currentTimeMillis() / 1000 - retentionDays * 86_400L;
+    return store.dropBefore(cutoff).map(dropped -> {
+      if (!dropped.isEmpty()) {
+        LOG.info("retention ({} days): dropped partitions {}", retentionDays, dropped);
+      }
+      return null;
+    });
+  }
+
+  private void refreshStats() {
+    pool().query(EventStore.STATS_POPULATED).execute()
+        .compose(rows -> pool().query(rows.iterator().next().getBoolean(0) ? EventStore.REFRESH_STATS : EventStore.POPULATE_STATS).execute())
+        .onFailure(e -> LOG.warn("refreshing events_hourly failed: {}", e.toString()));
+  }
+}

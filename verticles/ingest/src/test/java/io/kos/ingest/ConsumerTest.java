@@ -1,0 +1,152 @@
+package io.kos.ingest;
+
+import io.kos.node.testkit.Accounts;
+import io.kos.node.testkit.Http;
+import io.kos.node.testkit.TestNode;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What consumers see: {@code kos.events.new} after commit, and catch-up by seq with {@code kos.ingest.events.since}. */
+class ConsumerTest {
+
+  private static TestNode node;
+  private static Http producer;
+  private static long now;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(Map.of("verticles.deploy", "ingest"));
+    Accounts.Session editor = node.user("producer", "editor");
+    String key = editor.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "producer")).json().getString("key");
+    producer = node.http().withApiKey(key);
+    now = System.currentTimeMillis() / 1000;
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  @Test
+  void catchUpPagesThroughTenThousandEventsInOrderWithoutGapOrRepeat() throws Exception {
+    long chain = 9_001;
+    for (int batch = 0; batch < 10; batch++) {
+      List<Object> events = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        events.add(Events.feedback(chain, batch * 1000L + i, 0, now + batch));
+      }
+      Http.Response pushed = producer.postJson("/api/ingest/v1/events", new JsonObject().put("events", new JsonArray(events)));
+      assertThat(pushed.json().getInteger("accepted")).as(pushed.toString()).isEqualTo(1000);
+    }
+    List<Long> blocks = new ArrayList<>();
+    long cursor = 0;
+    long lastSeq = 0;
+    while (true) {
+      JsonObject page = since(cursor, 700);
+      JsonArray events = page.getJsonArray("events");
+      if (events.isEmpty()) {
+        break;
+      }
+      for (Object e : events) {
+        JsonObject event = (JsonObject) e;
+        assertThat(event.getLong("seq")).isGreaterThan(lastSeq);
+        lastSeq = event.getLong("seq");
+        if (event.getLong("chain_id") == chain) {
+          blocks.add(event.getLong("block_number"));
+        }
+      }
+      cursor = lastSeq;
+      assertThat(page.getLong("high_water_seq")).isGreaterThanOrEqualTo(lastSeq);
+    }
+    assertThat(blocks).hasSize(10_000);
+    for (int i = 0; i < blocks.size(); i++) {
+      assertThat(blocks.get(i)).isEqualTo(i);
+    }
+  }
+
+  @Test
+  void badCatchUpRequestsAreRefused() {
+    Throwable failure = catchThrowable(new JsonObject().put("after_seq", -1));
+    assertThat(failure).hasMessageContaining("after_seq");
+    assertThat(catchThrowable(new JsonObject().put("limit", 100_000))).hasMessageContaining("limit");
+  }
+
+  @Test
+  void pushedEventsArePublishedAfterCommitInOrder() throws Exception {
+    List<JsonObject> seen = new CopyOnWriteArrayList<>();
+    MessageConsumer<JsonObject> consumer = node.node().vertx().eventBus().consumer("kos.events.new", m -> seen.add(m.body()));
+    consumer.completion().await();
+    try {
+      long chain = 9_002;
+      producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(chain, 1, 0, now), Events.feedback(chain, 1, 1, now),
+          Events.feedback(chain, 2, 0, now)));
+      awaitCount(seen, chain, 3);
+      List<JsonObject> mine = seen.stream().filter(e -> e.getLong("chain_id") == chain).toList();
+      assertThat(mine.stream().map(e -> e.getString("id"))).containsExactly(chain + "-1-0", chain + "-1-1", chain + "-2-0");
+      assertThat(mine.get(0).getLong("seq")).isLessThan(mine.get(2).getLong("seq"));
+      // a duplicate push publishes nothing new
+      producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(chain, 2, 0, now)));
+      Thread.sleep(500);
+      assertThat(seen.stream().filter(e -> e.getLong("chain_id") == chain)).hasSize(3);
+    } finally {
+      consumer.unregister().await();
+    }
+  }
+
+  @Test
+  void aRowWrittenByPlainSqlIsPublished() throws Exception {
+    List<JsonObject> seen = new CopyOnWriteArrayList<>();
+    MessageConsumer<JsonObject> consumer = node.node().vertx().eventBus().consumer("kos.events.new", m -> seen.add(m.body()));
+    consumer.completion().await();
+    long chain = 9_003;
+    try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+      s.executeUpdate("INSERT INTO ingest.events (id, chain_id, block_number, block_hash, transaction_hash, log_index, timestamp, "
+          + "registry, event_type, agent_id, owner, token_uri) VALUES ('" + chain + "-50-0', " + chain + ", 50, '" + Events.hash(50)
+          + "', '" + Events.hash(51) + "', 0, " + now + ", 'identity', 'Registered', 7, '" + Events.CLIENT.toLowerCase()
+          + "', 'ipfs://agent.json')");
+      awaitCount(seen, chain, 1);
+      JsonObject published = seen.stream().filter(e -> e.getLong("chain_id") == chain).findFirst().orElseThrow();
+      assertThat(published.getString("event_type")).isEqualTo("Registered");
+      assertThat(published.getString("token_uri")).isEqualTo("ipfs://agent.json");
+    } finally {
+      consumer.unregister().await();
+    }
+  }
+
+  private static void awaitCount(List<JsonObject> seen, long chain, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (seen.stream().filter(e -> e.getLong("chain_id") == chain).count() < count && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(seen.stream().filter(e -> e.getLong("chain_id") == chain)).as("published events of chain " + chain).hasSize(count);
+  }
+
+  private static JsonObject since(long afterSeq, int limit) {
+    return node.node().vertx().eventBus().<JsonObject>request("kos.ingest.events.since",
+        new JsonObject().put("after_seq", afterSeq).put("limit", limit)).await().body();
+  }
+
+  private static Throwable catchThrowable(JsonObject request) {
+    try {
+      node.node().vertx().eventBus().request("kos.ingest.events.since", request).await();
+      return null;
+    } catch (Exception e) {
+      return e;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.kos.ingest;
+
+import io.kos.node.testkit.Http;
+import io.kos.node.testkit.TestDatabase;
+import io.kos.node.testkit.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The hourly rollup behind {@code /stats}, and retention by dropping whole partitions. */
+class HousekeepingTest {
+
+  @Test
+  void statsCountEventsPerHourChainRegistryAndType() throws Exception {
+    Path config = TestNode.configFile("verticles:\n  config:\n    ingest:\n      stats_refresh_seconds: 1\n");
+    try (TestNode node = TestNode.start(Map.of("verticles.deploy", "ingest"), config)) {
+      Http admin = node.admin().http();
+      long hour = (System.currentTimeMillis() / 1000 / 3600) * 3600;
+      admin.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(5, 1, 0, hour + 10), Events.feedback(5, 1, 1, hour + 10),
+          Events.feedback(5, 2, 0, hour + 20)));
+      JsonArray hourly = new JsonArray();
+      for (int i = 0; i < 100 && hourly.isEmpty(); i++) {
+        Thread.sleep(100);
+        hourly = admin.get("/api/ingest/v1/stats").json().getJsonArray("hourly");
+      }
+      assertThat(hourly).hasSize(1);
+      assertThat(hourly.getJsonObject(0)).isEqualTo(new JsonObject().put("hour", hour).put("chain_id", 5L).put("registry", "reputation")
+          .put("event_type", "NewFeedback").put("events", 3L));
+      assertThat(admin.get("/api/ingest/v1/stats?from=abc").status()).isEqualTo(400);
+    }
+  }
+
+  @Test
+  void retentionDropsWholePartitionsOlderThanTheWindow() throws Exception {
+    String database = TestDatabase.freshDatabaseUrl();
+    Path dataDir = TestNode.tempDir();
+    Map<String, String> settings = Map.of("verticles.deploy", "ingest", "database.url", database, "node.data_dir", dataDir.toString());
+    long now = System.currentTimeMillis() / 1000;
+    try (TestNode node = TestNode.start(settings)) {
+      Http admin = node.admin().http();
+      JsonObject stored = admin.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(6, 1, 0, now - 200 * 86_400L),
+          Events.feedback(6, 2, 0, now))).json();
+      assertThat(stored.getInteger("accepted")).isEqualTo(2);
+    }
+    Path shortRetention = TestNode.configFile("verticles:\n  config:\n    ingest:\n      retention_days: 90\n");
+    try (TestNode node = TestNode.start(settings, shortRetention);
+         Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT block_number FROM ingest.events WHERE chain_id = 6")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).as("the recent event stays").isEqualTo(2);
+        assertThat(rs.next()).as("the 200-day-old event went with its partition").isFalse();
+      }
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_inherits WHERE inhparent = 'ingest.events'::regclass")) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("partitions for 90 days back and two months ahead").isBetween(4, 6);
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.kos.ingest.bench;
+
+import io.kos.node.testkit.Accounts;
+import io.kos.node.testkit.NodeProcess;
+import io.kos.node.testkit.TestDatabase;
+import io.kos.node.testkit.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.postgresql.PGConnection;
+
+import java.io.StringReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Sustained push ingest against the raw limit measured in the same run: batches of 1000 events
+ * pushed by several concurrent producers through a real node process, then PostgreSQL {@code COPY}
+ * of rows of the same shape into the same table and indexes. Figures printed, never asserted.
+ * Run: {@code mvn -B -Pbench -DskipTests package -pl verticles/ingest -am}.
+ */
+public final class IngestBench {
+
+  private static final String COLUMNS = "id, chain_id, block_number, block_hash, transaction_hash, log_index, timestamp, registry, "
+      + "event_type, agent_id, client_address, score, tag1, tag1_text, tag2, file_uri, file_hash";
+
+  public static void main(String[] args) throws Exception {
+    int batches = Integer.getInteger("bench.batches", 100);
+    int producers = Integer.getInteger("bench.producers", 4);
+    int rounds = Integer.getInteger("bench.rounds", 2);
+    int batchSize = 1000;
+    System.out.printf("ingest bench: %d cores, %d batches of %d events per round, %d producers, %d rounds%n",
+        Runtime.getRuntime().availableProcessors(), batches, batchSize, producers, rounds);
+    String databaseUrl = TestDatabase.freshDatabaseUrl();
+    Path dataDir = TestNode.tempDir();
+    try (NodeProcess node = NodeProcess.start(List.of("--http-port", "0", "--data-dir", dataDir.toString(), "--db-url", databaseUrl,
+        "--verticles", "ingest"), Map.of("KOS_LOGGING_LEVEL", "WARN", "KOS_AUTH_ACCESS_TOKEN_TTL", "4h"), Duration.ofSeconds(120))) {
+      Accounts.Session admin = Accounts.bootstrapAdmin(node.http(), dataDir);
+      String key = admin.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "bench")).json().getString("key");
+      long now = System.currentTimeMillis() / 1000;
+      long chain = 1;
+      for (int round = 1; round <= rounds; round++) {
+        List<String> bodies = new ArrayList<>();
+        for (int b = 0; b < batches; b++) {
+          JsonArray events = new JsonArray();
+          for (int i = 0; i < batchSize; i++) {
+            events.add(event(chain, b, i, now));
+          }
+          bodies.add(new JsonObject().put("events", events).encode());
+        }
+        chain++;
+        Result push = push(node.url() + "/api/ingest/v1/events", key, bodies, producers);
+        Result copy = copy(databaseUrl, chain++, batches * batchSize, now);
+        System.out.printf("round %d%n  push API: %8.0f events/s   batch latency p50 %6.1f ms  p99 %6.1f ms%n", round, push.eventsPerSecond,
+            push.p50, push.p99);
+        System.out.printf("  COPY:     %8.0f rows/s (one COPY of %d rows, same table and indexes)%n", copy.eventsPerSecond, batches * batchSize);
+        System.out.printf("  push / COPY = %.0f%%%n", 100 * push.eventsPerSecond / copy.eventsPerSecond);
+      }
+    }
+  }
+
+  private record Result(double eventsPerSecond, double p50, double p99) {
+  }
+
+  private static Result push(String url, String key, List<String> bodies, int producers) throws Exception {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    AtomicInteger next = new AtomicInteger();
+    long[] latencies = new long[bodies.size()];
+    List<CompletableFuture<Void>> workers = new ArrayList<>();
+    long begin = System.nanoTime();
+    for (int p = 0; p < producers; p++) {
+      workers.add(CompletableFuture.runAsync(() -> {
+        for (int i = next.getAndIncrement(); i < bodies.size(); i = next.getAndIncrement()) {
+          long start = System.nanoTime();
+          try {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url)).header("X-API-Key", key)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(bodies.get(i))).build(),
+                HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200 || !response.body().contains("\"accepted\":1000")) {
+              throw new IllegalStateException("push failed: " + response.statusCode() + " " + response.body());
+            }
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          latencies[i] = System.nanoTime() - start;
+        }
+      }));
+    }
+    CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
+    double seconds = (System.nanoTime() - begin) / 1e9;
+    Arrays.sort(latencies);
+    return new Result(bodies.size() * 1000 / seconds, latencies[latencies.length / 2] / 1e6, latencies[latencies.length * 99 / 100] / 1e6);
+  }
+
+  private static Result copy(String databaseUrl, long chain, int rows, long now) throws Exception {
+    StringBuilder csv = new StringBuilder();
+    for (int i = 0; i < rows; i++) {
+      JsonObject e = event(chain, i / 1000, i % 1000, now);
+      csv.append(String.join(",", e.getString("id"), e.getLong("chain_id").toString(), e.getLong("block_number").toString(),
+          e.getString("block_hash"), e.getString("transaction_hash"), e.getInteger("log_index").toString(), e.getLong("timestamp").toString(),
+          e.getString("registry"), e.getString("event_type"), e.getString("agent_id"), e.getString("client_address").toLowerCase(),
+          e.getInteger("score").toString(), e.getString("tag1"), "quality", e.getString("tag2"), e.getString("file_uri"),
+          e.getString("file_hash"))).append('\n');
+    }
+    try (Connection c = TestDatabase.connect(databaseUrl)) {
+      long begin = System.nanoTime();
+      c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY ingest.events (" + COLUMNS + ") FROM STDIN WITH (FORMAT csv)",
+          new StringReader(csv.toString()));
+      double seconds = (System.nanoTime() - begin) / 1e9;
+      return new Result(rows / seconds, 0, 0);
+    }
+  }
+
+  private static JsonObject event(long chain, long block, int logIndex, long timestamp) {
+    return new JsonObject()
+        .put("id", chain + "-" + block + "-" + logIndex)
+        .put("chain_id", chain)
+        .put("block_number", block)
+        .put("block_hash", hash(chain * 1_000_000_000L + block))
+        .put("transaction_hash", hash(block * 100_000 + logIndex))
+        .put("log_index", logIndex)
+        .put("timestamp", timestamp + block)
+        .put("registry", "reputation")
+        .put("event_type", "NewFeedback")
+        .put("agent_id", Long.toString(1000 + logIndex % 50))
+        .put("client_address", String.format("0x%040x", logIndex % 97))
+        .put("score", logIndex % 101)
+        .put("tag1", "0x7175616c69747900000000000000000000000000000000000000000000000000")
+        .put("tag2", hash(logIndex))
+        .put("file_uri", "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/" + logIndex)
+        .put("file_hash", hash(block + 17));
+  }
+
+  private static String hash(long n) {
+    return "0x" + String.format("%064x", n);
+  }
+}
