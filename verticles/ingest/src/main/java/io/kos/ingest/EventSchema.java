@@ -29,9 +29,6 @@ final class EventSchema {
       "reputation", Set.of("NewFeedback", "FeedbackRevoked", "ResponseAppended"),
       "validation", Set.of("ValidationRequest", "ValidationResponse"));
 
-  private static final Pattern HASH = Pattern.compile("0x[0-9a-fA-F]{64}");
-  private static final Pattern ADDRESS = Pattern.compile("0x[0-9a-fA-F]{40}");
-  private static final Pattern BYTES = Pattern.compile("0x([0-9a-fA-F]{2})*");
   private static final Pattern DECIMAL = Pattern.compile("0|[1-9][0-9]{0,77}");
   private static final BigInteger UINT256_LIMIT = BigInteger.ONE.shiftLeft(256);
   private static final BigInteger UINT64_LIMIT = BigInteger.ONE.shiftLeft(64);
@@ -157,9 +154,9 @@ final class EventSchema {
       case TIMESTAMP -> integer(raw, BigInteger.ONE, BigInteger.valueOf(Long.MAX_VALUE / 2), "a unix time in seconds > 0");
       case PERCENT -> integer(raw, BigInteger.ZERO, BigInteger.valueOf(100), "an integer from 0 to 100");
       case UINT256 -> integer(raw, BigInteger.ZERO, UINT256_LIMIT.subtract(BigInteger.ONE), "an integer from 0 to 2^256-1 (a decimal string for large values)");
-      case HASH, TAG -> raw instanceof String s && HASH.matcher(s).matches() ? s.toLowerCase(Locale.ROOT) : "!must be 0x and 64 hex digits";
-      case ADDRESS -> raw instanceof String s && ADDRESS.matcher(s).matches() ? s.toLowerCase(Locale.ROOT) : "!must be 0x and 40 hex digits";
-      case BYTES -> raw instanceof String s && s.length() <= BYTES_MAX_HEX && BYTES.matcher(s).matches()
+      case HASH, TAG -> raw instanceof String s && isHex(s, 64) ? s.toLowerCase(Locale.ROOT) : "!must be 0x and 64 hex digits";
+      case ADDRESS -> raw instanceof String s && isHex(s, 40) ? s.toLowerCase(Locale.ROOT) : "!must be 0x and 40 hex digits";
+      case BYTES -> raw instanceof String s && s.length() <= BYTES_MAX_HEX && s.length() % 2 == 0 && isHex(s, s.length() - 2)
           ? s.toLowerCase(Locale.ROOT) : "!must be 0x and an even number of hex digits (at most 8 KiB)";
       case TEXT -> raw instanceof String s && s.length() <= TEXT_MAX && s.indexOf('\0') < 0
           ? s : "!must be a string of at most " + TEXT_MAX + " characters without NUL";
@@ -176,6 +173,19 @@ final class EventSchema {
     }
     return raw instanceof String s && types.contains(s) ? s : "!must be one of " + String.join(", ", types.stream().sorted().toList())
         + " for registry " + registry;
+  }
+
+  /** {@code 0x} and exactly {@code digits} hex digits; a loop, since a regex here costs more than the rest of the check. */
+  static boolean isHex(String s, int digits) {
+    if (digits < 0 || s.length() != digits + 2 || s.charAt(0) != '0' || s.charAt(1) != 'x') {
+      return false;
+    }
+    for (int i = 2; i < s.length(); i++) {
+      if (Character.digit(s.charAt(i), 16) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Integers arrive as JSON numbers or, when too large for JSON readers, as decimal strings. */
@@ -222,14 +232,17 @@ final class EventSchema {
 
   /** The stored row as the API shows it: numbers as numbers where JSON can hold them exactly, uint256 as decimal strings. */
   static JsonObject toJson(io.vertx.sqlclient.Row row) {
-    JsonObject json = new JsonObject().put("seq", row.getLong("seq"));
-    for (Column column : COLUMNS) {
+    JsonObject json = new JsonObject().put("seq", row.getLong(0));
+    // rows come from EventStore.SELECT_COLUMNS: seq, then COLUMNS in order; by position, not name
+    for (int i = 0; i < COLUMNS.size(); i++) {
+      Column column = COLUMNS.get(i);
+      int position = i + 1;
       Object value = switch (column.sqlType()) {
-        case "bigint" -> row.getLong(column.name());
-        case "integer" -> row.getInteger(column.name());
-        case "smallint" -> row.getShort(column.name()) == null ? null : row.getShort(column.name()).intValue();
-        case "numeric" -> row.getValue(column.name()) == null ? null : row.getValue(column.name()).toString();
-        default -> row.getString(column.name());
+        case "bigint" -> row.getLong(position);
+        case "integer" -> row.getInteger(position);
+        case "smallint" -> row.getShort(position) == null ? null : row.getShort(position).intValue();
+        case "numeric" -> row.getValue(position) == null ? null : row.getValue(position).toString();
+        default -> row.getString(position);
       };
       if (value != null) {
         json.put(column.name(), value);

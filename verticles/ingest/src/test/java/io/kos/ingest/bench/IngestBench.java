@@ -44,7 +44,7 @@ public final class IngestBench {
     String databaseUrl = TestDatabase.freshDatabaseUrl();
     Path dataDir = TestNode.tempDir();
     try (NodeProcess node = NodeProcess.start(List.of("--http-port", "0", "--data-dir", dataDir.toString(), "--db-url", databaseUrl,
-        "--verticles", "ingest"), Map.of("KOS_LOGGING_LEVEL", "WARN", "KOS_AUTH_ACCESS_TOKEN_TTL", "4h"), Duration.ofSeconds(120))) {
+        "--verticles", "ingest"), benchEnv(), Duration.ofSeconds(120))) {
       Accounts.Session admin = Accounts.bootstrapAdmin(node.http(), dataDir);
       String key = admin.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "bench")).json().getString("key");
       long now = System.currentTimeMillis() / 1000;
@@ -67,6 +67,16 @@ public final class IngestBench {
         System.out.printf("  push / COPY = %.0f%%%n", 100 * push.eventsPerSecond / copy.eventsPerSecond);
       }
     }
+  }
+
+  /** Quiet logs, long-lived tokens; {@code -Dbench.jfr=<file>} records the node with Flight Recorder. */
+  private static Map<String, String> benchEnv() {
+    Map<String, String> env = new java.util.HashMap<>(Map.of("KOS_LOGGING_LEVEL", "WARN", "KOS_AUTH_ACCESS_TOKEN_TTL", "4h"));
+    String jfr = System.getProperty("bench.jfr", "");
+    if (!jfr.isEmpty()) {
+      env.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
+    }
+    return env;
   }
 
   private record Result(double eventsPerSecond, double p50, double p99) {
