@@ -1,0 +1,100 @@
+package io.kos.ingest;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.web3j.abi.EventEncoder;
+import org.web3j.abi.TypeReference;
+import org.web3j.abi.datatypes.Event;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The event definitions the chain follower decodes, read from a JSON catalogue
+ * ({@code abi/erc8004-v0.4.json}): one entry per event with its registry, name and inputs, and the
+ * {@code events} column each input fills. A new ABI version is a new catalogue file, not new code.
+ * Signatures and topics are computed by web3j, not written by hand.
+ */
+final class AbiCatalog {
+
+  static final String DEFAULT = "abi/erc8004-v0.4.json";
+
+  /** One input of an event: its Solidity type, whether it is a topic, and the column it fills (null: not stored). */
+  record Input(String name, String type, boolean indexed, String column, TypeReference<?> reference) {
+  }
+
+  /** One event definition; {@code topic} is keccak-256 of its canonical signature. */
+  record Definition(String registry, String name, List<Input> inputs, String topic) {
+  }
+
+  private final String version;
+  private final Map<String, Definition> byTopic;
+
+  private AbiCatalog(String version, Map<String, Definition> byTopic) {
+    this.version = version;
+    this.byTopic = byTopic;
+  }
+
+  static AbiCatalog load(String resource) {
+    try (InputStream in = AbiCatalog.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalArgumentException("no ABI catalogue " + resource + " on the class path");
+      }
+      return parse(new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static AbiCatalog parse(JsonObject catalogue) {
+    Map<String, Definition> byTopic = new LinkedHashMap<>();
+    for (Object entry : catalogue.getJsonArray("events")) {
+      JsonObject event = (JsonObject) entry;
+      String registry = event.getString("registry");
+      String name = event.getString("name");
+      if (!EventSchema.EVENT_TYPES.getOrDefault(registry, java.util.Set.of()).contains(name)) {
+        throw new IllegalArgumentException("catalogue event " + registry + "/" + name + " is not an event type the log stores");
+      }
+      List<Input> inputs = new ArrayList<>();
+      List<TypeReference<?>> references = new ArrayList<>();
+      for (Object i : event.getJsonArray("inputs", new JsonArray())) {
+        JsonObject input = (JsonObject) i;
+        String column = input.getString("column");
+        if (column != null && !EventSchema.ACCEPTED.contains(column)) {
+          throw new IllegalArgumentException("catalogue event " + name + " fills unknown column " + column);
+        }
+        TypeReference<?> reference;
+        try {
+          reference = TypeReference.makeTypeReference(input.getString("type"), input.getBoolean("indexed", false), false);
+        } catch (ClassNotFoundException e) {
+          throw new IllegalArgumentException("catalogue event " + name + ": unknown Solidity type " + input.getString("type"));
+        }
+        inputs.add(new Input(input.getString("name"), input.getString("type"), input.getBoolean("indexed", false), column, reference));
+        references.add(reference);
+      }
+      String topic = EventEncoder.encode(new Event(name, references));
+      byTopic.put(topic, new Definition(registry, name, List.copyOf(inputs), topic));
+    }
+    return new AbiCatalog(catalogue.getString("version"), Map.copyOf(byTopic));
+  }
+
+  String version() {
+    return version;
+  }
+
+  /** The definition whose topic0 this is, or null. */
+  Definition byTopic(String topic0) {
+    return byTopic.get(topic0.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** Every topic0, for the {@code eth_getLogs} filter. */
+  List<String> topics() {
+    return List.copyOf(byTopic.keySet());
+  }
+}
