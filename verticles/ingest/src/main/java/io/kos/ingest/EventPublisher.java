@@ -55,7 +55,14 @@ final class EventPublisher {
   Future<Void> stop() {
     stopped = true;
     vertx.cancelTimer(pollTimer);
-    return connection == null ? Future.succeededFuture() : connection.close();
+    if (connection == null) {
+      return Future.succeededFuture();
+    }
+    // the connection goes back to the pool: leave it without the listener and the lock
+    SqlConnection leader = connection;
+    return leader.query("UNLISTEN *").execute()
+        .compose(v -> leader.query("SELECT pg_advisory_unlock_all()").execute())
+        .transform(v -> leader.close());
   }
 
   /** Something up to {@code highWater} is committed: publish it (only if this instance leads). */

@@ -31,9 +31,7 @@ class ConsumerTest {
   @BeforeAll
   static void start() {
     node = TestNode.start(Map.of("verticles.deploy", "ingest"));
-    Accounts.Session editor = node.user("producer", "editor");
-    String key = editor.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "producer")).json().getString("key");
-    producer = node.http().withApiKey(key);
+    producer = node.http().withApiKey(Accounts.apiKey(node.user("producer", "editor"), "producer"));
     now = System.currentTimeMillis() / 1000;
   }
 

@@ -39,8 +39,7 @@ class CrashTest {
     long now = System.currentTimeMillis() / 1000;
     try (NodeProcess node = NodeProcess.start(args, Map.of(), START)) {
       Accounts.Session admin = Accounts.bootstrapAdmin(node.http(), dataDir);
-      String key = admin.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "load")).json().getString("key");
-      Http producer = node.http().withApiKey(key);
+      Http producer = node.http().withApiKey(Accounts.apiKey(admin, "load"));
       AtomicBoolean running = new AtomicBoolean(true);
       List<CompletableFuture<Void>> producers = new ArrayList<>();
       for (int p = 0; p < 3; p++) {

@@ -32,9 +32,7 @@ class PushTest {
   @BeforeAll
   static void start() {
     node = TestNode.start(Map.of("verticles.deploy", "ingest"));
-    Accounts.Session editor = node.user("producer", "editor");
-    String key = editor.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "producer")).json().getString("key");
-    producer = node.http().withApiKey(key);
+    producer = node.http().withApiKey(Accounts.apiKey(node.user("producer", "editor"), "producer"));
     now = System.currentTimeMillis() / 1000;
   }
 
@@ -197,7 +195,7 @@ class PushTest {
     Accounts.Session editor = node.user("token_editor", "editor");
     assertThat(editor.http().postJson(EVENTS, batch).json().getString("error")).isEqualTo("api_key_or_admin");
     Accounts.Session viewer = node.user("key_viewer", "viewer");
-    String viewerKey = viewer.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "v")).json().getString("key");
+    String viewerKey = Accounts.apiKey(viewer, "v");
     assertThat(node.http().withApiKey(viewerKey).postJson(EVENTS, batch).status()).isEqualTo(403);
     assertThat(node.admin().http().postJson(EVENTS, batch).status()).isEqualTo(200);
   }

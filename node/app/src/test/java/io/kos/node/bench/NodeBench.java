@@ -59,8 +59,7 @@ public final class NodeBench {
       }
       String ping = single.url() + "/api/probe/v1/ping";
       Accounts.Session admin = rounds > 0 && auth ? Accounts.bootstrapAdmin(single.http(), singleDataDir) : null;
-      String apiKey = admin == null ? null
-          : admin.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "bench")).json().getString("key");
+      String apiKey = admin == null ? null : Accounts.apiKey(admin, "bench");
       for (int round = 1; round <= rounds; round++) {
         results.add(LoadGenerator.run(vertx, "bare Vert.x handler", bareUrl, List.of(bare.process().pid()), concurrency, warmup, measure));
         results.add(LoadGenerator.run(vertx, "node ingress -> probe (local bus)", ping,

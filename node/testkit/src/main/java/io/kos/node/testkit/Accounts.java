@@ -43,6 +43,13 @@ public final class Accounts {
     return login(anonymous, username);
   }
 
+  /** A new API key of this user (what a producer or a script authenticates with). */
+  public static String apiKey(Session owner, String name) {
+    Http.Response created = owner.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", name));
+    expect(created, 201);
+    return created.json().getString("key");
+  }
+
   public static JsonObject registration(String username) {
     return new JsonObject().put("username", username).put("email", username + "@example.test").put("password", PASSWORD);
   }

@@ -46,7 +46,7 @@ public final class IngestBench {
     try (NodeProcess node = NodeProcess.start(List.of("--http-port", "0", "--data-dir", dataDir.toString(), "--db-url", databaseUrl,
         "--verticles", "ingest"), benchEnv(), Duration.ofSeconds(120))) {
       Accounts.Session admin = Accounts.bootstrapAdmin(node.http(), dataDir);
-      String key = admin.http().postJson("/api/auth/v1/api-keys", new JsonObject().put("name", "bench")).json().getString("key");
+      String key = Accounts.apiKey(admin, "bench");
       long now = System.currentTimeMillis() / 1000;
       long chain = 1;
       for (int round = 1; round <= rounds; round++) {
