@@ -264,6 +264,8 @@ class AuthTest {
     Accounts.Session ivan = register("ivan");
     Http.Response first = refresh(ivan.refreshToken());
     assertThat(first.status()).isEqualTo(200);
+    // a refresh continues the session; it is not a login
+    assertThat(first.json().getJsonObject("user").getString("last_login_at")).isEqualTo(ivan.user().getString("last_login_at"));
     String next = first.json().getString("refresh_token");
     assertThat(next).isNotEqualTo(ivan.refreshToken());
     assertThat(anonymous.withBearer(first.json().getString("access_token")).get("/api/auth/v1/me").json().getString("username"))

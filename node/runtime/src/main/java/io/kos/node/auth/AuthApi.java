@@ -241,7 +241,7 @@ public final class AuthApi {
             throw ApiError.forbidden("account_disabled", "this account is disabled; ask an admin");
           }
           guard.succeeded(account);
-          return store.inTransaction(conn -> startSession(conn, user.getUUID("id"), UUID.randomUUID()));
+          return store.inTransaction(conn -> startSession(conn, AuthStore.TOUCH_LOGIN, user.getUUID("id"), UUID.randomUUID()));
         });
   }
 
@@ -250,11 +250,15 @@ public final class AuthApi {
         new JsonObject().put("retry_after_seconds", retryAfterSeconds));
   }
 
-  /** Records the login and issues an access token plus the next refresh token of {@code family}. */
-  private Future<JsonObject> startSession(SqlConnection conn, UUID userId, UUID family) {
+  /**
+   * Issues an access token plus the next refresh token of {@code family}.
+   *
+   * @param userStatement {@code TOUCH_LOGIN} for a login (records it), {@code USER_BY_ID} for a refresh
+   */
+  private Future<JsonObject> startSession(SqlConnection conn, String userStatement, UUID userId, UUID family) {
     String refreshToken = Secrets.token(REFRESH_PREFIX);
     long refreshTtl = control.settings().refreshTokenTtl().toSeconds();
-    return run(conn, AuthStore.TOUCH_LOGIN, Tuple.of(userId))
+    return run(conn, userStatement, Tuple.of(userId))
         .compose(users -> run(conn, AuthStore.INSERT_REFRESH, Tuple.of(Secrets.digest(refreshToken), family, userId, refreshTtl))
             .map(v -> {
               Row user = users.iterator().next();
@@ -299,7 +303,7 @@ public final class AuthApi {
           .map(v -> ApiError.forbidden("account_disabled", "this account is disabled; ask an admin"));
     }
     return run(conn, AuthStore.MARK_REFRESH_USED, Tuple.of(token.getLong("id")))
-        .compose(v -> startSession(conn, token.getUUID("user_id"), family))
+        .compose(v -> startSession(conn, AuthStore.USER_BY_ID, token.getUUID("user_id"), family))
         .map(session -> session);
   }
 
