@@ -42,6 +42,7 @@ final class EventStore {
   /** The newest committed event's seq. */
   static final String HIGH_WATER = "SELECT coalesce(max(seq), 0) FROM events";
   static final String CHECKPOINTS = "SELECT chain_id, block_number, block_hash, updated_at FROM checkpoints ORDER BY chain_id";
+  static final String CHECKPOINT = "SELECT block_number, block_hash FROM checkpoints WHERE chain_id = $1";
   static final String UPSERT_CHECKPOINT = "INSERT INTO checkpoints (chain_id, block_number, block_hash) VALUES ($1, $2, $3) "
       + "ON CONFLICT (chain_id) DO UPDATE SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, updated_at = now() "
       + "RETURNING chain_id, block_number, block_hash, updated_at";
@@ -81,20 +82,25 @@ final class EventStore {
   record Stored(int accepted, int duplicates, long highWaterSeq) {
   }
 
+  /** A chain's position, stored with the events that bring it there. */
+  record Checkpoint(long chainId, long blockNumber, String blockHash) {
+  }
+
   /** A block whose pushed hash differs from the stored one. */
   record Reorg(long chainId, long blockNumber, String stored, String pushed) {
   }
 
   /**
    * Stores a validated batch in one transaction: writers' lock, missing partitions, reorg check,
-   * one multi-row insert that skips duplicates. Completes with a {@link Reorg} (nothing stored) or
-   * a {@link Stored}; acknowledged means committed.
+   * one multi-row insert that skips duplicates, and the checkpoint when one is given (the follower's
+   * range). Completes with a {@link Reorg} (nothing stored) or a {@link Stored}; acknowledged means
+   * committed.
    */
   Future<Object> store(List<String[]> rows, long minTimestamp, long maxTimestamp, long[] blockChains, long[] blockNumbers,
-                       String[] blockHashes) {
+                       String[] blockHashes, Checkpoint checkpoint) {
     String[][] columns = EventSchema.columnsOf(rows);
     return pool.withTransaction(conn -> conn.query(LOCK_WRITERS).execute()
-        .compose(v -> ensurePartitions(conn, minTimestamp, maxTimestamp))
+        .compose(v -> rows.isEmpty() ? Future.succeededFuture() : ensurePartitions(conn, minTimestamp, maxTimestamp))
         .compose(v -> conn.preparedQuery(CONFLICTING_BLOCK).execute(Tuple.of(box(blockChains), box(blockNumbers), blockHashes)))
         .compose(conflicts -> {
           if (conflicts.size() > 0) {
@@ -102,12 +108,22 @@ final class EventStore {
             return Future.succeededFuture(new Reorg(row.getLong("chain_id"), row.getLong("block_number"),
                 row.getString("stored"), row.getString("pushed")));
           }
-          return conn.preparedQuery(INSERT_BATCH).execute(Tuple.from(columns)).map(result -> {
-            Row row = result.iterator().next();
-            int accepted = row.getInteger("accepted");
-            return (Object) new Stored(accepted, rows.size() - accepted, row.getLong("high_water"));
-          });
+          Future<Stored> stored = rows.isEmpty() ? Future.succeededFuture(new Stored(0, 0, 0))
+              : conn.preparedQuery(INSERT_BATCH).execute(Tuple.from(columns)).map(result -> {
+                Row row = result.iterator().next();
+                int accepted = row.getInteger("accepted");
+                return new Stored(accepted, rows.size() - accepted, row.getLong("high_water"));
+              });
+          return stored.compose(result -> checkpoint == null ? Future.succeededFuture((Object) result)
+              : conn.preparedQuery(UPSERT_CHECKPOINT).execute(Tuple.of(checkpoint.chainId(), checkpoint.blockNumber(), checkpoint.blockHash()))
+                  .map(v -> (Object) result));
         }));
+  }
+
+  /** The stored checkpoint of a chain, or null. */
+  Future<Checkpoint> checkpoint(long chainId) {
+    return pool.preparedQuery(CHECKPOINT).execute(Tuple.of(chainId)).map(rows -> rows.size() == 0 ? null
+        : new Checkpoint(chainId, rows.iterator().next().getLong("block_number"), rows.iterator().next().getString("block_hash")));
   }
 
   private Future<Void> ensurePartitions(SqlConnection conn, long minTimestamp, long maxTimestamp) {

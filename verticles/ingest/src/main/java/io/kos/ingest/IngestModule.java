@@ -24,7 +24,8 @@ public final class IngestModule implements VerticleModule {
         RouteSpec.get("/events/:id", "events.get"),
         RouteSpec.get("/stats", "stats"),
         RouteSpec.get("/checkpoints", "checkpoints.list"),
-        RouteSpec.put("/checkpoints/:chain_id", "checkpoints.put"));
+        RouteSpec.put("/checkpoints/:chain_id", "checkpoints.put"),
+        RouteSpec.get("/chains", "chains"));
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
@@ -15,9 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -32,9 +31,12 @@ final class IngestVerticle extends KosVerticle {
   private static final int PROBLEMS_SHOWN = 100;
   private static final int SINCE_MAX = 10_000;
   private static final Pattern HASH = Pattern.compile("0x[0-9a-fA-F]{64}");
+  private static final String FOLLOWER_LOCK = "kos.ingest.follower";
 
   private EventStore store;
   private EventPublisher publisher;
+  private final List<ChainFollower> followers = new ArrayList<>();
+  private final String followerId = java.util.UUID.randomUUID().toString();
   private int batchMax;
   private int retentionDays;
 
@@ -58,6 +60,16 @@ final class IngestVerticle extends KosVerticle {
       });
     });
     serve("checkpoints.put", this::putCheckpoint);
+    serve("chains", request -> {
+      request.caller();
+      JsonArray chains = new JsonArray();
+      followers.forEach(follower -> chains.add(follower.status()));
+      return Future.succeededFuture(new JsonObject().put("chains", chains));
+    });
+    List<ChainFollower.Settings> chains = new ArrayList<>();
+    for (Object chain : config.getJsonArray("chains", new JsonArray())) {
+      chains.add(ChainFollower.Settings.parse((JsonObject) chain));
+    }
     vertx.eventBus().<JsonObject>consumer(SINCE_ADDRESS, this::since);
     publisher = new EventPublisher(vertx, store, NEW_EVENTS_ADDRESS);
     long now = System.currentTimeMillis() / 1000;
@@ -65,6 +77,7 @@ final class IngestVerticle extends KosVerticle {
     return store.prepareWindow(now - retentionDays * 86_400L, now + 62 * 86_400L)
         .compose(created -> dropExpired())
         .compose(v -> publisher.start())
+        .compose(v -> startFollowers(chains, config.getString("abi", AbiCatalog.DEFAULT)))
         .onSuccess(v -> {
           vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> housekeeping());
           vertx.setPeriodic(statsRefreshMillis, id -> refreshStats());
@@ -74,7 +87,28 @@ final class IngestVerticle extends KosVerticle {
 
   @Override
   public Future<?> stop() {
+    followers.forEach(ChainFollower::stop);
+    if (!followers.isEmpty()) {
+      vertx.sharedData().getLocalMap(FOLLOWER_LOCK).remove("instance", followerId);
+    }
     return publisher == null ? Future.succeededFuture() : publisher.stop();
+  }
+
+  /** One follower per configured chain; only the first instance follows, so a chain has one writer per node. */
+  private Future<Void> startFollowers(List<ChainFollower.Settings> chains, String abi) {
+    // one instance per node follows (a local map is per Vert.x instance, so per node)
+    if (chains.isEmpty() || vertx.sharedData().getLocalMap(FOLLOWER_LOCK).putIfAbsent("instance", followerId) != null) {
+      return Future.succeededFuture();
+    }
+    AbiCatalog catalog = AbiCatalog.load(abi);
+    WebClient client = WebClient.create(vertx);
+    List<Future<Void>> started = new ArrayList<>();
+    for (ChainFollower.Settings chain : chains) {
+      ChainFollower follower = new ChainFollower(vertx, chain, new EthRpc(client, chain.rpcUrl()), catalog, store, publisher);
+      followers.add(follower);
+      started.add(follower.start());
+    }
+    return Future.all(started).mapEmpty();
   }
 
   // ---- push
@@ -96,46 +130,12 @@ final class IngestVerticle extends KosVerticle {
     if (body.size() > 1) {
       throw ApiError.invalidField(body.fieldNames().stream().filter(f -> !f.equals("events")).findFirst().orElseThrow(), "unknown field");
     }
-    List<EventSchema.Problem> problems = new ArrayList<>();
-    List<String[]> rows = new ArrayList<>(events.size());
-    Map<String, String> blockHashes = new HashMap<>();
-    long minTimestamp = Long.MAX_VALUE;
-    long maxTimestamp = Long.MIN_VALUE;
-    int chain = EventSchema.INDEX.get("chain_id");
-    int block = EventSchema.INDEX.get("block_number");
-    int hash = EventSchema.INDEX.get("block_hash");
-    int time = EventSchema.INDEX.get("timestamp");
-    for (int i = 0; i < events.size(); i++) {
-      String[] row = EventSchema.parse(events.getValue(i), i, problems);
-      if (row == null) {
-        continue;
-      }
-      String blockKey = row[chain] + ":" + row[block];
-      String earlier = blockHashes.putIfAbsent(blockKey, row[hash]);
-      if (earlier != null && !earlier.equals(row[hash])) {
-        problems.add(new EventSchema.Problem(i, "block_hash", "differs from another event of this batch in the same block"));
-        continue;
-      }
-      long timestamp = Long.parseLong(row[time]);
-      minTimestamp = Math.min(minTimestamp, timestamp);
-      maxTimestamp = Math.max(maxTimestamp, timestamp);
-      rows.add(row);
+    EventBatch batch = EventBatch.of(events.stream().toList());
+    if (!batch.problems.isEmpty()) {
+      throw new ApiError(422, "invalid_events", batch.problems.size() + " problem(s) in the batch; nothing was stored",
+          new JsonObject().put("problems", EventSchema.problemsJson(batch.problems, PROBLEMS_SHOWN)).put("problem_count", batch.problems.size()));
     }
-    if (!problems.isEmpty()) {
-      throw new ApiError(422, "invalid_events", problems.size() + " problem(s) in the batch; nothing was stored",
-          new JsonObject().put("problems", EventSchema.problemsJson(problems, PROBLEMS_SHOWN)).put("problem_count", problems.size()));
-    }
-    long[] blockChains = new long[blockHashes.size()];
-    long[] blockNumbers = new long[blockHashes.size()];
-    String[] hashes = new String[blockHashes.size()];
-    int b = 0;
-    for (Map.Entry<String, String> entry : blockHashes.entrySet()) {
-      int colon = entry.getKey().indexOf(':');
-      blockChains[b] = Long.parseLong(entry.getKey().substring(0, colon));
-      blockNumbers[b] = Long.parseLong(entry.getKey().substring(colon + 1));
-      hashes[b++] = entry.getValue();
-    }
-    return store.store(rows, minTimestamp, maxTimestamp, blockChains, blockNumbers, hashes).map(result -> {
+    return batch.store(store, null).map(result -> {
       if (result instanceof EventStore.Reorg reorg) {
         throw new ApiError(409, "reorg_detected", "chain " + reorg.chainId() + " block " + reorg.blockNumber()
             + " is stored with hash " + reorg.stored() + " but this batch has " + reorg.pushed() + "; nothing was stored",

@@ -1,0 +1,218 @@
+package io.kos.ingest;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Follows one chain without an external indexer: reads blocks at most {@code head - confirmations},
+ * in ranges of at most {@code max_block_range}, fetches the registries' logs and the blocks they sit
+ * in, decodes them through the {@link AbiCatalog}, and stores each range's events and the new
+ * checkpoint in one transaction. Before each range it checks that the first block's parent is the
+ * checkpointed block: if not, the chain reorganised deeper than the confirmations and this chain
+ * halts (the other chains go on) until an operator acts (docs/ingest.md).
+ */
+final class ChainFollower {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ChainFollower.class);
+  private static final long MAX_BACKOFF_MILLIS = 30_000;
+
+  /** One chain's settings, from {@code verticles.config.ingest.chains[]}. */
+  record Settings(long chainId, String rpcUrl, Map<String, String> registries, long startBlock, int confirmations,
+                  int maxBlockRange, long pollMillis) {
+
+    static Settings parse(JsonObject chain) {
+      JsonObject registries = chain.getJsonObject("registries", new JsonObject());
+      Map<String, String> byRegistry = new HashMap<>();
+      for (String registry : EventSchema.EVENT_TYPES.keySet()) {
+        String address = registries.getString(registry);
+        if (address != null) {
+          if (!EventSchema.isHex(address, 40)) {
+            throw new IllegalArgumentException("chains[].registries." + registry + " must be 0x and 40 hex digits");
+          }
+          byRegistry.put(registry, address.toLowerCase(Locale.ROOT));
+        }
+      }
+      if (byRegistry.isEmpty()) {
+        throw new IllegalArgumentException("chains[].registries needs at least one of identity, reputation, validation");
+      }
+      long chainId = chain.getLong("chain_id", 0L);
+      String rpcUrl = chain.getString("rpc_url", "");
+      if (chainId <= 0 || !(rpcUrl.startsWith("http://") || rpcUrl.startsWith("https://"))) {
+        throw new IllegalArgumentException("chains[] needs chain_id > 0 and an http(s) rpc_url");
+      }
+      return new Settings(chainId, rpcUrl, Map.copyOf(byRegistry), chain.getLong("start_block", 0L),
+          chain.getInteger("confirmations", 12), chain.getInteger("max_block_range", 2000), chain.getLong("poll_interval_ms", 4000L));
+    }
+  }
+
+  private final Vertx vertx;
+  private final Settings settings;
+  private final EthRpc rpc;
+  private final LogDecoder decoder;
+  private final List<String> topics;
+  private final EventStore store;
+  private final EventPublisher publisher;
+  private EventStore.Checkpoint checkpoint;
+  private int range;
+  private long backoffMillis = 1000;
+  private long head = -1;
+  private String halted;
+  private boolean stopped;
+
+  ChainFollower(Vertx vertx, Settings settings, EthRpc rpc, AbiCatalog catalog, EventStore store, EventPublisher publisher) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.rpc = rpc;
+    this.decoder = new LogDecoder(catalog);
+    this.topics = catalog.topics();
+    this.store = store;
+    this.publisher = publisher;
+    this.range = settings.maxBlockRange();
+  }
+
+  Future<Void> start() {
+    return store.checkpoint(settings.chainId()).map(stored -> {
+      checkpoint = stored;
+      LOG.info("following chain {} from block {}", settings.chainId(), nextBlock());
+      vertx.runOnContext(v -> step());
+      return null;
+    });
+  }
+
+  void stop() {
+    stopped = true;
+  }
+
+  /** Where this chain stands, for {@code GET /chains}. */
+  JsonObject status() {
+    return new JsonObject().put("chain_id", settings.chainId()).put("state", halted == null ? "following" : "halted")
+        .put("next_block", nextBlock()).put("head", head).put("confirmations", settings.confirmations())
+        .put("checkpoint", checkpoint == null ? null : new JsonObject().put("block_number", checkpoint.blockNumber())
+            .put("block_hash", checkpoint.blockHash()))
+        .put("halted_because", halted);
+  }
+
+  boolean isHalted() {
+    return halted != null;
+  }
+
+  private long nextBlock() {
+    return checkpoint == null ? settings.startBlock() : checkpoint.blockNumber() + 1;
+  }
+
+  private void step() {
+    if (stopped || halted != null) {
+      return;
+    }
+    long from = nextBlock();
+    rpc.blockNumber().compose(latest -> {
+      head = latest;
+      long safe = latest - settings.confirmations();
+      if (from > safe) {
+        return Future.succeededFuture(false);
+      }
+      long to = Math.min(from + range - 1, safe);
+      return followRange(from, to).map(true);
+    }).onComplete(progressed -> {
+      backoffMillis = 1000;
+      if (progressed) {
+        vertx.runOnContext(v -> step());
+      } else {
+        vertx.setTimer(settings.pollMillis(), id -> step());
+      }
+    }, this::failed);
+  }
+
+  private Future<Void> followRange(long from, long to) {
+    return rpc.block(from).compose(first -> {
+      if (checkpoint != null && !first.parentHash().equalsIgnoreCase(checkpoint.blockHash())) {
+        halt("block " + from + " has parent " + first.parentHash() + " but the checkpoint holds block " + checkpoint.blockNumber()
+            + " " + checkpoint.blockHash() + ": a reorganisation deeper than " + settings.confirmations() + " confirmations");
+        return Future.failedFuture(new IllegalStateException(halted));
+      }
+      return rpc.logs(from, to, List.copyOf(settings.registries().values()), topics)
+          .compose(logs -> blocksOf(logs, to).compose(blocks -> storeRange(logs, blocks, to)));
+    });
+  }
+
+  /** The headers of every block with a log, and of the range's last block (the new checkpoint). */
+  private Future<Map<Long, EthRpc.Block>> blocksOf(JsonArray logs, long to) {
+    TreeSet<Long> numbers = new TreeSet<>();
+    numbers.add(to);
+    logs.forEach(log -> numbers.add(LogDecoder.quantity(((JsonObject) log).getString("blockNumber"))));
+    List<Future<EthRpc.Block>> fetches = new ArrayList<>();
+    numbers.forEach(n -> fetches.add(rpc.block(n)));
+    return Future.all(fetches).map(all -> {
+      Map<Long, EthRpc.Block> blocks = new HashMap<>();
+      for (int i = 0; i < fetches.size(); i++) {
+        EthRpc.Block block = all.resultAt(i);
+        blocks.put(block.number(), block);
+      }
+      return blocks;
+    });
+  }
+
+  private Future<Void> storeRange(JsonArray logs, Map<Long, EthRpc.Block> blocks, long to) {
+    List<JsonObject> events = new ArrayList<>();
+    for (Object entry : logs) {
+      JsonObject log = (JsonObject) entry;
+      EthRpc.Block block = blocks.get(LogDecoder.quantity(log.getString("blockNumber")));
+      if (!block.hash().equalsIgnoreCase(log.getString("blockHash"))) {
+        return Future.failedFuture(new IllegalStateException("block " + block.number() + " changed while reading it; retrying"));
+      }
+      JsonObject event = decoder.decode(log, settings.chainId(), block.timestamp());
+      if (event != null && log.getString("address", "").equalsIgnoreCase(settings.registries().get(event.getString("registry")))) {
+        events.add(event);
+      }
+    }
+    EventBatch batch = EventBatch.of(events);
+    if (!batch.problems.isEmpty()) {
+      halt("logs that do not decode into valid events: " + EventSchema.problemsJson(batch.problems, 5));
+      return Future.failedFuture(new IllegalStateException(halted));
+    }
+    EventStore.Checkpoint next = new EventStore.Checkpoint(settings.chainId(), to, blocks.get(to).hash().toLowerCase(Locale.ROOT));
+    return batch.store(store, next).compose(result -> {
+      if (result instanceof EventStore.Reorg reorg) {
+        halt("block " + reorg.blockNumber() + " is stored with hash " + reorg.stored() + " but the chain now has " + reorg.pushed());
+        return Future.failedFuture(new IllegalStateException(halted));
+      }
+      EventStore.Stored stored = (EventStore.Stored) result;
+      checkpoint = next;
+      if (stored.accepted() > 0) {
+        publisher.wake(stored.highWaterSeq());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private void failed(Throwable failure) {
+    if (stopped || halted != null) {
+      return;
+    }
+    if (failure instanceof EthRpc.RpcError error && error.rangeTooLarge() && range > 1) {
+      range = Math.max(1, range / 2);
+      LOG.info("chain {}: the RPC refused the range ({}); now {} blocks per request", settings.chainId(), error.getMessage(), range);
+      vertx.runOnContext(v -> step());
+      return;
+    }
+    LOG.warn("chain {}: {}; retrying in {} ms", settings.chainId(), failure.toString(), backoffMillis);
+    vertx.setTimer(backoffMillis, id -> step());
+    backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+  }
+
+  private void halt(String reason) {
+    halted = reason;
+    LOG.error("chain {} HALTED: {}. See docs/ingest.md, 'A halted chain'.", settings.chainId(), reason);
+  }
+}

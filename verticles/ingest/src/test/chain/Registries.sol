@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.20;
+
+// Test contracts of this project: they emit exactly the ERC-8004 v0.4 events the ingest follower
+// decodes, with the values the test asks for. No registry logic.
+
+contract IdentityRegistry {
+    event Registered(uint256 indexed agentId, string tokenURI, address indexed owner);
+    event MetadataSet(uint256 indexed agentId, string indexed indexedKey, string key, bytes value);
+    event UriUpdated(uint256 indexed agentId, string newUri, address indexed updatedBy);
+
+    function register(uint256 agentId, string calldata tokenURI, address owner) external {
+        emit Registered(agentId, tokenURI, owner);
+    }
+
+    function setMetadata(uint256 agentId, string calldata key, bytes calldata value) external {
+        emit MetadataSet(agentId, key, key, value);
+    }
+
+    function updateUri(uint256 agentId, string calldata newUri) external {
+        emit UriUpdated(agentId, newUri, msg.sender);
+    }
+}
+
+contract ReputationRegistry {
+    event NewFeedback(uint256 indexed agentId, address indexed clientAddress, uint8 score, bytes32 indexed tag1,
+        bytes32 tag2, string fileuri, bytes32 filehash);
+    event FeedbackRevoked(uint256 indexed agentId, address indexed clientAddress, uint64 indexed feedbackIndex);
+    event ResponseAppended(uint256 indexed agentId, address indexed clientAddress, uint64 feedbackIndex,
+        address indexed responder, string responseUri, bytes32 responseHash);
+
+    function giveFeedback(uint256 agentId, uint8 score, bytes32 tag1, bytes32 tag2, string calldata fileuri, bytes32 filehash) external {
+        emit NewFeedback(agentId, msg.sender, score, tag1, tag2, fileuri, filehash);
+    }
+
+    function revokeFeedback(uint256 agentId, uint64 feedbackIndex) external {
+        emit FeedbackRevoked(agentId, msg.sender, feedbackIndex);
+    }
+
+    function appendResponse(uint256 agentId, address clientAddress, uint64 feedbackIndex, string calldata responseUri,
+        bytes32 responseHash) external {
+        emit ResponseAppended(agentId, clientAddress, feedbackIndex, msg.sender, responseUri, responseHash);
+    }
+}
+
+contract ValidationRegistry {
+    event ValidationRequest(address indexed validatorAddress, uint256 indexed agentId, string requestUri, bytes32 indexed requestHash);
+    event ValidationResponse(address indexed validatorAddress, uint256 indexed agentId, bytes32 indexed requestHash,
+        uint8 response, string responseUri, bytes32 responseHash, bytes32 tag);
+
+    function requestValidation(address validatorAddress, uint256 agentId, string calldata requestUri, bytes32 requestHash) external {
+        emit ValidationRequest(validatorAddress, agentId, requestUri, requestHash);
+    }
+
+    function respond(uint256 agentId, bytes32 requestHash, uint8 response, string calldata responseUri, bytes32 responseHash,
+        bytes32 tag) external {
+        emit ValidationResponse(msg.sender, agentId, requestHash, response, responseUri, responseHash, tag);
+    }
+}
