@@ -119,6 +119,51 @@ class ChainFollowerTest {
     }
   }
 
+  @Test
+  void aReorgDeeperThanTheConfirmationsHaltsTheChainAndWritesNothingMore() throws Exception {
+    Path state = Files.createTempFile(TOOLS, "state", ".json");
+    Files.delete(state);
+    JsonObject deployed = emit(state, 0);
+    Object snapshot = rpc("evm_snapshot");
+    JsonObject emitted = emit(state, 1);
+    mine(1);
+    long head = quantity(rpc("eth_blockNumber"));
+    Path config = TestNode.configFile("""
+        verticles:
+          config:
+            ingest:
+              chains:
+                - chain_id: %d
+                  rpc_url: %s
+                  registries: {identity: "%s", reputation: "%s", validation: "%s"}
+                  start_block: %d
+                  confirmations: 1
+                  poll_interval_ms: 100
+        """.formatted(CHAIN_ID, rpcUrl, deployed.getString("identity"), deployed.getString("reputation"), deployed.getString("validation"),
+        deployed.getLong("deployBlock")));
+    try (TestNode node = TestNode.start(Map.of("verticles.deploy", "ingest"), config)) {
+      Http admin = node.admin().http();
+      awaitCheckpoint(admin, head - 1);
+      assertThat(events(admin)).hasSize(emitted.getJsonArray("events").size());
+      // the chain drops the confirmed blocks and grows another branch past them
+      assertThat(rpc("evm_revert", snapshot)).isEqualTo(true);
+      mine(12);
+      JsonObject status = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline) {
+        status = admin.get("/api/ingest/v1/chains").json().getJsonArray("chains").getJsonObject(0);
+        if (status.getString("state").equals("halted")) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+      assertThat(status.getString("state")).isEqualTo("halted");
+      assertThat(status.getString("halted_because")).contains("reorganisation deeper than 1 confirmations");
+      assertThat(status.getJsonObject("checkpoint").getLong("block_number")).as("the checkpoint stays where it was").isEqualTo(head - 1);
+      assertThat(events(admin)).hasSize(emitted.getJsonArray("events").size());
+    }
+  }
+
   /** Every expected event is stored once with every field the contract emitted. */
   private static void assertMatches(JsonArray stored, JsonArray expected) {
     assertThat(stored).hasSize(expected.size());
@@ -165,12 +210,12 @@ class ChainFollowerTest {
     }
   }
 
-  private static Object rpc(String method) throws InterruptedException {
+  private static Object rpc(String method, Object... params) throws InterruptedException {
     try {
       HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(rpcUrl))
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", method)
-              .put("params", new JsonArray()).encode())).build(), HttpResponse.BodyHandlers.ofString());
+              .put("params", new JsonArray(List.of(params))).encode())).build(), HttpResponse.BodyHandlers.ofString());
       return new JsonObject(response.body()).getValue("result");
     } catch (IOException notYet) {
       return null;
