@@ -33,6 +33,13 @@ contract ReputationRegistry {
         emit NewFeedback(agentId, msg.sender, score, tag1, tag2, fileuri, filehash);
     }
 
+    /// For the follower benchmark: many events from one transaction.
+    function giveFeedbackMany(uint256 firstAgentId, uint256 count) external {
+        for (uint256 i = 0; i < count; i++) {
+            emit NewFeedback(firstAgentId + i, msg.sender, uint8(i % 101), bytes32("bulk"), bytes32(i), "ipfs://bulk", bytes32(i));
+        }
+    }
+
     function revokeFeedback(uint256 agentId, uint64 feedbackIndex) external {
         emit FeedbackRevoked(agentId, msg.sender, feedbackIndex);
     }

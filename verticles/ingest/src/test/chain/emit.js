@@ -1,5 +1,6 @@
 // Deploys the test registries to a local chain (once) and emits ERC-8004 events with known values.
 // usage: node emit.js <rpc url> <state file> <rounds>
+//        node emit.js <rpc url> <state file> bulk <count>   (count NewFeedback events, 1000 per transaction)
 // Prints one JSON line: {identity, reputation, validation, deployBlock, events: [{event_type, block_number, transaction_hash, ...values}]}
 const fs = require('fs');
 const path = require('path');
@@ -7,8 +8,9 @@ const solc = require('solc');
 const { ethers } = require('ethers');
 
 async function main() {
-  const [url, stateFile, roundsArg] = process.argv.slice(2);
-  const rounds = parseInt(roundsArg || '1', 10);
+  const [url, stateFile, roundsArg, bulkArg] = process.argv.slice(2);
+  const bulk = roundsArg === 'bulk' ? parseInt(bulkArg, 10) : 0;
+  const rounds = bulk ? 0 : parseInt(roundsArg || '1', 10);
   const provider = new ethers.JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 20 });
   const signer = await provider.getSigner(0);
   const validator = await provider.getSigner(1);
@@ -30,6 +32,11 @@ async function main() {
   const owner = await signer.getAddress();
   const validatorAddress = await validator.getAddress();
   const events = [];
+  for (let sent = 0; sent < bulk; sent += 1000) {
+    const count = Math.min(1000, bulk - sent);
+    const tx = await reputation.giveFeedbackMany(1_000_000 + sent, count, { gasLimit: 25_000_000 });
+    await tx.wait();
+  }
   for (let r = 0; r < rounds; r++) {
     const n = ++state.round;
     const agentId = 1000n + BigInt(n);
@@ -63,7 +70,7 @@ async function main() {
   }
   fs.writeFileSync(stateFile, JSON.stringify(state));
   console.log(JSON.stringify({ identity: state.IdentityRegistry.toLowerCase(), reputation: state.ReputationRegistry.toLowerCase(),
-    validation: state.ValidationRegistry.toLowerCase(), deployBlock: state.deployBlock, events }));
+    validation: state.ValidationRegistry.toLowerCase(), deployBlock: state.deployBlock, head: await provider.getBlockNumber(), events }));
 }
 
 function compile() {

@@ -1,5 +1,6 @@
 package io.kos.ingest.bench;
 
+import io.kos.ingest.LocalChain;
 import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.NodeProcess;
 import io.kos.node.testkit.TestDatabase;
@@ -67,6 +68,47 @@ public final class IngestBench {
         System.out.printf("  push / COPY = %.0f%%%n", 100 * push.eventsPerSecond / copy.eventsPerSecond);
       }
     }
+    int followerEvents = Integer.getInteger("bench.follower_events", 100_000);
+    if (followerEvents > 0) {
+      follow(followerEvents);
+    }
+  }
+
+  /** The built-in follower reading a local chain that holds {@code count} events (1000 per block). */
+  private static void follow(int count) throws Exception {
+    if (!LocalChain.available()) {
+      System.out.println("follower: skipped, node is not installed");
+      return;
+    }
+    try (LocalChain chain = LocalChain.start()) {
+      Path state = chain.newState();
+      long begin = System.nanoTime();
+      JsonObject deployed = chain.emit(state, "bulk", Integer.toString(count));
+      System.out.printf("%nfollower: %d NewFeedback events emitted on ganache in %.0f s%n", count, (System.nanoTime() - begin) / 1e9);
+      long head = chain.head();
+      Path dataDir = TestNode.tempDir();
+      Path config = TestNode.configFile(chain.followerConfig(deployed, deployed.getLong("deployBlock"), 0, 10));
+      long start = System.nanoTime();
+      try (NodeProcess node = NodeProcess.start(List.of("--config", config.toString(), "--http-port", "0", "--data-dir", dataDir.toString(),
+          "--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", "ingest"), benchEnv(), Duration.ofSeconds(120))) {
+        Accounts.Session admin = Accounts.bootstrapAdmin(node.http(), dataDir);
+        long readyAt = System.nanoTime();
+        long atReady = checkpoint(admin);
+        long reached = atReady;
+        while (reached < head) {
+          Thread.sleep(100);
+          reached = checkpoint(admin);
+        }
+        long end = System.nanoTime();
+        long firstBlock = deployed.getLong("deployBlock");
+        // the bulk events fill the last count/1000 blocks, 1000 per block
+        long eventsAfterReady = Math.min(count, Math.max(0, head - Math.max(atReady, firstBlock)) * 1000L);
+        System.out.printf("  followed to head (block %d) in %.1f s from process spawn (%.0f events/s including the node's start);%n"
+            + "  after ready: %d events in %.1f s = %.0f events/s decoded and stored (10 blocks of 1000 logs per eth_getLogs)%n",
+            head, (end - start) / 1e9, count / ((end - start) / 1e9), eventsAfterReady, (end - readyAt) / 1e9,
+            eventsAfterReady / ((end - readyAt) / 1e9));
+      }
+    }
   }
 
   /** Quiet logs, long-lived tokens; {@code -Dbench.jfr=<file>} records the node with Flight Recorder. */
@@ -77,6 +119,11 @@ public final class IngestBench {
       env.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
     }
     return env;
+  }
+
+  private static long checkpoint(Accounts.Session admin) {
+    JsonObject checkpoint = admin.http().get("/api/ingest/v1/chains").json().getJsonArray("chains").getJsonObject(0).getJsonObject("checkpoint");
+    return checkpoint == null ? -1 : checkpoint.getLong("block_number");
   }
 
   private record Result(double eventsPerSecond, double p50, double p99) {
