@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.pgclient.PgBuilder;
@@ -133,7 +134,7 @@ public final class Node {
   private record Serving(Vertx vertx, String ingressDeployment, int httpPort) {
 
     static Serving start(NodeConfig config, Collection<VerticleModule> modules, NodeState state) {
-      Vertx vertx = createVertx(config);
+      Vertx vertx = createVertx(config, state.metricsRegistry());
       try {
         IngressVerticle[] first = new IngressVerticle[1];
         String deployment = vertx.deployVerticle(() -> {
@@ -162,8 +163,9 @@ public final class Node {
     }
   }
 
-  private static Vertx createVertx(NodeConfig config) {
+  private static Vertx createVertx(NodeConfig config, String metricsRegistry) {
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+        .setRegistryName(metricsRegistry)
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
@@ -189,7 +191,8 @@ public final class Node {
       VerticleModule module = modules.get(name);
       Pool pool = pool(vertx(), database, name, config.poolSizeOf(name));
       pools.put(name, pool);
-      VerticleEnv env = new VerticleEnv(name, pool, config.configOf(name), identity.did(), identity.nodeClass());
+      VerticleEnv env = new VerticleEnv(name, pool, config.configOf(name), identity.did(), identity.nodeClass(),
+          BackendRegistries.getNow(state.metricsRegistry()));
       verticleDeployments.add(vertx().deployVerticle(() -> module.create().bind(env),
           new DeploymentOptions().setInstances(config.instancesOf(name))).await());
     }

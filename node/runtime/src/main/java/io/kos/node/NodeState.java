@@ -2,9 +2,14 @@ package io.kos.node;
 
 import io.kos.node.auth.AccessControl;
 import io.kos.node.db.Migrations;
+import io.kos.verticle.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -26,9 +31,15 @@ public final class NodeState {
   private volatile Buffer identityDocument;
   private volatile Buffer capabilityDocument;
   private volatile AccessControl accessControl;
+  /** This node's own metrics registry: several nodes in one JVM (tests) must not share meters. */
+  private final String metricsRegistry = "kos-node-" + java.util.UUID.randomUUID();
 
   NodeState(boolean clusterRequested) {
     this.clusterRequested = clusterRequested;
+  }
+
+  public String metricsRegistry() {
+    return metricsRegistry;
   }
 
   void migrated(List<Migrations.Applied> applied) {
@@ -94,18 +105,39 @@ public final class NodeState {
         .map(rows -> new JsonObject().put("ok", true)
             .put("latency_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin)))
         .otherwise(failure -> new JsonObject().put("ok", false).put("error", String.valueOf(failure.getMessage())))
-        .map(database -> {
+        .compose(database -> verticleHealth(vertx).map(health -> {
           JsonObject schemas = new JsonObject();
           migrations.forEach(m -> schemas.put(m.schema(), new JsonObject().put("version", m.version()).put("applied_at_start", m.executedNow())));
           boolean clusterOk = !clusterRequested || vertx.isClustered();
           JsonObject checks = new JsonObject()
               .put("database", database)
               .put("migrations", new JsonObject().put("ok", !migrations.isEmpty()).put("schemas", schemas))
-              .put("verticles", new JsonObject().put("ok", started).put("deployed", new JsonArray(deployedVerticles)))
+              .put("verticles", new JsonObject().put("ok", started).put("deployed", new JsonArray(deployedVerticles)).put("health", health))
               .put("cluster", new JsonObject().put("ok", clusterOk).put("enabled", clusterRequested));
           boolean ready = started && !stopping && database.getBoolean("ok") && clusterOk;
-          return new JsonObject().put("status", stopping ? "stopping" : ready ? "ready" : started ? "not_ready" : "starting")
-              .put("ready", ready).put("checks", checks);
-        });
+          boolean degraded = health.stream().anyMatch(entry -> !((JsonObject) entry.getValue()).getBoolean("ok", false));
+          String status = stopping ? "stopping" : !ready ? (started ? "not_ready" : "starting") : degraded ? "degraded" : "ready";
+          return new JsonObject().put("status", status).put("ready", ready).put("checks", checks);
+        }));
+  }
+
+  /** What each deployed verticle reports on this node ({@code KosVerticle.reportHealth}); verticles that report nothing are left out. */
+  private Future<JsonObject> verticleHealth(Vertx vertx) {
+    List<String> verticles = deployedVerticles;
+    DeliveryOptions local = new DeliveryOptions().setLocalOnly(true).setSendTimeout(DATABASE_CHECK_MILLIS);
+    List<Future<JsonObject>> answers = verticles.stream().map(name -> vertx.eventBus().<JsonObject>request(Addresses.health(name), null, local)
+        .map(Message::body)
+        .otherwise(failure -> failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS ? null
+            : new JsonObject().put("ok", false).put("error", "no health answer: " + failure.getMessage()))).toList();
+    return Future.join(answers).map(all -> {
+      JsonObject health = new JsonObject();
+      for (int i = 0; i < verticles.size(); i++) {
+        JsonObject answer = answers.get(i).result();
+        if (answer != null) {
+          health.put(verticles.get(i), answer);
+        }
+      }
+      return health;
+    });
   }
 }

@@ -26,6 +26,11 @@ public final class Addresses {
     return "kos." + requireName(verticle) + "." + requireOperation(operation);
   }
 
+  /** Where a verticle answers its health on this node (local consumers only; see {@code KosVerticle.reportHealth}). */
+  public static String health(String verticle) {
+    return "kos." + requireName(verticle) + ".health";
+  }
+
   public static String node(String did, String operation) {
     return "kos.node." + did + "." + requireOperation(operation);
   }

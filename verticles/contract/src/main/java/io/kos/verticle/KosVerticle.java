@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Base of every kOS verticle. Subclasses register their operations in {@link #start()} with
@@ -73,6 +74,17 @@ public abstract class KosVerticle extends VerticleBase {
       }
       result.onComplete(value -> reply(message, value), failure -> replyFailure(message, address, failure));
     });
+    registrations.add(consumer.completion());
+  }
+
+  /**
+   * Adds this verticle's state to the node's {@code /health/ready}, under
+   * {@code checks.verticles.health.<name>}: the probe returns {@code {"ok": bool, ...detail}}. A
+   * check that is not ok marks the node {@code degraded} (still ready: the rest of it works) so that
+   * an operator sees it. Local to this node; register it from the one instance that owns the state.
+   */
+  protected final void reportHealth(Supplier<JsonObject> probe) {
+    MessageConsumer<Object> consumer = vertx.eventBus().localConsumer(Addresses.health(name()), message -> message.reply(probe.get()));
     registrations.add(consumer.completion());
   }
 

@@ -1,5 +1,6 @@
 package io.kos.verticle;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
@@ -12,6 +13,7 @@ import io.vertx.sqlclient.Pool;
  * @param config    the verticle's own section of the node config ({@code verticles.config.<name>})
  * @param nodeId    the node's DID
  * @param nodeClass the node's class
+ * @param meters    the node's metrics registry: what a verticle registers here is on {@code /metrics}
  */
-public record VerticleEnv(String name, Pool pool, JsonObject config, String nodeId, String nodeClass) {
+public record VerticleEnv(String name, Pool pool, JsonObject config, String nodeId, String nodeClass, MeterRegistry meters) {
 }

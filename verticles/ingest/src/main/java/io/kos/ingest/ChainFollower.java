@@ -1,5 +1,9 @@
 package io.kos.ingest;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -63,6 +67,7 @@ final class ChainFollower {
   private final List<String> topics;
   private final EventStore store;
   private final EventPublisher publisher;
+  private final Counter stored;
   private EventStore.Checkpoint checkpoint;
   private int range;
   private long backoffMillis = 1000;
@@ -70,7 +75,8 @@ final class ChainFollower {
   private String halted;
   private boolean stopped;
 
-  ChainFollower(Vertx vertx, Settings settings, EthRpc rpc, AbiCatalog catalog, EventStore store, EventPublisher publisher) {
+  ChainFollower(Vertx vertx, Settings settings, EthRpc rpc, AbiCatalog catalog, EventStore store, EventPublisher publisher,
+                MeterRegistry meters) {
     this.vertx = vertx;
     this.settings = settings;
     this.rpc = rpc;
@@ -79,6 +85,14 @@ final class ChainFollower {
     this.store = store;
     this.publisher = publisher;
     this.range = settings.maxBlockRange();
+    Tags chain = Tags.of("chain_id", Long.toString(settings.chainId()));
+    Gauge.builder("kos.ingest.chain.halted", this, f -> f.halted == null ? 0 : 1).tags(chain)
+        .description("1 when the follower stopped this chain after a reorganisation deeper than its confirmations").register(meters);
+    Gauge.builder("kos.ingest.chain.checkpoint", this, f -> f.checkpoint == null ? -1 : f.checkpoint.blockNumber()).tags(chain)
+        .description("last block stored for this chain").register(meters);
+    Gauge.builder("kos.ingest.chain.head", this, f -> f.head).tags(chain).description("chain head last seen by the follower")
+        .register(meters);
+    this.stored = Counter.builder("kos.ingest.events.stored").tag("source", "follower").register(meters);
   }
 
   Future<Void> start() {
@@ -190,6 +204,7 @@ final class ChainFollower {
       EventStore.Stored stored = (EventStore.Stored) result;
       checkpoint = next;
       if (stored.accepted() > 0) {
+        this.stored.increment(stored.accepted());
         publisher.wake(stored.highWaterSeq());
       }
       return Future.succeededFuture();

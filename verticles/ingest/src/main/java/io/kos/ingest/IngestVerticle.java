@@ -4,6 +4,7 @@ import io.kos.verticle.ApiError;
 import io.kos.verticle.ApiRequest;
 import io.kos.verticle.Caller;
 import io.kos.verticle.KosVerticle;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
@@ -37,6 +38,10 @@ final class IngestVerticle extends KosVerticle {
   private EventPublisher publisher;
   private final List<ChainFollower> followers = new ArrayList<>();
   private final String followerId = java.util.UUID.randomUUID().toString();
+  private Counter pushed;
+  private Counter duplicates;
+  private Counter rejected;
+  private Counter reorgs;
   private int batchMax;
   private int retentionDays;
 
@@ -47,6 +52,10 @@ final class IngestVerticle extends KosVerticle {
     retentionDays = config.getInteger("retention_days", 365);
     long statsRefreshMillis = Duration.ofSeconds(config.getInteger("stats_refresh_seconds", 60)).toMillis();
     store = new EventStore(pool());
+    pushed = Counter.builder("kos.ingest.events.stored").tag("source", "push").register(env().meters());
+    duplicates = Counter.builder("kos.ingest.events.duplicate").description("pushed events already in the log").register(env().meters());
+    rejected = Counter.builder("kos.ingest.batches.rejected").tag("reason", "invalid").register(env().meters());
+    reorgs = Counter.builder("kos.ingest.batches.rejected").tag("reason", "reorg").register(env().meters());
     serve("events.push", this::push);
     serve("events.list", this::list);
     serve("events.get", this::get);
@@ -100,11 +109,19 @@ final class IngestVerticle extends KosVerticle {
     if (chains.isEmpty() || vertx.sharedData().getLocalMap(FOLLOWER_LOCK).putIfAbsent("instance", followerId) != null) {
       return Future.succeededFuture();
     }
+    reportHealth(() -> {
+      JsonArray chainStates = new JsonArray();
+      followers.forEach(follower -> chainStates.add(follower.status()));
+      boolean halted = followers.stream().anyMatch(ChainFollower::isHalted);
+      JsonObject health = new JsonObject().put("ok", !halted).put("chains", chainStates);
+      return halted ? health.put("error", "a followed chain is halted; see docs/ingest.md, 'A halted chain'") : health;
+    });
     AbiCatalog catalog = AbiCatalog.load(abi);
     WebClient client = WebClient.create(vertx);
     List<Future<Void>> started = new ArrayList<>();
     for (ChainFollower.Settings chain : chains) {
-      ChainFollower follower = new ChainFollower(vertx, chain, new EthRpc(client, chain.rpcUrl()), catalog, store, publisher);
+      ChainFollower follower = new ChainFollower(vertx, chain, new EthRpc(client, chain.rpcUrl()), catalog, store, publisher,
+          env().meters());
       followers.add(follower);
       started.add(follower.start());
     }
@@ -132,17 +149,21 @@ final class IngestVerticle extends KosVerticle {
     }
     EventBatch batch = EventBatch.of(events.stream().toList());
     if (!batch.problems.isEmpty()) {
+      rejected.increment();
       throw new ApiError(422, "invalid_events", batch.problems.size() + " problem(s) in the batch; nothing was stored",
           new JsonObject().put("problems", EventSchema.problemsJson(batch.problems, PROBLEMS_SHOWN)).put("problem_count", batch.problems.size()));
     }
     return batch.store(store, null).map(result -> {
       if (result instanceof EventStore.Reorg reorg) {
+        reorgs.increment();
         throw new ApiError(409, "reorg_detected", "chain " + reorg.chainId() + " block " + reorg.blockNumber()
             + " is stored with hash " + reorg.stored() + " but this batch has " + reorg.pushed() + "; nothing was stored",
             new JsonObject().put("chain_id", reorg.chainId()).put("block_number", reorg.blockNumber())
                 .put("stored_block_hash", reorg.stored()).put("pushed_block_hash", reorg.pushed()));
       }
       EventStore.Stored stored = (EventStore.Stored) result;
+      pushed.increment(stored.accepted());
+      duplicates.increment(stored.duplicates());
       publisher.wake(stored.highWaterSeq());
       return new JsonObject().put("accepted", stored.accepted()).put("duplicates", stored.duplicates())
           .put("high_water_seq", stored.highWaterSeq());

@@ -55,6 +55,9 @@ class ChainFollowerTest {
       awaitCheckpoint(admin, head);
       assertMatches(events(admin), expected);
       assertThat(status(admin).getString("state")).isEqualTo("following");
+      assertThat(node.http().get("/health/ready").json().getString("status")).isEqualTo("ready");
+      assertThat(node.http().get("/metrics").text()).contains("kos_ingest_chain_halted{chain_id=\"31337\"} 0.0")
+          .contains("kos_ingest_events_stored_total{source=\"follower\"} 8.0");
     }
 
     // events emitted while the node is down are picked up from the checkpoint, each once
@@ -95,6 +98,13 @@ class ChainFollowerTest {
       assertThat(status.getString("state")).isEqualTo("halted");
       assertThat(status.getString("halted_because")).contains("reorganisation deeper than 1 confirmations");
       assertThat(status.getJsonObject("checkpoint").getLong("block_number")).as("the checkpoint stays where it was").isEqualTo(head - 1);
+      Http.Response ready = node.http().get("/health/ready");
+      assertThat(ready.status()).as("the rest of the node works: still ready").isEqualTo(200);
+      assertThat(ready.json().getString("status")).isEqualTo("degraded");
+      JsonObject ingest = ready.json().getJsonObject("checks").getJsonObject("verticles").getJsonObject("health").getJsonObject("ingest");
+      assertThat(ingest.getBoolean("ok")).isFalse();
+      assertThat(ingest.getJsonArray("chains").getJsonObject(0).getString("halted_because")).contains("reorganisation");
+      assertThat(node.http().get("/metrics").text()).contains("kos_ingest_chain_halted{chain_id=\"31337\"} 1.0");
       assertThat(events(admin)).hasSize(emitted.getJsonArray("events").size());
     }
   }

@@ -164,6 +164,8 @@ class PushTest {
     assertThat(response.json().getLong("chain_id")).isEqualTo(chain);
     assertThat(response.json().getLong("block_number")).isEqualTo(100);
     assertThat(count("SELECT count(*) FROM ingest.events WHERE chain_id = " + chain)).isEqualTo(1);
+    assertThat(node.http().get("/metrics").text()).contains("kos_ingest_batches_rejected_total{reason=\"reorg\"}")
+        .contains("kos_ingest_events_stored_total{source=\"push\"}");
 
     Http.Response inconsistent = producer.postJson(EVENTS, Events.batch(Events.feedback(chain, 200, 0, now),
         Events.feedback(chain, 200, 1, now).put("block_hash", Events.hash(778))));

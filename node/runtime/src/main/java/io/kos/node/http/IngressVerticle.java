@@ -46,7 +46,7 @@ public final class IngressVerticle extends VerticleBase {
     HttpErrors.install(router);
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "live").toBuffer()));
     router.get("/health/ready").handler(this::ready);
-    router.get("/metrics").handler(PrometheusScrapingHandler.create());
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(state.metricsRegistry()));
     router.get("/klf/v1/identity").handler(ctx -> document(ctx, state.identityDocument()));
     router.get("/klf/v1/capabilities").handler(ctx -> document(ctx, state.capabilityDocument()));
     BodyHandler bodyHandler = BodyHandler.create(false).setBodyLimit(config.bodyLimit());
