@@ -203,9 +203,9 @@ final class ChainFollower {
       }
       EventStore.Stored stored = (EventStore.Stored) result;
       checkpoint = next;
-      if (stored.accepted() > 0) {
+      if (!batch.rows.isEmpty()) {
         this.stored.increment(stored.accepted());
-        publisher.wake(stored.highWaterSeq());
+        publisher.offer(stored.seqBefore(), stored.highWaterSeq(), batch.inserted(stored));
       }
       return Future.succeededFuture();
     });

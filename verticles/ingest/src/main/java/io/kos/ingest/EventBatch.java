@@ -59,6 +59,18 @@ final class EventBatch {
     return new EventBatch(events);
   }
 
+  /** The events a stored batch inserted, in seq order, as consumers receive them. */
+  List<io.vertx.core.json.JsonObject> inserted(EventStore.Stored stored) {
+    Map<String, String[]> byId = new HashMap<>();
+    int id = EventSchema.INDEX.get("id");
+    rows.forEach(row -> byId.put(row[id], row));
+    List<io.vertx.core.json.JsonObject> events = new ArrayList<>(stored.seqs().length);
+    for (int i = 0; i < stored.seqs().length; i++) {
+      events.add(EventSchema.toJson(byId.get(stored.ids()[i]), stored.seqs()[i]));
+    }
+    return events;
+  }
+
   io.vertx.core.Future<Object> store(EventStore store, EventStore.Checkpoint checkpoint) {
     return store.store(rows, minTimestamp, maxTimestamp, blockChains, blockNumbers, blockHashes, checkpoint);
   }

@@ -2,11 +2,15 @@ package io.kos.ingest;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.TreeMap;
 
 /**
  * Publishes every new event, in seq order and after its commit, on {@code kos.events.new}: those
@@ -16,6 +20,11 @@ import org.slf4j.LoggerFactory;
  * One publisher per database: the instance holding a session advisory lock publishes, others stand
  * by and retry. A timer also looks for new events, so a notification lost while reconnecting costs
  * a few seconds, not an event.
+ *
+ * <p>A batch this instance has just committed is {@link #offer offered} with the span of seqs it
+ * owns: when nothing unpublished lies before that span, its events are published from memory
+ * instead of read back. A notification waits a moment before reading back, so that the offer of
+ * the same commit, racing it, usually wins.
  */
 final class EventPublisher {
 
@@ -24,6 +33,11 @@ final class EventPublisher {
   private static final int PAGE = 1000;
   private static final long RETRY_MILLIS = 5000;
   private static final long POLL_MILLIS = 2000;
+  private static final long READ_BACK_DELAY_MILLIS = 25;
+
+  /** Events a committed batch inserted, with the span of seqs it owned: ({@code before}, {@code after}]. */
+  private record Offer(long before, long after, List<JsonObject> events) {
+  }
 
   private final Vertx vertx;
   private final EventStore store;
@@ -34,6 +48,8 @@ final class EventPublisher {
   private boolean draining;
   private boolean stopped;
   private long pollTimer = -1;
+  private long readBackTimer = -1;
+  private final TreeMap<Long, Offer> offers = new TreeMap<>();
 
   EventPublisher(Vertx vertx, EventStore store, String address) {
     this.vertx = vertx;
@@ -55,6 +71,7 @@ final class EventPublisher {
   Future<Void> stop() {
     stopped = true;
     vertx.cancelTimer(pollTimer);
+    vertx.cancelTimer(readBackTimer);
     if (connection == null) {
       return Future.succeededFuture();
     }
@@ -65,10 +82,29 @@ final class EventPublisher {
         .transform(v -> leader.close());
   }
 
-  /** Something up to {@code highWater} is committed: publish it (only if this instance leads). */
+  /** Something up to {@code highWater} is committed: publish it soon (only if this instance leads). */
   void wake(long highWater) {
     if (highWater > wanted) {
       wanted = highWater;
+    }
+    if (readBackTimer == -1 && connection != null) {
+      readBackTimer = vertx.setTimer(READ_BACK_DELAY_MILLIS, id -> {
+        readBackTimer = -1;
+        drain();
+      });
+    }
+  }
+
+  /** This instance committed a batch owning the seqs ({@code before}, {@code after}]; {@code events} in seq order. */
+  void offer(long before, long after, List<JsonObject> events) {
+    if (connection == null) {
+      return; // not the publisher: the one that is reads the batch back when notified
+    }
+    if (after > published) {
+      offers.put(before, new Offer(before, after, events));
+    }
+    if (after > wanted) {
+      wanted = after;
     }
     drain();
   }
@@ -100,7 +136,15 @@ final class EventPublisher {
   }
 
   private void drain() {
-    if (draining || connection == null || published >= wanted) {
+    if (draining || connection == null) {
+      return;
+    }
+    for (Offer offer = offers.remove(published); offer != null; offer = offers.remove(published)) {
+      offer.events.forEach(event -> vertx.eventBus().publish(address, event));
+      published = offer.after;
+    }
+    offers.headMap(published, true).clear(); // already published by a read-back
+    if (published >= wanted) {
       return;
     }
     draining = true;

@@ -251,6 +251,23 @@ final class EventSchema {
     return json;
   }
 
+  /** A stored event as {@link #toJson(io.vertx.sqlclient.Row)} shows it, built from its checked column values. */
+  static JsonObject toJson(String[] row, long seq) {
+    JsonObject json = new JsonObject().put("seq", seq);
+    for (int i = 0; i < COLUMNS.size(); i++) {
+      String value = row[i];
+      if (value != null) {
+        Column column = COLUMNS.get(i);
+        json.put(column.name(), switch (column.sqlType()) {
+          case "bigint" -> (Object) Long.parseLong(value);
+          case "integer", "smallint" -> Integer.parseInt(value);
+          default -> value;
+        });
+      }
+    }
+    return json;
+  }
+
   static JsonArray problemsJson(List<Problem> problems, int max) {
     JsonArray array = new JsonArray();
     problems.stream().limit(max).forEach(p -> array.add(p.toJson()));

@@ -79,7 +79,12 @@ final class EventStore {
   }
 
   /** Outcome of a stored batch. */
-  record Stored(int accepted, int duplicates, long highWaterSeq) {
+  /**
+   * Outcome of a stored batch. Writers are serialised, so this batch owns every seq in
+   * ({@code seqBefore}, {@code highWaterSeq}]: {@code seqs[i]} went to event {@code ids[i]}, and the
+   * other seqs of that span went to duplicates that were not inserted.
+   */
+  record Stored(int accepted, int duplicates, long seqBefore, long highWaterSeq, Long[] seqs, String[] ids) {
   }
 
   /** A chain's position, stored with the events that bring it there. */
@@ -108,12 +113,16 @@ final class EventStore {
             return Future.succeededFuture(new Reorg(row.getLong("chain_id"), row.getLong("block_number"),
                 row.getString("stored"), row.getString("pushed")));
           }
-          Future<Stored> stored = rows.isEmpty() ? Future.succeededFuture(new Stored(0, 0, 0))
-              : conn.preparedQuery(INSERT_BATCH).execute(Tuple.from(columns)).map(result -> {
-                Row row = result.iterator().next();
-                int accepted = row.getInteger("accepted");
-                return new Stored(accepted, rows.size() - accepted, row.getLong("high_water"));
-              });
+          Future<Stored> stored = rows.isEmpty() ? Future.succeededFuture(new Stored(0, 0, 0, 0, new Long[0], new String[0]))
+              : conn.query(LAST_SEQ).execute().compose(before -> conn.preparedQuery(INSERT_BATCH).execute(Tuple.from(columns))
+                  .map(result -> {
+                    Row row = result.iterator().next();
+                    int accepted = row.getInteger("accepted");
+                    Long[] seqs = accepted == 0 ? new Long[0] : row.getArrayOfLongs("seqs");
+                    String[] ids = accepted == 0 ? new String[0] : row.getArrayOfStrings("ids");
+                    return new Stored(accepted, rows.size() - accepted, before.iterator().next().getLong(0), row.getLong("high_water"),
+                        seqs, ids);
+                  }));
           return stored.compose(result -> checkpoint == null ? Future.succeededFuture((Object) result)
               : conn.preparedQuery(UPSERT_CHECKPOINT).execute(Tuple.of(checkpoint.chainId(), checkpoint.blockNumber(), checkpoint.blockHash()))
                   .map(v -> (Object) result));
@@ -221,7 +230,8 @@ final class EventStore {
           .append(column.sqlType().equals("text") ? "" : "::" + column.sqlType());
     }
     return "WITH inserted AS (INSERT INTO events (" + COLUMN_LIST + ") SELECT " + casts + " FROM unnest(" + arrays + ") AS t("
-        + COLUMN_LIST + ") ON CONFLICT DO NOTHING RETURNING seq) "
-        + "SELECT count(*)::int AS accepted, greatest(max(seq), (" + LAST_SEQ + ")) AS high_water FROM inserted";
+        + COLUMN_LIST + ") ON CONFLICT DO NOTHING RETURNING seq, id) "
+        + "SELECT count(*)::int AS accepted, greatest(max(seq), (" + LAST_SEQ + ")) AS high_water, "
+        + "array_agg(seq ORDER BY seq) AS seqs, array_agg(id ORDER BY seq) AS ids FROM inserted";
   }
 }

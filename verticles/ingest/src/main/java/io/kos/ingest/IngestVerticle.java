@@ -164,7 +164,7 @@ final class IngestVerticle extends KosVerticle {
       EventStore.Stored stored = (EventStore.Stored) result;
       pushed.increment(stored.accepted());
       duplicates.increment(stored.duplicates());
-      publisher.wake(stored.highWaterSeq());
+      publisher.offer(stored.seqBefore(), stored.highWaterSeq(), batch.inserted(stored));
       return new JsonObject().put("accepted", stored.accepted()).put("duplicates", stored.duplicates())
           .put("high_water_seq", stored.highWaterSeq());
     });

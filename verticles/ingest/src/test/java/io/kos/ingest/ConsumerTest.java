@@ -126,6 +126,40 @@ class ConsumerTest {
     }
   }
 
+  @Test
+  void interleavedPushesDuplicatesAndSqlWritesArePublishedOnceInSeqOrderAsStored() throws Exception {
+    List<JsonObject> seen = new CopyOnWriteArrayList<>();
+    MessageConsumer<JsonObject> consumer = node.node().vertx().eventBus().consumer("kos.events.new", m -> seen.add(m.body()));
+    consumer.completion().await();
+    long chain = 9_004;
+    try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+      int expected = 0;
+      for (int round = 0; round < 10; round++) {
+        producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(chain, round * 10L, 0, now),
+            Events.feedback(chain, round * 10L, 1, now)));
+        // a batch of duplicates only: it takes seqs and inserts nothing
+        producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(chain, round * 10L, 0, now)));
+        s.executeUpdate("INSERT INTO ingest.events (id, chain_id, block_number, block_hash, transaction_hash, log_index, timestamp, "
+            + "registry, event_type, agent_id) VALUES ('" + chain + "-" + (round * 10 + 5) + "-0', " + chain + ", " + (round * 10 + 5)
+            + ", '" + Events.hash(round * 10L + 5) + "', '" + Events.hash(1) + "', 0, " + now + ", 'identity', 'Registered', 1)");
+        expected += 3;
+      }
+      awaitCount(seen, chain, expected);
+      Thread.sleep(300);
+      List<JsonObject> mine = seen.stream().filter(e -> e.getLong("chain_id") == chain).toList();
+      assertThat(mine).hasSize(expected);
+      for (int i = 1; i < mine.size(); i++) {
+        assertThat(mine.get(i).getLong("seq")).isGreaterThan(mine.get(i - 1).getLong("seq"));
+      }
+      for (JsonObject published : mine) {
+        JsonObject stored = producer.get("/api/ingest/v1/events/" + published.getString("id")).json();
+        assertThat(published).as("published from memory or read back, an event looks as stored").isEqualTo(stored);
+      }
+    } finally {
+      consumer.unregister().await();
+    }
+  }
+
   private static void awaitCount(List<JsonObject> seen, long chain, int count) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (seen.stream().filter(e -> e.getLong("chain_id") == chain).count() < count && System.nanoTime() < deadline) {
