@@ -19,6 +19,8 @@ final class EventBatch {
 
   final List<String[]> rows;
   final List<EventSchema.Problem> problems = new ArrayList<>();
+  /** Events that repeat an id earlier in the same batch: duplicates, not stored twice. */
+  int repeated;
   long minTimestamp = Long.MAX_VALUE;
   long maxTimestamp = Long.MIN_VALUE;
   final long[] blockChains;
@@ -28,9 +30,15 @@ final class EventBatch {
   private EventBatch(List<?> events) {
     rows = new ArrayList<>(events.size());
     Map<String, String> hashes = new HashMap<>();
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    int id = EventSchema.INDEX.get("id");
     for (int i = 0; i < events.size(); i++) {
       String[] row = EventSchema.parse(events.get(i), i, problems);
       if (row == null) {
+        continue;
+      }
+      if (!ids.add(row[id])) {
+        repeated++;
         continue;
       }
       String earlier = hashes.putIfAbsent(row[CHAIN] + ":" + row[BLOCK], row[HASH]);

@@ -229,8 +229,10 @@ final class EventStore {
       casts.append(i == 0 ? "" : ", ").append("t.").append(column.name())
           .append(column.sqlType().equals("text") ? "" : "::" + column.sqlType());
     }
-    return "WITH inserted AS (INSERT INTO events (" + COLUMN_LIST + ") SELECT " + casts + " FROM unnest(" + arrays + ") AS t("
-        + COLUMN_LIST + ") ON CONFLICT DO NOTHING RETURNING seq, id) "
+    return "WITH inserted AS (INSERT INTO events (" + COLUMN_LIST + ") SELECT " + casts + " FROM unnest(" + arrays + ") WITH ORDINALITY AS t("
+        + COLUMN_LIST + ", ord) WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = t.id AND e.timestamp = t.timestamp::bigint) "
+        // seqs follow the batch's order (a chain's order for the follower) whatever join the planner picks
+        + "ORDER BY t.ord RETURNING seq, id) "
         + "SELECT count(*)::int AS accepted, greatest(max(seq), (" + LAST_SEQ + ")) AS high_water, "
         + "array_agg(seq ORDER BY seq) AS seqs, array_agg(id ORDER BY seq) AS ids FROM inserted";
   }

@@ -163,9 +163,9 @@ final class IngestVerticle extends KosVerticle {
       }
       EventStore.Stored stored = (EventStore.Stored) result;
       pushed.increment(stored.accepted());
-      duplicates.increment(stored.duplicates());
+      duplicates.increment(stored.duplicates() + batch.repeated);
       publisher.offer(stored.seqBefore(), stored.highWaterSeq(), batch.inserted(stored));
-      return new JsonObject().put("accepted", stored.accepted()).put("duplicates", stored.duplicates())
+      return new JsonObject().put("accepted", stored.accepted()).put("duplicates", stored.duplicates() + batch.repeated)
           .put("high_water_seq", stored.highWaterSeq());
     });
   }

@@ -93,6 +93,11 @@ class PushTest {
     assertThat(count("SELECT count(*) FROM ingest.events WHERE chain_id = " + chain)).isEqualTo(3);
     assertThat(count("SELECT count(DISTINCT tableoid) FROM ingest.events WHERE chain_id = " + chain))
         .as("stored in two monthly partitions").isEqualTo(2);
+    JsonObject repeatedInOneBatch = producer.postJson(EVENTS, Events.batch(Events.feedback(chain, 4, 0, june2025),
+        Events.feedback(chain, 4, 0, june2025))).json();
+    assertThat(repeatedInOneBatch.getInteger("accepted")).isEqualTo(1);
+    assertThat(repeatedInOneBatch.getInteger("duplicates")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM ingest.events WHERE chain_id = " + chain)).isEqualTo(4);
   }
 
   @Test
