@@ -86,10 +86,8 @@ class ConsumerTest {
 
   @Test
   void pushedEventsArePublishedAfterCommitInOrder() throws Exception {
-    List<JsonObject> seen = new CopyOnWriteArrayList<>();
-    MessageConsumer<JsonObject> consumer = node.node().vertx().eventBus().consumer("kos.events.new", m -> seen.add(m.body()));
-    consumer.completion().await();
-    try {
+    try (NewEvents listening = NewEvents.listen()) {
+      List<JsonObject> seen = listening.seen;
       long chain = 9_002;
       producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(chain, 1, 0, now), Events.feedback(chain, 1, 1, now),
           Events.feedback(chain, 2, 0, now)));
@@ -101,38 +99,32 @@ class ConsumerTest {
       producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(chain, 2, 0, now)));
       Thread.sleep(500);
       assertThat(seen.stream().filter(e -> e.getLong("chain_id") == chain)).hasSize(3);
-    } finally {
-      consumer.unregister().await();
     }
   }
 
   @Test
   void aRowWrittenByPlainSqlIsPublished() throws Exception {
-    List<JsonObject> seen = new CopyOnWriteArrayList<>();
-    MessageConsumer<JsonObject> consumer = node.node().vertx().eventBus().consumer("kos.events.new", m -> seen.add(m.body()));
-    consumer.completion().await();
     long chain = 9_003;
-    try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+    try (NewEvents listening = NewEvents.listen(); Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5));
+         Statement s = c.createStatement()) {
+      List<JsonObject> seen = listening.seen;
       s.executeUpdate("INSERT INTO ingest.events (id, chain_id, block_number, block_hash, transaction_hash, log_index, timestamp, "
           + "registry, event_type, agent_id, owner, token_uri) VALUES ('" + chain + "-50-0', " + chain + ", 50, '" + Events.hash(50)
           + "', '" + Events.hash(51) + "', 0, " + now + ", 'identity', 'Registered', 7, '" + Events.CLIENT.toLowerCase()
           + "', 'ipfs://agent.json')");
       awaitCount(seen, chain, 1);
-      JsonObject published = seen.stream().filter(e -> e.getLong("chain_id") == chain).findFirst().orElseThrow();
-      assertThat(published.getString("event_type")).isEqualTo("Registered");
-      assertThat(published.getString("token_uri")).isEqualTo("ipfs://agent.json");
-    } finally {
-      consumer.unregister().await();
+      JsonObject event = seen.stream().filter(e -> e.getLong("chain_id") == chain).findFirst().orElseThrow();
+      assertThat(event.getString("event_type")).isEqualTo("Registered");
+      assertThat(event.getString("token_uri")).isEqualTo("ipfs://agent.json");
     }
   }
 
   @Test
   void interleavedPushesDuplicatesAndSqlWritesArePublishedOnceInSeqOrderAsStored() throws Exception {
-    List<JsonObject> seen = new CopyOnWriteArrayList<>();
-    MessageConsumer<JsonObject> consumer = node.node().vertx().eventBus().consumer("kos.events.new", m -> seen.add(m.body()));
-    consumer.completion().await();
     long chain = 9_004;
-    try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+    try (NewEvents listening = NewEvents.listen(); Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5));
+         Statement s = c.createStatement()) {
+      List<JsonObject> seen = listening.seen;
       int expected = 0;
       for (int round = 0; round < 10; round++) {
         producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(chain, round * 10L, 0, now),
@@ -155,7 +147,21 @@ class ConsumerTest {
         JsonObject stored = producer.get("/api/ingest/v1/events/" + published.getString("id")).json();
         assertThat(published).as("published from memory or read back, an event looks as stored").isEqualTo(stored);
       }
-    } finally {
+    }
+  }
+
+  /** Everything published on kos.events.new while open. */
+  private record NewEvents(List<JsonObject> seen, MessageConsumer<JsonObject> consumer) implements AutoCloseable {
+
+    static NewEvents listen() {
+      List<JsonObject> seen = new CopyOnWriteArrayList<>();
+      MessageConsumer<JsonObject> consumer = node.node().vertx().eventBus().consumer("kos.events.new", m -> seen.add(m.body()));
+      consumer.completion().await();
+      return new NewEvents(seen, consumer);
+    }
+
+    @Override
+    public void close() {
       consumer.unregister().await();
     }
   }
