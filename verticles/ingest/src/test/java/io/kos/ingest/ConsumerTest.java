@@ -87,7 +87,7 @@ class ConsumerTest {
   @Test
   void pushedEventsArePublishedAfterCommitInOrder() throws Exception {
     try (NewEvents listening = NewEvents.listen()) {
-      List<JsonObject> seen = listening.seen;
+      List<JsonObject> seen = listening.seen();
       long chain = 9_002;
       producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(chain, 1, 0, now), Events.feedback(chain, 1, 1, now),
           Events.feedback(chain, 2, 0, now)));
@@ -107,7 +107,7 @@ class ConsumerTest {
     long chain = 9_003;
     try (NewEvents listening = NewEvents.listen(); Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5));
          Statement s = c.createStatement()) {
-      List<JsonObject> seen = listening.seen;
+      List<JsonObject> seen = listening.seen();
       s.executeUpdate("INSERT INTO ingest.events (id, chain_id, block_number, block_hash, transaction_hash, log_index, timestamp, "
           + "registry, event_type, agent_id, owner, token_uri) VALUES ('" + chain + "-50-0', " + chain + ", 50, '" + Events.hash(50)
           + "', '" + Events.hash(51) + "', 0, " + now + ", 'identity', 'Registered', 7, '" + Events.CLIENT.toLowerCase()
@@ -124,7 +124,7 @@ class ConsumerTest {
     long chain = 9_004;
     try (NewEvents listening = NewEvents.listen(); Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5));
          Statement s = c.createStatement()) {
-      List<JsonObject> seen = listening.seen;
+      List<JsonObject> seen = listening.seen();
       int expected = 0;
       for (int round = 0; round < 10; round++) {
         producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(chain, round * 10L, 0, now),
