@@ -99,8 +99,26 @@ final class ChainFollower {
     return store.checkpoint(settings.chainId()).map(stored -> {
       checkpoint = stored;
       LOG.info("following chain {} from block {}", settings.chainId(), nextBlock());
-      vertx.runOnContext(v -> step());
+      vertx.runOnContext(v -> checkChainThenStep());
       return null;
+    });
+  }
+
+  /** A wrong rpc_url would file another chain's events under this chain's id: check once, then follow. */
+  private void checkChainThenStep() {
+    rpc.chainId().onComplete(served -> {
+      if (served != settings.chainId()) {
+        halt("the RPC endpoint serves chain " + served + ", not the configured chain " + settings.chainId());
+      } else {
+        step();
+      }
+    }, failure -> {
+      if (!stopped) {
+        LOG.warn("chain {}: cannot ask the RPC endpoint for its chain id ({}); retrying in {} ms", settings.chainId(), failure.toString(),
+            backoffMillis);
+        vertx.setTimer(backoffMillis, id -> checkChainThenStep());
+        backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+      }
     });
   }
 

@@ -45,6 +45,10 @@ final class EthRpc {
     this.url = url;
   }
 
+  Future<Long> chainId() {
+    return call("eth_chainId", new JsonArray()).map(result -> LogDecoder.quantity((String) result));
+  }
+
   Future<Long> blockNumber() {
     return call("eth_blockNumber", new JsonArray()).map(result -> LogDecoder.quantity((String) result));
   }

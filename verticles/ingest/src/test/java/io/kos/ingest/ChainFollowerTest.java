@@ -109,6 +109,23 @@ class ChainFollowerTest {
     }
   }
 
+  @Test
+  void anEndpointServingAnotherChainIsRefused() throws Exception {
+    JsonObject deployed = chain.emit(chain.newState(), "1");
+    Path config = TestNode.configFile(chain.followerConfig(8453, deployed, 0, 0, 2000));
+    try (TestNode node = TestNode.start(Map.of("verticles.deploy", "ingest"), config)) {
+      Http admin = node.admin().http();
+      JsonObject status = status(admin);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!status.getString("state").equals("halted") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        status = status(admin);
+      }
+      assertThat(status.getString("halted_because")).contains("serves chain 31337, not the configured chain 8453");
+      assertThat(admin.get("/api/ingest/v1/events?chain_id=8453").json().getJsonArray("events")).isEmpty();
+    }
+  }
+
   /** Every expected event is stored once, in order, with every field the contract emitted. */
   private static void assertMatches(JsonArray stored, JsonArray expected) {
     assertThat(stored).hasSize(expected.size());

@@ -114,6 +114,11 @@ public final class LocalChain implements AutoCloseable {
 
   /** The follower's configuration for this chain's registries of one emit.js state. */
   public String followerConfig(JsonObject deployed, long startBlock, int confirmations, int maxBlockRange) {
+    return followerConfig(CHAIN_ID, deployed, startBlock, confirmations, maxBlockRange);
+  }
+
+  /** As above, claiming {@code chainId} for the chain (a wrong one is a misconfiguration the follower must catch). */
+  public String followerConfig(long chainId, JsonObject deployed, long startBlock, int confirmations, int maxBlockRange) {
     return """
         verticles:
           config:
@@ -126,7 +131,7 @@ public final class LocalChain implements AutoCloseable {
                   confirmations: %d
                   max_block_range: %d
                   poll_interval_ms: 100
-        """.formatted(CHAIN_ID, rpcUrl, deployed.getString("identity"), deployed.getString("reputation"),
+        """.formatted(chainId, rpcUrl, deployed.getString("identity"), deployed.getString("reputation"),
         deployed.getString("validation"), startBlock, confirmations, maxBlockRange);
   }
 
