@@ -181,11 +181,18 @@ final class EventSchema {
       return false;
     }
     for (int i = 2; i < s.length(); i++) {
-      if (Character.digit(s.charAt(i), 16) < 0) {
+      char c = s.charAt(i);
+      // ASCII only: Character.digit would also take other scripts' digits
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
         return false;
       }
     }
     return true;
+  }
+
+  /** A non-negative decimal integer of at most 78 digits, without leading zeros (uint256 fits). */
+  static boolean isDecimal(String s) {
+    return DECIMAL.matcher(s).matches();
   }
 
   /** Integers arrive as JSON numbers or, when too large for JSON readers, as decimal strings. */
@@ -195,7 +202,7 @@ final class EventSchema {
       value = BigInteger.valueOf(((Number) raw).longValue());
     } else if (raw instanceof BigInteger big) {
       value = big;
-    } else if (raw instanceof String s && DECIMAL.matcher(s).matches()) {
+    } else if (raw instanceof String s && isDecimal(s)) {
       value = new BigInteger(s);
     } else {
       return "!must be " + what;

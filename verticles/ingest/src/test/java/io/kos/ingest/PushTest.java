@@ -108,6 +108,8 @@ class PushTest {
     bad.put("log_index", -1);
     bad.put("block_hash", "0x1234");
     bad.put("transaction_hash", "0x" + "g".repeat(64));
+    bad.put("response_hash", "0x" + "\u0663".repeat(64)); // Arabic-Indic digit three: a digit, not a hex digit
+    bad.put("file_hash", 42);
     bad.put("client_address", "0x12345");
     bad.put("registry", "ledger");
     bad.put("event_type", "ValidationRequest");
@@ -115,7 +117,6 @@ class PushTest {
     bad.put("timestamp", 0);
     bad.put("agent_id", -5);
     bad.put("id", "1-2-3");
-    bad.put("file_hash", 42);
     bad.put("tag1", "quality");
     bad.put("file_uri", "nul\u0000inside");
     bad.put("surprise", true);
