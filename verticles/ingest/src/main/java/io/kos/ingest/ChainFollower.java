@@ -114,10 +114,7 @@ final class ChainFollower {
       }
     }, failure -> {
       if (!stopped) {
-        LOG.warn("chain {}: cannot ask the RPC endpoint for its chain id ({}); retrying in {} ms", settings.chainId(), failure.toString(),
-            backoffMillis);
-        vertx.setTimer(backoffMillis, id -> checkChainThenStep());
-        backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+        retryLater("cannot ask the RPC endpoint for its chain id (" + failure + ")", this::checkChainThenStep);
       }
     });
   }
@@ -239,8 +236,13 @@ final class ChainFollower {
       vertx.runOnContext(v -> step());
       return;
     }
-    LOG.warn("chain {}: {}; retrying in {} ms", settings.chainId(), failure.toString(), backoffMillis);
-    vertx.setTimer(backoffMillis, id -> step());
+    retryLater(failure.toString(), this::step);
+  }
+
+  /** Exponential backoff, 1 s doubling to 30 s; a step that succeeds resets it. */
+  private void retryLater(String reason, Runnable again) {
+    LOG.warn("chain {}: {}; retrying in {} ms", settings.chainId(), reason, backoffMillis);
+    vertx.setTimer(backoffMillis, id -> again.run());
     backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
   }
 

@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Push API, queries, checkpoints and the consumers' catch-up address {@code kos.ingest.events.since}.
@@ -31,7 +30,6 @@ final class IngestVerticle extends KosVerticle {
   static final String NEW_EVENTS_ADDRESS = "kos.events.new";
   private static final int PROBLEMS_SHOWN = 100;
   private static final int SINCE_MAX = 10_000;
-  private static final Pattern HASH = Pattern.compile("0x[0-9a-fA-F]{64}");
   private static final String FOLLOWER_LOCK = "kos.ingest.follower";
 
   private EventStore store;
@@ -71,9 +69,7 @@ final class IngestVerticle extends KosVerticle {
     serve("checkpoints.put", this::putCheckpoint);
     serve("chains", request -> {
       request.caller();
-      JsonArray chains = new JsonArray();
-      followers.forEach(follower -> chains.add(follower.status()));
-      return Future.succeededFuture(new JsonObject().put("chains", chains));
+      return Future.succeededFuture(new JsonObject().put("chains", chainStates()));
     });
     List<ChainFollower.Settings> chains = new ArrayList<>();
     for (Object chain : config.getJsonArray("chains", new JsonArray())) {
@@ -110,10 +106,8 @@ final class IngestVerticle extends KosVerticle {
       return Future.succeededFuture();
     }
     reportHealth(() -> {
-      JsonArray chainStates = new JsonArray();
-      followers.forEach(follower -> chainStates.add(follower.status()));
       boolean halted = followers.stream().anyMatch(ChainFollower::isHalted);
-      JsonObject health = new JsonObject().put("ok", !halted).put("chains", chainStates);
+      JsonObject health = new JsonObject().put("ok", !halted).put("chains", chainStates());
       return halted ? health.put("error", "a followed chain is halted; see docs/ingest.md, 'A halted chain'") : health;
     });
     AbiCatalog catalog = AbiCatalog.load(abi);
@@ -128,13 +122,24 @@ final class IngestVerticle extends KosVerticle {
     return Future.all(started).mapEmpty();
   }
 
+  private JsonArray chainStates() {
+    JsonArray chains = new JsonArray();
+    followers.forEach(follower -> chains.add(follower.status()));
+    return chains;
+  }
+
   // ---- push
 
-  private Future<JsonObject> push(ApiRequest request) {
-    Caller caller = request.caller();
+  /** Producers write with an API key; a person with an admin's token may too. */
+  private static Caller requireProducer(Caller caller, String action) {
     if (!caller.isAdmin() && !caller.via().equals("api_key")) {
-      throw ApiError.forbidden("api_key_or_admin", "push events with an API key or an admin's token");
+      throw ApiError.forbidden("api_key_or_admin", action + " with an API key or an admin's token");
     }
+    return caller;
+  }
+
+  private Future<JsonObject> push(ApiRequest request) {
+    Caller caller = requireProducer(request.caller(), "push events");
     caller.requireWriter();
     JsonObject body = request.bodyObject();
     Object raw = body.getValue("events");
@@ -204,13 +209,13 @@ final class IngestVerticle extends KosVerticle {
         }
       }
       case "agent_id" -> {
-        if (!value.matches("0|[1-9][0-9]{0,77}")) {
+        if (!EventSchema.isDecimal(value)) {
           throw ApiError.badRequest("invalid_parameter", "agent_id must be a decimal integer");
         }
         yield value;
       }
       case "client_address", "validator_address" -> {
-        if (!value.matches("0x[0-9a-fA-F]{40}")) {
+        if (!EventSchema.isHex(value, 40)) {
           throw ApiError.badRequest("invalid_parameter", parameter + " must be 0x and 40 hex digits");
         }
         yield value;
@@ -262,10 +267,7 @@ final class IngestVerticle extends KosVerticle {
   // ---- checkpoints
 
   private Future<JsonObject> putCheckpoint(ApiRequest request) {
-    Caller caller = request.caller().requireWriter();
-    if (!caller.isAdmin() && !caller.via().equals("api_key")) {
-      throw ApiError.forbidden("api_key_or_admin", "set checkpoints with an API key or an admin's token");
-    }
+    requireProducer(request.caller().requireWriter(), "set checkpoints");
     long chainId;
     try {
       chainId = Long.parseLong(request.pathParam("chain_id"));
@@ -281,7 +283,7 @@ final class IngestVerticle extends KosVerticle {
     if (!(number instanceof Integer || number instanceof Long) || ((Number) number).longValue() < 0) {
       throw ApiError.invalidField("block_number", "must be an integer >= 0");
     }
-    if (!(hash instanceof String h) || !HASH.matcher(h).matches()) {
+    if (!(hash instanceof String h) || !EventSchema.isHex(h, 64)) {
       throw ApiError.invalidField("block_hash", "must be 0x and 64 hex digits");
     }
     return pool().preparedQuery(EventStore.UPSERT_CHECKPOINT)
