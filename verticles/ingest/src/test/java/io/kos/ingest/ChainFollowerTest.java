@@ -89,12 +89,7 @@ class ChainFollowerTest {
       // the chain drops the confirmed blocks and grows another branch past them
       assertThat(chain.rpc("evm_revert", snapshot)).isEqualTo(true);
       chain.mine(12);
-      JsonObject status = status(admin);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!status.getString("state").equals("halted") && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-        status = status(admin);
-      }
+      JsonObject status = awaitHalted(admin);
       assertThat(status.getString("state")).isEqualTo("halted");
       assertThat(status.getString("halted_because")).contains("reorganisation deeper than 1 confirmations");
       assertThat(status.getJsonObject("checkpoint").getLong("block_number")).as("the checkpoint stays where it was").isEqualTo(head - 1);
@@ -115,12 +110,7 @@ class ChainFollowerTest {
     Path config = TestNode.configFile(chain.followerConfig(8453, deployed, 0, 0, 2000));
     try (TestNode node = TestNode.start(Map.of("verticles.deploy", "ingest"), config)) {
       Http admin = node.admin().http();
-      JsonObject status = status(admin);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!status.getString("state").equals("halted") && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-        status = status(admin);
-      }
+      JsonObject status = awaitHalted(admin);
       assertThat(status.getString("halted_because")).contains("serves chain 31337, not the configured chain 8453");
       assertThat(admin.get("/api/ingest/v1/events?chain_id=8453").json().getJsonArray("events")).isEmpty();
     }
@@ -147,6 +137,17 @@ class ChainFollowerTest {
 
   private static JsonObject status(Http admin) {
     return admin.get("/api/ingest/v1/chains").json().getJsonArray("chains").getJsonObject(0);
+  }
+
+  /** The chain's status once it is halted, or after 30 s whatever it is. */
+  private static JsonObject awaitHalted(Http admin) throws InterruptedException {
+    JsonObject status = status(admin);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!status.getString("state").equals("halted") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      status = status(admin);
+    }
+    return status;
   }
 
   private static void awaitCheckpoint(Http admin, long block) throws InterruptedException {
