@@ -55,6 +55,26 @@ public final class ApiError extends RuntimeException {
     return new ApiError(503, code, message);
   }
 
+  /**
+   * What the caller is told about a failed operation: an {@code ApiError} as it is, an unreachable
+   * database as 503 {@code database_unavailable}, anything else as 500 {@code internal_error} naming
+   * the request id (the caller logs those: see {@link #isUnexpected}).
+   */
+  public static ApiError of(Throwable failure, String requestId) {
+    if (failure instanceof ApiError error) {
+      return error;
+    }
+    if (Db.isUnavailable(failure)) {
+      return unavailable("database_unavailable", "the database is not reachable, retry later");
+    }
+    return new ApiError(500, "internal_error", "unexpected failure; see the node log for request " + requestId);
+  }
+
+  /** True when {@link #of} had to hide an unexpected failure: it belongs in the log with its stack trace. */
+  public static boolean isUnexpected(Throwable failure) {
+    return !(failure instanceof ApiError) && !Db.isUnavailable(failure);
+  }
+
   public int status() {
     return status;
   }

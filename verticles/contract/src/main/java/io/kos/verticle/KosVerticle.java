@@ -108,16 +108,11 @@ public abstract class KosVerticle extends VerticleBase {
   }
 
   private static void replyFailure(Message<JsonObject> message, String address, Throwable failure) {
-    ApiError error;
-    if (failure instanceof ApiError apiError) {
-      error = apiError;
-    } else if (Db.isUnavailable(failure)) {
-      error = ApiError.unavailable("database_unavailable", "the database is not reachable, retry later");
-    } else {
-      String requestId = message.headers().get(Addresses.HEADER_REQUEST_ID);
+    String requestId = message.headers().get(Addresses.HEADER_REQUEST_ID);
+    if (ApiError.isUnexpected(failure)) {
       LOG.error("{} failed (request {})", address, requestId, failure);
-      error = new ApiError(500, "internal_error", "unexpected failure; see the node log for request " + requestId);
     }
+    ApiError error = ApiError.of(failure, requestId);
     message.fail(error.status(), error.toJson().encode());
   }
 }

@@ -1,7 +1,6 @@
 package io.kos.node.http;
 
 import io.kos.verticle.ApiError;
-import io.kos.verticle.Db;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.vertx.core.http.HttpHeaders;
@@ -46,14 +45,11 @@ public final class HttpErrors {
    * as 503, anything else as 500 logged with the request id.
    */
   public static void sendFailure(RoutingContext ctx, Throwable failure, String requestId) {
-    if (failure instanceof ApiError error) {
-      send(ctx, error.status(), error.toJson());
-    } else if (Db.isUnavailable(failure)) {
-      send(ctx, 503, "database_unavailable", "the database is not reachable, retry later");
-    } else {
+    if (ApiError.isUnexpected(failure)) {
       LOG.error("{} {} failed (request {})", ctx.request().method(), ctx.request().path(), requestId, failure);
-      send(ctx, 500, "internal_error", "unexpected failure; see the node log for request " + requestId);
     }
+    ApiError error = ApiError.of(failure, requestId);
+    send(ctx, error.status(), error.toJson());
   }
 
   /** Router-level failures (no route, wrong method, body too large, ...) as JSON. */
