@@ -1,5 +1,7 @@
 package io.kos.node.auth;
 
+import io.kos.node.PrivateFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,7 +32,11 @@ final class SetupToken {
       return new SetupToken(file, null);
     }
     String token = Secrets.token("kos_setup_");
-    Secrets.writeOwnerOnly(file, token + "\n");
+    try {
+      PrivateFiles.write(file, token + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
     return new SetupToken(file, token);
   }
 

@@ -1,5 +1,6 @@
 package io.kos.node.auth;
 
+import io.kos.node.PrivateFiles;
 import io.kos.node.config.ConfigException;
 
 import java.io.IOException;
@@ -38,7 +39,11 @@ final class SigningKey {
       throw new ConfigException("cannot read the token signing key " + file + ": " + e.getMessage());
     }
     byte[] key = Secrets.randomBytes(MIN_BYTES);
-    Secrets.writeOwnerOnly(file, Base64.getEncoder().encodeToString(key) + "\n");
+    try {
+      PrivateFiles.write(file, Base64.getEncoder().encodeToString(key) + "\n");
+    } catch (IOException e) {
+      throw new ConfigException("cannot write the token signing key " + file + ": " + e.getMessage());
+    }
     return key;
   }
 }

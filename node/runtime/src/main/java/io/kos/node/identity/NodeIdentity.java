@@ -1,5 +1,6 @@
 package io.kos.node.identity;
 
+import io.kos.node.PrivateFiles;
 import io.kos.node.config.ConfigException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -104,13 +105,8 @@ public final class NodeIdentity {
   }
 
   private static void write(Path keyFile, KeyPair pair) throws IOException {
-    Path dir = keyFile.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    String pem = pem("PRIVATE KEY", pair.getPrivate().getEncoded()) + pem("PUBLIC KEY", pair.getPublic().getEncoded());
-    Path tmp = Files.createTempFile(dir, ".node-key", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(tmp, pem, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.SYNC);
-    // atomic so that a crash never leaves a half-written key that would change the DID
-    Files.move(tmp, keyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    // whole or absent: a half-written key would change the DID
+    PrivateFiles.write(keyFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()) + pem("PUBLIC KEY", pair.getPublic().getEncoded()));
   }
 
   private static String pem(String type, byte[] der) {
