@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
 public final class NodeProcess implements AutoCloseable {
 
   private static final Pattern HTTP_LINE = Pattern.compile("^  http: +(http://\\S+)$", Pattern.MULTILINE);
+  /** Many nodes share a test machine: each gets a small heap and the collector that needs the fewest threads. */
+  private static final List<String> TEST_JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
 
   private final Process process;
   private final Path log;
@@ -35,7 +37,15 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Starts {@code kos-node run <args>} and waits until it serves {@code /health/ready} with 200. */
   public static NodeProcess start(List<String> args, Map<String, String> env, Duration timeout) {
-    return launch(classpathLauncher(), args, env, timeout);
+    return launch(classpathLauncher(TEST_JVM), args, env, timeout);
+  }
+
+  /**
+   * As {@link #start}, on the JVM's own defaults (heap size, collector) as {@code java -jar} runs a
+   * node: for benchmarks, whose figures must not carry the tests' small heap.
+   */
+  public static NodeProcess startAsDeployed(List<String> args, Map<String, String> env, Duration timeout) {
+    return launch(classpathLauncher(List.of()), args, env, timeout);
   }
 
   /** As {@link #start}, from the shaded binary: {@code java -jar <jar> run <args>}. */
@@ -43,14 +53,16 @@ public final class NodeProcess implements AutoCloseable {
     return launch(List.of(javaBinary(), "-jar", jar.toString()), args, env, timeout);
   }
 
-  private static List<String> classpathLauncher() {
-    return List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("kos.node.classpath", System.getProperty("java.class.path")), "io.kos.node.Main");
+  private static List<String> classpathLauncher(List<String> jvmOptions) {
+    List<String> command = new ArrayList<>(List.of(javaBinary()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("kos.node.classpath", System.getProperty("java.class.path")), "io.kos.node.Main"));
+    return command;
   }
 
   /** Starts {@code kos-node run <args>} and returns at once, for tests of what happens during start. */
   public static NodeProcess spawn(List<String> args, Map<String, String> env) {
-    return spawn(classpathLauncher(), args, env);
+    return spawn(classpathLauncher(TEST_JVM), args, env);
   }
 
   private static NodeProcess launch(List<String> launcher, List<String> args, Map<String, String> env, Duration timeout) {
@@ -77,7 +89,7 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Runs {@code kos-node <args>} to completion, for commands that exit (bad config, identity, migrate). */
   public static Result runToExit(List<String> args, Map<String, String> env, Duration timeout) {
-    return runToExit(classpathLauncher(), args, env, timeout);
+    return runToExit(classpathLauncher(TEST_JVM), args, env, timeout);
   }
 
   /** As {@link #runToExit(List, Map, Duration)}, from the shaded binary. */

@@ -44,7 +44,7 @@ public final class IngestBench {
         Runtime.getRuntime().availableProcessors(), batches, batchSize, producers, rounds);
     String databaseUrl = TestDatabase.freshDatabaseUrl();
     Path dataDir = TestNode.tempDir();
-    try (NodeProcess node = NodeProcess.start(List.of("--http-port", "0", "--data-dir", dataDir.toString(), "--db-url", databaseUrl,
+    try (NodeProcess node = NodeProcess.startAsDeployed(List.of("--http-port", "0", "--data-dir", dataDir.toString(), "--db-url", databaseUrl,
         "--verticles", "ingest"), benchEnv(), Duration.ofSeconds(120))) {
       Accounts.Session admin = Accounts.bootstrapAdmin(node.http(), dataDir);
       String key = Accounts.apiKey(admin, "bench");
@@ -54,15 +54,16 @@ public final class IngestBench {
       for (int round = 0; round <= rounds; round++) {
         List<String> bodies = bodies(chain++, round == 0 ? Math.max(10, batches / 2) : batches, batchSize, now);
         if (round == 0) {
-          push(node.url() + "/api/ingest/v1/events", key, bodies, producers);
+          push(node, key, bodies, producers);
           continue;
         }
-        Result push = push(node.url() + "/api/ingest/v1/events", key, bodies, producers);
-        Result copy = copy(databaseUrl, chain++, batches * batchSize, now);
+        Result push = push(node, key, bodies, producers);
+        Result copy = copy(node, databaseUrl, chain++, batches * batchSize, now);
         System.out.printf("round %d%n  push API: %8.0f events/s   batch latency p50 %6.1f ms  p99 %6.1f ms%n", round, push.eventsPerSecond,
             push.p50, push.p99);
         System.out.printf("  COPY:     %8.0f rows/s (one COPY of %d rows, same table and indexes)%n", copy.eventsPerSecond, batches * batchSize);
         System.out.printf("  push / COPY = %.0f%%%n", 100 * push.eventsPerSecond / copy.eventsPerSecond);
+        System.out.printf("  CPU per 1000 events: push %s%n                       COPY %s%n", push.cpu, copy.cpu);
       }
     }
     int followerEvents = Integer.getInteger("bench.follower_events", 100_000);
@@ -86,7 +87,7 @@ public final class IngestBench {
       Path dataDir = TestNode.tempDir();
       Path config = TestNode.configFile(chain.followerConfig(deployed, deployed.getLong("deployBlock"), 0, 10));
       long start = System.nanoTime();
-      try (NodeProcess node = NodeProcess.start(List.of("--config", config.toString(), "--http-port", "0", "--data-dir", dataDir.toString(),
+      try (NodeProcess node = NodeProcess.startAsDeployed(List.of("--config", config.toString(), "--http-port", "0", "--data-dir", dataDir.toString(),
           "--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", "ingest"), benchEnv(), Duration.ofSeconds(120))) {
         Accounts.Session admin = Accounts.bootstrapAdmin(node.http(), dataDir);
         long readyAt = System.nanoTime();
@@ -135,14 +136,52 @@ public final class IngestBench {
     return checkpoint == null ? -1 : checkpoint.getLong("block_number");
   }
 
-  private record Result(double eventsPerSecond, double p50, double p99) {
+  private record Result(double eventsPerSecond, double p50, double p99, String cpu) {
   }
 
-  private static Result push(String url, String key, List<String> bodies, int producers) throws Exception {
+  /**
+   * CPU time spent from construction on by the node process, every PostgreSQL process and this
+   * benchmark's own JVM (the load generator), so a figure says where the two cores went.
+   */
+  private static final class CpuTime {
+    private final long node;
+    private final long nodeStart;
+    private final long postgresStart;
+    private final long benchStart;
+
+    CpuTime(long node) {
+      this.node = node;
+      this.nodeStart = cpuNanos(ProcessHandle.of(node).stream());
+      this.postgresStart = postgresNanos();
+      this.benchStart = cpuNanos(ProcessHandle.current());
+    }
+
+    String perThousand(long events) {
+      double scale = 1000.0 / events / 1e6;
+      return String.format("node %.1f ms, PostgreSQL %.1f ms, load generator %.1f ms", (cpuNanos(ProcessHandle.of(node).stream()) - nodeStart) * scale,
+          (postgresNanos() - postgresStart) * scale, (cpuNanos(ProcessHandle.current()) - benchStart) * scale);
+    }
+
+    private static long postgresNanos() {
+      return cpuNanos(ProcessHandle.allProcesses().filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false)));
+    }
+
+    private static long cpuNanos(ProcessHandle process) {
+      return process.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+    }
+
+    private static long cpuNanos(java.util.stream.Stream<ProcessHandle> processes) {
+      return processes.mapToLong(CpuTime::cpuNanos).sum();
+    }
+  }
+
+  private static Result push(NodeProcess node, String key, List<String> bodies, int producers) throws Exception {
+    String url = node.url() + "/api/ingest/v1/events";
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     AtomicInteger next = new AtomicInteger();
     long[] latencies = new long[bodies.size()];
     List<CompletableFuture<Void>> workers = new ArrayList<>();
+    CpuTime cpu = new CpuTime(node.pid());
     long begin = System.nanoTime();
     for (int p = 0; p < producers; p++) {
       workers.add(CompletableFuture.runAsync(() -> {
@@ -164,11 +203,13 @@ public final class IngestBench {
     }
     CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
     double seconds = (System.nanoTime() - begin) / 1e9;
+    String spent = cpu.perThousand(bodies.size() * 1000L);
     Arrays.sort(latencies);
-    return new Result(bodies.size() * 1000 / seconds, latencies[latencies.length / 2] / 1e6, latencies[latencies.length * 99 / 100] / 1e6);
+    return new Result(bodies.size() * 1000 / seconds, latencies[latencies.length / 2] / 1e6, latencies[latencies.length * 99 / 100] / 1e6,
+        spent);
   }
 
-  private static Result copy(String databaseUrl, long chain, int rows, long now) throws Exception {
+  private static Result copy(NodeProcess node, String databaseUrl, long chain, int rows, long now) throws Exception {
     StringBuilder csv = new StringBuilder();
     for (int i = 0; i < rows; i++) {
       JsonObject e = event(chain, i / 1000, i % 1000, now);
@@ -179,11 +220,13 @@ public final class IngestBench {
           e.getString("file_hash"))).append('\n');
     }
     try (Connection c = TestDatabase.connect(databaseUrl)) {
+      CpuTime cpu = new CpuTime(node.pid());
       long begin = System.nanoTime();
       c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY ingest.events (" + COLUMNS + ") FROM STDIN WITH (FORMAT csv)",
           new StringReader(csv.toString()));
       double seconds = (System.nanoTime() - begin) / 1e9;
-      return new Result(rows / seconds, 0, 0);
+      // measured before the connection closes: its server process ends with it
+      return new Result(rows / seconds, 0, 0, cpu.perThousand(rows));
     }
   }
 
