@@ -80,6 +80,6 @@ final class EventBatch {
   }
 
   io.vertx.core.Future<Object> store(EventStore store, EventStore.Checkpoint checkpoint) {
-    return store.store(rows, minTimestamp, maxTimestamp, blockChains, blockNumbers, blockHashes, checkpoint);
+    return store.store(this, checkpoint);
   }
 }

@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
@@ -28,12 +27,13 @@ final class EventStore {
   static final String LOCK_WRITERS = "SELECT pg_advisory_xact_lock(hashtext('kos.ingest.events'))";
   static final String ENSURE_PARTITIONS = "SELECT ensure_event_partitions($1, $2)";
   static final String DROP_PARTITIONS_BEFORE = "SELECT drop_event_partitions_before($1)";
-  static final String CONFLICTING_BLOCK = "SELECT b.chain_id, b.block_number, e.block_hash AS stored, b.block_hash AS pushed "
-      + "FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS b(chain_id, block_number, block_hash) "
-      + "JOIN LATERAL (SELECT block_hash FROM events e WHERE e.chain_id = b.chain_id AND e.block_number = b.block_number LIMIT 1) e "
-      + "ON e.block_hash <> b.block_hash LIMIT 1";
-  /** One round trip for the whole batch: every column as a text array, cast here. */
-  static final String INSERT_BATCH = insertBatch();
+  /**
+   * The whole write of a batch in one statement, run under the writers' lock: the first block whose
+   * stored hash differs from the batch's (a reorg: then nothing is written), else the events (every
+   * column as a text array, cast here; seqs in batch order) not stored yet and the checkpoint when
+   * one is given (the follower's range).
+   */
+  static final String WRITE_BATCH = writeBatch();
   static final String EVENTS_SINCE = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
   static final String EVENTS_BETWEEN = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
   static final String EVENT_BY_ID = "SELECT " + SELECT_COLUMNS + " FROM events WHERE id = $1";
@@ -43,9 +43,10 @@ final class EventStore {
   static final String HIGH_WATER = "SELECT coalesce(max(seq), 0) FROM events";
   static final String CHECKPOINTS = "SELECT chain_id, block_number, block_hash, updated_at FROM checkpoints ORDER BY chain_id";
   static final String CHECKPOINT = "SELECT block_number, block_hash FROM checkpoints WHERE chain_id = $1";
+  private static final String ON_CHECKPOINT_CONFLICT = "ON CONFLICT (chain_id) DO UPDATE SET block_number = EXCLUDED.block_number, "
+      + "block_hash = EXCLUDED.block_hash, updated_at = now()";
   static final String UPSERT_CHECKPOINT = "INSERT INTO checkpoints (chain_id, block_number, block_hash) VALUES ($1, $2, $3) "
-      + "ON CONFLICT (chain_id) DO UPDATE SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, updated_at = now() "
-      + "RETURNING chain_id, block_number, block_hash, updated_at";
+      + ON_CHECKPOINT_CONFLICT + " RETURNING chain_id, block_number, block_hash, updated_at";
   static final String STATS = "SELECT hour, chain_id, registry, event_type, events FROM events_hourly "
       + "WHERE hour >= $1 AND hour < $2 ORDER BY hour, chain_id, registry, event_type";
   static final String REFRESH_STATS = "REFRESH MATERIALIZED VIEW CONCURRENTLY events_hourly";
@@ -78,7 +79,6 @@ final class EventStore {
     return pool;
   }
 
-  /** Outcome of a stored batch. */
   /**
    * Outcome of a stored batch. Writers are serialised, so this batch owns every seq in
    * ({@code seqBefore}, {@code highWaterSeq}]: {@code seqs[i]} went to event {@code ids[i]}, and the
@@ -96,54 +96,53 @@ final class EventStore {
   }
 
   /**
-   * Stores a validated batch in one transaction: writers' lock, missing partitions, reorg check,
-   * one multi-row insert that skips duplicates, and the checkpoint when one is given (the follower's
-   * range). Completes with a {@link Reorg} (nothing stored) or a {@link Stored}; acknowledged means
-   * committed.
+   * Stores a validated batch in one transaction: writers' lock, the seq before it, missing
+   * partitions, then {@link #WRITE_BATCH} (reorg check, insert skipping duplicates, checkpoint).
+   * Every statement is sent at once, pipelined on one connection, so the writers' lock is held only
+   * while PostgreSQL works, never while this node's event loop is busy elsewhere. Completes with a {@link Reorg} (nothing stored)
+   * or a {@link Stored}; acknowledged means committed.
    */
-  Future<Object> store(List<String[]> rows, long minTimestamp, long maxTimestamp, long[] blockChains, long[] blockNumbers,
-                       String[] blockHashes, Checkpoint checkpoint) {
-    String[][] columns = EventSchema.columnsOf(rows);
-    return pool.withTransaction(conn -> conn.query(LOCK_WRITERS).execute()
-        .compose(v -> rows.isEmpty() ? Future.succeededFuture() : ensurePartitions(conn, minTimestamp, maxTimestamp))
-        .compose(v -> conn.preparedQuery(CONFLICTING_BLOCK).execute(Tuple.of(box(blockChains), box(blockNumbers), blockHashes)))
-        .compose(conflicts -> {
-          if (conflicts.size() > 0) {
-            Row row = conflicts.iterator().next();
-            return Future.succeededFuture(new Reorg(row.getLong("chain_id"), row.getLong("block_number"),
-                row.getString("stored"), row.getString("pushed")));
-          }
-          Future<Stored> stored = rows.isEmpty() ? Future.succeededFuture(new Stored(0, 0, 0, 0, new Long[0], new String[0]))
-              : conn.query(LAST_SEQ).execute().compose(before -> conn.preparedQuery(INSERT_BATCH).execute(Tuple.from(columns))
-                  .map(result -> {
-                    Row row = result.iterator().next();
-                    int accepted = row.getInteger("accepted");
-                    Long[] seqs = accepted == 0 ? new Long[0] : row.getArrayOfLongs("seqs");
-                    String[] ids = accepted == 0 ? new String[0] : row.getArrayOfStrings("ids");
-                    return new Stored(accepted, rows.size() - accepted, before.iterator().next().getLong(0), row.getLong("high_water"),
-                        seqs, ids);
-                  }));
-          return stored.compose(result -> checkpoint == null ? Future.succeededFuture((Object) result)
-              : conn.preparedQuery(UPSERT_CHECKPOINT).execute(Tuple.of(checkpoint.chainId(), checkpoint.blockNumber(), checkpoint.blockHash()))
-                  .map(v -> (Object) result));
-        }));
+  Future<Object> store(EventBatch batch, Checkpoint checkpoint) {
+    Tuple args = Tuple.from(EventSchema.columnsOf(batch.rows)).addArrayOfLong(box(batch.blockChains)).addArrayOfLong(box(batch.blockNumbers))
+        .addArrayOfString(batch.blockHashes);
+    if (checkpoint == null) {
+      args.addValue(null).addValue(null).addValue(null);
+    } else {
+      args.addLong(checkpoint.chainId()).addLong(checkpoint.blockNumber()).addString(checkpoint.blockHash());
+    }
+    long from = batch.minTimestamp;
+    long to = batch.maxTimestamp;
+    List<Long> months = batch.rows.isEmpty() ? List.of() : monthStarts(from, to);
+    boolean partitionsKnown = partitions.containsAll(months);
+    return pool.getConnection().compose(conn -> {
+      Future<?> begin = conn.query("BEGIN").execute();
+      Future<?> lock = conn.query(LOCK_WRITERS).execute();
+      Future<RowSet<Row>> before = conn.query(LAST_SEQ).execute();
+      Future<?> ensure = partitionsKnown ? Future.succeededFuture()
+          : conn.preparedQuery(ENSURE_PARTITIONS).execute(Tuple.of(from, to)).onSuccess(v -> partitions.addAll(months));
+      Future<RowSet<Row>> write = conn.preparedQuery(WRITE_BATCH).execute(args);
+      // after a failed statement PostgreSQL answers COMMIT by rolling back: the connection goes back clean
+      Future<?> commit = conn.query("COMMIT").execute();
+      return Future.all(List.of(begin, lock, before, ensure, write, commit))
+          .map(v -> outcome(write.result().iterator().next(), before.result().iterator().next().getLong(0), batch.rows.size()))
+          .eventually(conn::close);
+    });
+  }
+
+  private static Object outcome(Row row, long seqBefore, int size) {
+    if (row.getLong("conflict_chain") != null) {
+      return new Reorg(row.getLong("conflict_chain"), row.getLong("conflict_block"), row.getString("stored_hash"), row.getString("pushed_hash"));
+    }
+    int accepted = row.getInteger("accepted");
+    Long[] seqs = accepted == 0 ? new Long[0] : row.getArrayOfLongs("seqs");
+    String[] ids = accepted == 0 ? new String[0] : row.getArrayOfStrings("ids");
+    return new Stored(accepted, size - accepted, seqBefore, row.getLong("high_water"), seqs, ids);
   }
 
   /** The stored checkpoint of a chain, or null. */
   Future<Checkpoint> checkpoint(long chainId) {
     return pool.preparedQuery(CHECKPOINT).execute(Tuple.of(chainId)).map(rows -> rows.size() == 0 ? null
         : new Checkpoint(chainId, rows.iterator().next().getLong("block_number"), rows.iterator().next().getString("block_hash")));
-  }
-
-  private Future<Void> ensurePartitions(SqlConnection conn, long minTimestamp, long maxTimestamp) {
-    List<Long> months = monthStarts(minTimestamp, maxTimestamp);
-    if (partitions.containsAll(months)) {
-      return Future.succeededFuture();
-    }
-    return conn.preparedQuery(ENSURE_PARTITIONS).execute(Tuple.of(minTimestamp, maxTimestamp)).map(v -> {
-      partitions.addAll(months);
-      return null;
-    });
   }
 
   /** Creates partitions from {@code from} to {@code to} ahead of need (start and daily). */
@@ -220,7 +219,7 @@ final class EventStore {
     return boxed;
   }
 
-  private static String insertBatch() {
+  private static String writeBatch() {
     StringBuilder arrays = new StringBuilder();
     StringBuilder casts = new StringBuilder();
     for (int i = 0; i < EventSchema.COLUMNS.size(); i++) {
@@ -229,11 +228,22 @@ final class EventStore {
       casts.append(i == 0 ? "" : ", ").append("t.").append(column.name())
           .append(column.sqlType().equals("text") ? "" : "::" + column.sqlType());
     }
-    return "WITH inserted AS (INSERT INTO events (" + COLUMN_LIST + ") SELECT " + casts + " FROM unnest(" + arrays + ") WITH ORDINALITY AS t("
-        + COLUMN_LIST + ", ord) WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = t.id AND e.timestamp = t.timestamp::bigint) "
+    int blocks = EventSchema.COLUMNS.size() + 1;
+    int checkpoint = blocks + 3;
+    return "WITH conflict AS MATERIALIZED (SELECT b.chain_id, b.block_number, e.block_hash AS stored, b.block_hash AS pushed "
+        + "FROM unnest($" + blocks + "::bigint[], $" + (blocks + 1) + "::bigint[], $" + (blocks + 2) + "::text[]) AS b(chain_id, block_number, block_hash) "
+        + "JOIN LATERAL (SELECT block_hash FROM events e WHERE e.chain_id = b.chain_id AND e.block_number = b.block_number LIMIT 1) e "
+        + "ON e.block_hash <> b.block_hash LIMIT 1), "
+        + "inserted AS (INSERT INTO events (" + COLUMN_LIST + ") SELECT " + casts + " FROM unnest(" + arrays + ") WITH ORDINALITY AS t("
+        + COLUMN_LIST + ", ord) WHERE NOT EXISTS (SELECT 1 FROM conflict) "
+        + "AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = t.id AND e.timestamp = t.timestamp::bigint) "
         // seqs follow the batch's order (a chain's order for the follower) whatever join the planner picks
-        + "ORDER BY t.ord RETURNING seq, id) "
-        + "SELECT count(*)::int AS accepted, greatest(max(seq), (" + LAST_SEQ + ")) AS high_water, "
-        + "array_agg(seq ORDER BY seq) AS seqs, array_agg(id ORDER BY seq) AS ids FROM inserted";
+        + "ORDER BY t.ord RETURNING seq, id), "
+        + "checkpoint AS (INSERT INTO checkpoints (chain_id, block_number, block_hash) "
+        + "SELECT $" + checkpoint + "::bigint, $" + (checkpoint + 1) + "::bigint, $" + (checkpoint + 2) + "::text "
+        + "WHERE $" + checkpoint + "::bigint IS NOT NULL AND NOT EXISTS (SELECT 1 FROM conflict) " + ON_CHECKPOINT_CONFLICT + ") "
+        + "SELECT c.chain_id AS conflict_chain, c.block_number AS conflict_block, c.stored AS stored_hash, c.pushed AS pushed_hash, w.* "
+        + "FROM (SELECT count(*)::int AS accepted, greatest(max(seq), (" + LAST_SEQ + ")) AS high_water, "
+        + "array_agg(seq ORDER BY seq) AS seqs, array_agg(id ORDER BY seq) AS ids FROM inserted) w LEFT JOIN conflict c ON true";
   }
 }
