@@ -131,10 +131,15 @@ class ConsumerTest {
             Events.feedback(chain, round * 10L, 1, now)));
         // a batch of duplicates only: it takes seqs and inserts nothing
         producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(chain, round * 10L, 0, now)));
+        // a stored event then a new one: the first write fails on the key and takes seqs, the second skips the stored one
+        JsonObject overlapping = producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(chain, round * 10L, 1, now),
+            Events.feedback(chain, round * 10L, 2, now))).json();
+        assertThat(overlapping.getInteger("accepted")).isEqualTo(1);
+        assertThat(overlapping.getInteger("duplicates")).isEqualTo(1);
         s.executeUpdate("INSERT INTO ingest.events (id, chain_id, block_number, block_hash, transaction_hash, log_index, timestamp, "
             + "registry, event_type, agent_id) VALUES ('" + chain + "-" + (round * 10 + 5) + "-0', " + chain + ", " + (round * 10 + 5)
             + ", '" + Events.hash(round * 10L + 5) + "', '" + Events.hash(1) + "', 0, " + now + ", 'identity', 'Registered', 1)");
-        expected += 3;
+        expected += 4;
       }
       awaitCount(seen, chain, expected);
       Thread.sleep(300);

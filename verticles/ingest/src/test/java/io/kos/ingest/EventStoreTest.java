@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The one pipelined transaction that writes a batch: reorg check, insert and checkpoint, on a pool
- * of one connection so every write reuses the same session.
+ * The one pipelined transaction that writes a batch: reorg check, insert, checkpoint and the
+ * retry that skips duplicates, on a pool of one connection so every write reuses the same session.
  */
 class EventStoreTest {
 
@@ -58,6 +58,21 @@ class EventStoreTest {
     assertThat(second).isEqualTo(new EventStore.Reorg(chain, 5, Events.hash(chain * 1_000_000_000L + 5), Events.hash(42)));
     assertThat(count(chain)).as("nothing of the reorganised batch").isEqualTo(1);
     assertThat(checkpointBlock(chain)).as("the checkpoint stays where the stored events are").isEqualTo(5);
+  }
+
+  @Test
+  void aBatchHoldingStoredEventsIsWrittenAgainWithoutThemAndItsCheckpoint() throws Exception {
+    long chain = 7_102;
+    write(null, Events.feedback(chain, 1, 0, now), Events.feedback(chain, 1, 1, now));
+    EventStore.Stored stored = (EventStore.Stored) write(new EventStore.Checkpoint(chain, 2, Events.hash(chain * 1_000_000_000L + 2)),
+        Events.feedback(chain, 1, 1, now), Events.feedback(chain, 2, 0, now + 12), Events.feedback(chain, 2, 1, now + 12));
+    assertThat(stored.accepted()).isEqualTo(2);
+    assertThat(stored.duplicates()).isEqualTo(1);
+    assertThat(stored.ids()).containsExactly(chain + "-2-0", chain + "-2-1");
+    assertThat(stored.seqs()[1]).isEqualTo(stored.seqs()[0] + 1).isEqualTo(stored.highWaterSeq());
+    assertThat(stored.seqBefore()).as("the failed first write took seqs before this span").isLessThan(stored.seqs()[0]);
+    assertThat(count(chain)).isEqualTo(4);
+    assertThat(checkpointBlock(chain)).isEqualTo(2);
   }
 
   @Test
