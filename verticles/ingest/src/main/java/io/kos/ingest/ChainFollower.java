@@ -123,6 +123,29 @@ final class ChainFollower {
     stopped = true;
   }
 
+  long chainId() {
+    return settings.chainId();
+  }
+
+  /**
+   * Follows a halted chain again from the checkpoint stored now (an operator may have moved it with
+   * {@code PUT /checkpoints}), checking the RPC's chain id and then each range's parent as at start:
+   * if nothing was put right, the chain halts again at once. A halted chain has no step in flight,
+   * and this runs on the follower's context, so only one loop ever runs.
+   */
+  Future<JsonObject> resume() {
+    String reason = halted;
+    halted = null;
+    return store.checkpoint(settings.chainId()).map(stored -> {
+      checkpoint = stored;
+      range = settings.maxBlockRange();
+      backoffMillis = 1000;
+      LOG.warn("chain {} resumed by an operator at block {} (it had halted: {})", settings.chainId(), nextBlock(), reason);
+      vertx.runOnContext(v -> checkChainThenStep());
+      return status();
+    }).onFailure(failure -> halted = reason);
+  }
+
   /** Where this chain stands, for {@code GET /chains}. */
   JsonObject status() {
     return new JsonObject().put("chain_id", settings.chainId()).put("state", halted == null ? "following" : "halted")

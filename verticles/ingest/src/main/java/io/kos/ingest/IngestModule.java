@@ -25,7 +25,8 @@ public final class IngestModule implements VerticleModule {
         RouteSpec.get("/stats", "stats"),
         RouteSpec.get("/checkpoints", "checkpoints.list"),
         RouteSpec.put("/checkpoints/:chain_id", "checkpoints.put"),
-        RouteSpec.get("/chains", "chains"));
+        RouteSpec.get("/chains", "chains"),
+        RouteSpec.post("/chains/:chain_id/resume", "chains.resume"));
   }
 
   @Override

@@ -36,6 +36,7 @@ final class IngestVerticle extends KosVerticle {
   private EventPublisher publisher;
   private final List<ChainFollower> followers = new ArrayList<>();
   private final String followerId = java.util.UUID.randomUUID().toString();
+  private boolean follows;
   private Counter pushed;
   private Counter duplicates;
   private Counter rejected;
@@ -67,10 +68,6 @@ final class IngestVerticle extends KosVerticle {
       });
     });
     serve("checkpoints.put", this::putCheckpoint);
-    serve("chains", request -> {
-      request.caller();
-      return Future.succeededFuture(new JsonObject().put("chains", chainStates()));
-    });
     List<ChainFollower.Settings> chains = new ArrayList<>();
     for (Object chain : config.getJsonArray("chains", new JsonArray())) {
       chains.add(ChainFollower.Settings.parse((JsonObject) chain));
@@ -93,16 +90,28 @@ final class IngestVerticle extends KosVerticle {
   @Override
   public Future<?> stop() {
     followers.forEach(ChainFollower::stop);
-    if (!followers.isEmpty()) {
+    if (follows) {
       vertx.sharedData().getLocalMap(FOLLOWER_LOCK).remove("instance", followerId);
     }
     return publisher == null ? Future.succeededFuture() : publisher.stop();
   }
 
-  /** One follower per configured chain; only the first instance follows, so a chain has one writer per node. */
+  /**
+   * One follower per configured chain; only the first instance follows, so a chain has one writer
+   * per node, and only that instance answers for the chains (the others do not know them).
+   */
   private Future<Void> startFollowers(List<ChainFollower.Settings> chains, String abi) {
-    // one instance per node follows (a local map is per Vert.x instance, so per node)
-    if (chains.isEmpty() || vertx.sharedData().getLocalMap(FOLLOWER_LOCK).putIfAbsent("instance", followerId) != null) {
+    // a local map is per Vert.x instance, so per node
+    if (vertx.sharedData().getLocalMap(FOLLOWER_LOCK).putIfAbsent("instance", followerId) != null) {
+      return Future.succeededFuture();
+    }
+    follows = true;
+    serve("chains", request -> {
+      request.caller();
+      return Future.succeededFuture(new JsonObject().put("chains", chainStates()));
+    });
+    serve("chains.resume", this::resumeChain);
+    if (chains.isEmpty()) {
       return Future.succeededFuture();
     }
     reportHealth(() -> {
@@ -120,6 +129,18 @@ final class IngestVerticle extends KosVerticle {
       started.add(follower.start());
     }
     return Future.all(started).mapEmpty();
+  }
+
+  /** An operator's way back after a halt, once the log and the checkpoint are right (docs/ingest.md). */
+  private Future<JsonObject> resumeChain(ApiRequest request) {
+    request.caller().requireAdmin();
+    long chainId = chainIdParameter(request);
+    ChainFollower follower = followers.stream().filter(f -> f.chainId() == chainId).findFirst()
+        .orElseThrow(() -> new ApiError(404, "unknown_chain", "this node does not follow chain " + chainId));
+    if (!follower.isHalted()) {
+      throw new ApiError(409, "not_halted", "chain " + chainId + " is not halted");
+    }
+    return follower.resume();
   }
 
   private JsonArray chainStates() {
@@ -268,15 +289,7 @@ final class IngestVerticle extends KosVerticle {
 
   private Future<JsonObject> putCheckpoint(ApiRequest request) {
     requireProducer(request.caller().requireWriter(), "set checkpoints");
-    long chainId;
-    try {
-      chainId = Long.parseLong(request.pathParam("chain_id"));
-      if (chainId <= 0) {
-        throw new NumberFormatException();
-      }
-    } catch (NumberFormatException e) {
-      throw ApiError.badRequest("invalid_parameter", "chain_id must be a positive integer");
-    }
+    long chainId = chainIdParameter(request);
     JsonObject body = request.bodyObject();
     Object number = body.getValue("block_number");
     Object hash = body.getValue("block_hash");
@@ -289,6 +302,18 @@ final class IngestVerticle extends KosVerticle {
     return pool().preparedQuery(EventStore.UPSERT_CHECKPOINT)
         .execute(Tuple.of(chainId, ((Number) number).longValue(), ((String) hash).toLowerCase()))
         .map(rows -> checkpointJson(rows.iterator().next()));
+  }
+
+  private static long chainIdParameter(ApiRequest request) {
+    try {
+      long chainId = Long.parseLong(request.pathParam("chain_id"));
+      if (chainId > 0) {
+        return chainId;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ApiError.badRequest("invalid_parameter", "chain_id must be a positive integer");
   }
 
   private static JsonObject checkpointJson(Row row) {

@@ -11,6 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -74,9 +77,10 @@ class ChainFollowerTest {
   }
 
   @Test
-  void aReorgDeeperThanTheConfirmationsHaltsTheChainAndWritesNothingMore() throws Exception {
+  void aReorgDeeperThanTheConfirmationsHaltsTheChainUntilAnOperatorPutsItRight() throws Exception {
     Path state = chain.newState();
     JsonObject deployed = chain.emit(state, "0");
+    long fork = chain.head();
     Object snapshot = chain.rpc("evm_snapshot");
     JsonObject emitted = chain.emit(state, "1");
     chain.mine(1);
@@ -101,6 +105,32 @@ class ChainFollowerTest {
       assertThat(ingest.getJsonArray("chains").getJsonObject(0).getString("halted_because")).contains("reorganisation");
       assertThat(node.http().get("/metrics").text()).contains("kos_ingest_chain_halted{chain_id=\"31337\"} 1.0");
       assertThat(events(admin)).hasSize(emitted.getJsonArray("events").size());
+
+      // resumed with nothing put right, it halts again at once
+      assertThat(admin.postJson("/api/ingest/v1/chains/31337/resume", new JsonObject()).status()).isEqualTo(200);
+      assertThat(awaitHalted(admin).getString("halted_because")).contains("reorganisation");
+      Http editor = node.user("chain-editor", "editor").http();
+      assertThat(editor.postJson("/api/ingest/v1/chains/31337/resume", new JsonObject()).json().getString("error")).isEqualTo("admin_only");
+      assertThat(admin.postJson("/api/ingest/v1/chains/8453/resume", new JsonObject()).json().getString("error")).isEqualTo("unknown_chain");
+
+      // the operator's way out (docs/ingest.md): drop the orphaned events, checkpoint the fork block, resume
+      try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+        s.executeUpdate("DELETE FROM ingest.events WHERE chain_id = 31337 AND block_number > " + fork);
+      }
+      JsonObject forkBlock = (JsonObject) chain.rpc("eth_getBlockByNumber", "0x" + Long.toHexString(fork), false);
+      assertThat(admin.putJson("/api/ingest/v1/checkpoints/31337", new JsonObject().put("block_number", fork)
+          .put("block_hash", forkBlock.getString("hash"))).status()).isEqualTo(200);
+      JsonObject emittedOnTheNewBranch = chain.emit(state, "1");
+      chain.mine(1);
+      Http.Response resumed = admin.postJson("/api/ingest/v1/chains/31337/resume", new JsonObject());
+      assertThat(resumed.status()).isEqualTo(200);
+      assertThat(resumed.json().getString("state")).isEqualTo("following");
+      assertThat(resumed.json().getLong("next_block")).isEqualTo(fork + 1);
+      awaitCheckpoint(admin, chain.head() - 1);
+      assertMatches(events(admin), emittedOnTheNewBranch.getJsonArray("events"));
+      assertThat(admin.postJson("/api/ingest/v1/chains/31337/resume", new JsonObject()).json().getString("error")).isEqualTo("not_halted");
+      assertThat(node.http().get("/health/ready").json().getString("status")).isEqualTo("ready");
+      assertThat(node.http().get("/metrics").text()).contains("kos_ingest_chain_halted{chain_id=\"31337\"} 0.0");
     }
   }
 

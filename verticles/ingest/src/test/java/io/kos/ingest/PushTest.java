@@ -77,6 +77,31 @@ class PushTest {
   }
 
   @Test
+  void withTwoInstancesTheOneThatFollowsAnswersForTheChains() throws Exception {
+    // nothing listens on port 1: the follower keeps retrying, which is all this needs
+    java.nio.file.Path config = TestNode.configFile("""
+        verticles:
+          instances: 2
+          config:
+            ingest:
+              chains:
+                - {chain_id: 8453, rpc_url: "http://127.0.0.1:1", registries: {identity: "0x0000000000000000000000000000000000000001"}}
+        """);
+    try (TestNode twoInstances = TestNode.start(Map.of("verticles.deploy", "ingest"), config)) {
+      Http admin = twoInstances.admin().http();
+      for (int i = 0; i < 6; i++) {
+        JsonArray chains = admin.get("/api/ingest/v1/chains").json().getJsonArray("chains");
+        assertThat(chains).hasSize(1);
+        assertThat(chains.getJsonObject(0).getLong("chain_id")).isEqualTo(8453);
+      }
+      JsonObject batch = Events.batch(Events.feedback(8453, 1, 0, now), Events.feedback(8453, 1, 1, now));
+      for (int i = 0; i < 4; i++) {
+        assertThat(twoInstances.admin().http().postJson(EVENTS, batch).json().getInteger("accepted")).isEqualTo(i == 0 ? 2 : 0);
+      }
+    }
+  }
+
+  @Test
   void theSameBatchTwiceAndOverlappingBatchesStoreEachEventOnceAcrossPartitions() throws Exception {
     long chain = chain();
     long january2024 = 1_704_067_200L + 3600;
