@@ -49,10 +49,10 @@ public final class NodeBench {
     int portA = NodeProcess.freePort();
     int portB = NodeProcess.freePort();
     Path singleDataDir = TestNode.tempDir();
-    try (NodeProcess single = NodeProcess.start(List.of("--http-port", "0",
+    try (NodeProcess single = NodeProcess.startAsDeployed(List.of("--http-port", "0",
         "--data-dir", singleDataDir.toString(), "--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", "probe"), quietLogs(), START);
-         NodeProcess clusterA = cluster ? NodeProcess.start(clusterArgs(portA, portB, ""), quietLogs(), START) : null;
-         NodeProcess clusterB = cluster ? NodeProcess.start(clusterArgs(portB, portA, "probe"), quietLogs(), START) : null) {
+         NodeProcess clusterA = cluster ? NodeProcess.startAsDeployed(clusterArgs(portA, portB, ""), quietLogs(), START) : null;
+         NodeProcess clusterB = cluster ? NodeProcess.startAsDeployed(clusterArgs(portB, portA, "probe"), quietLogs(), START) : null) {
       String bareUrl = bare.awaitUrl() + "/ping";
       if (cluster) {
         new Http(clusterA.url()).await("/api/probe/v1/ping", r -> r.status() == 200, Duration.ofSeconds(30));

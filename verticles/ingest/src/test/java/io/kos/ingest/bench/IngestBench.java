@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Sustained push ingest against the raw limit measured in the same run: batches of 1000 events
  * pushed by several concurrent producers through a real node process, then PostgreSQL {@code COPY}
  * of rows of the same shape into the same table and indexes. Figures printed, never asserted.
- * Run: {@code mvn -B -Pbench -DskipTests package -pl verticles/ingest -am}.
+ * Run: {@code mvn -B -Pbench-ingest -DskipTests package -pl verticles/ingest -am}.
  */
 public final class IngestBench {
 
