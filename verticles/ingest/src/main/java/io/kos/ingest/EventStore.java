@@ -54,9 +54,6 @@ final class EventStore {
       + ON_CHECKPOINT_CONFLICT + " RETURNING chain_id, block_number, block_hash, updated_at";
   static final String STATS = "SELECT hour, chain_id, registry, event_type, events FROM events_hourly "
       + "WHERE hour >= $1 AND hour < $2 ORDER BY hour, chain_id, registry, event_type";
-  static final String REFRESH_STATS = "REFRESH MATERIALIZED VIEW CONCURRENTLY events_hourly";
-  static final String POPULATE_STATS = "REFRESH MATERIALIZED VIEW events_hourly";
-  static final String STATS_POPULATED = "SELECT relispopulated FROM pg_class WHERE oid = 'events_hourly'::regclass";
 
   /** Filters of the list query: the query parameter, the column, the SQL type and comparison. */
   record Filter(String parameter, String condition) {

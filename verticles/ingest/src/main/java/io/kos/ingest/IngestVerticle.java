@@ -49,7 +49,6 @@ final class IngestVerticle extends KosVerticle {
     JsonObject config = env().config();
     batchMax = config.getInteger("batch_max", 5000);
     retentionDays = config.getInteger("retention_days", 365);
-    long statsRefreshMillis = Duration.ofSeconds(config.getInteger("stats_refresh_seconds", 60)).toMillis();
     store = new EventStore(pool());
     pushed = Counter.builder("kos.ingest.events.stored").tag("source", "push").register(env().meters());
     duplicates = Counter.builder("kos.ingest.events.duplicate").description("pushed events already in the log").register(env().meters());
@@ -80,11 +79,7 @@ final class IngestVerticle extends KosVerticle {
         .compose(created -> dropExpired())
         .compose(v -> publisher.start())
         .compose(v -> startFollowers(chains, config.getString("abi", AbiCatalog.DEFAULT)))
-        .onSuccess(v -> {
-          vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> housekeeping());
-          vertx.setPeriodic(statsRefreshMillis, id -> refreshStats());
-          refreshStats();
-        });
+        .onSuccess(v -> vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> housekeeping()));
   }
 
   @Override
@@ -356,11 +351,5 @@ final class IngestVerticle extends KosVerticle {
       }
       return null;
     });
-  }
-
-  private void refreshStats() {
-    pool().query(EventStore.STATS_POPULATED).execute()
-        .compose(rows -> pool().query(rows.iterator().next().getBoolean(0) ? EventStore.REFRESH_STATS : EventStore.POPULATE_STATS).execute())
-        .onFailure(e -> LOG.warn("refreshing events_hourly failed: {}", e.toString()));
   }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What the table itself guarantees to any writer, the verticle or plain SQL. */
 class EventTableTest {
@@ -89,6 +90,37 @@ class EventTableTest {
       }
       first.commit();
       assertThat(later.get(10, TimeUnit.SECONDS)).isGreaterThan(firstSeq);
+    }
+  }
+
+  @Test
+  void theHourlyRollupFollowsEveryInsertAndDeleteAndTheLogRefusesUpdates() throws Exception {
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      s.executeUpdate(insertSeries(8_004, 10));
+      assertThat(hourly(s, 8_004)).isEqualTo(10);
+      // an operator's way out of a reorg deletes events by SQL: the counts follow
+      assertThat(s.executeUpdate("DELETE FROM ingest.events WHERE chain_id = 8004 AND block_number > 6")).isEqualTo(4);
+      assertThat(hourly(s, 8_004)).isEqualTo(6);
+      s.executeUpdate("DELETE FROM ingest.events WHERE chain_id = 8004");
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM ingest.events_hourly WHERE chain_id = 8004")) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("an hour with no event left leaves the rollup").isZero();
+      }
+      s.executeUpdate(insertSeries(8_004, 3));
+      assertThatThrownBy(() -> s.executeUpdate("UPDATE ingest.events SET chain_id = 8005 WHERE chain_id = 8004"))
+          .hasMessageContaining("immutable");
+      assertThat(hourly(s, 8_004)).isEqualTo(3);
+    }
+  }
+
+  private static long hourly(Statement s, long chain) throws Exception {
+    try (ResultSet rs = s.executeQuery("SELECT hour, registry, event_type, events FROM ingest.events_hourly WHERE chain_id = " + chain)) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong("hour")).isEqualTo(now / 3600 * 3600);
+      assertThat(rs.getString("registry") + " " + rs.getString("event_type")).isEqualTo("identity Registered");
+      long events = rs.getLong("events");
+      assertThat(rs.next()).as("one hour, one registry, one type").isFalse();
+      return events;
     }
   }
 
