@@ -81,6 +81,7 @@ public final class Node {
    */
   public static Node start(NodeConfig config, Map<String, VerticleModule> modules) {
     long startNanos = System.nanoTime();
+    checkVerticleConfigs(config, modules);
     DataDirLock lock = DataDirLock.acquire(config.dataDir());
     NodeState state = new NodeState(config.clusterEnabled());
     CompletableFuture<Serving> runtimeStarting = CompletableFuture.supplyAsync(() -> Serving.start(config, modules.values(), state),
@@ -202,6 +203,16 @@ public final class Node {
         .execute(Tuple.of(identity.did(), Version.VALUE)).await().iterator().next().getLong(0);
     state.started();
     readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+  }
+
+  private static void checkVerticleConfigs(NodeConfig config, Map<String, VerticleModule> modules) {
+    for (String name : config.verticles()) {
+      try {
+        modules.get(name).checkConfig(config.configOf(name));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("verticles.config." + name + ": " + e.getMessage());
+      }
+    }
   }
 
   private static Pool pool(Vertx vertx, Database database, String schema, int size) {

@@ -1,5 +1,7 @@
 package io.kos.verticle;
 
+import io.vertx.core.json.JsonObject;
+
 import java.util.List;
 
 /**
@@ -18,6 +20,15 @@ public interface VerticleModule {
 
   /** A new instance; the node deploys as many as configured. */
   KosVerticle create();
+
+  /**
+   * Checks this verticle's own settings ({@code verticles.config.<name>} without the node's
+   * {@code pool_size} and {@code instances}) before the node starts anything, so that a typo or a
+   * bad value stops the start with one clear line instead of surfacing later or never. Throws
+   * {@link IllegalArgumentException} naming the key and what is wrong; the default accepts anything.
+   */
+  default void checkConfig(JsonObject config) {
+  }
 
   /** What this verticle offers the network, published in {@code /klf/v1/capabilities}. */
   default List<String> capabilities() {

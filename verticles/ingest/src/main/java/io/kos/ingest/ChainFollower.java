@@ -35,28 +35,45 @@ final class ChainFollower {
   record Settings(long chainId, String rpcUrl, Map<String, String> registries, long startBlock, int confirmations,
                   int maxBlockRange, long pollMillis) {
 
+    private static final List<String> KEYS = List.of("chain_id", "rpc_url", "registries", "start_block", "confirmations",
+        "max_block_range", "poll_interval_ms");
+
     static Settings parse(JsonObject chain) {
-      JsonObject registries = chain.getJsonObject("registries", new JsonObject());
-      Map<String, String> byRegistry = new HashMap<>();
-      for (String registry : EventSchema.EVENT_TYPES.keySet()) {
-        String address = registries.getString(registry);
-        if (address != null) {
-          if (!EventSchema.isHex(address, 40)) {
-            throw new IllegalArgumentException("chains[].registries." + registry + " must be 0x and 40 hex digits");
-          }
-          byRegistry.put(registry, address.toLowerCase(Locale.ROOT));
+      for (String key : chain.fieldNames()) {
+        if (!KEYS.contains(key)) {
+          throw new IllegalArgumentException("unknown key '" + key + "' (known: " + String.join(", ", KEYS) + ")");
         }
       }
+      if (!(chain.getValue("registries", new JsonObject()) instanceof JsonObject registries)) {
+        throw new IllegalArgumentException("registries must map identity, reputation and validation to addresses");
+      }
+      Map<String, String> byRegistry = new HashMap<>();
+      for (String registry : registries.fieldNames()) {
+        if (!EventSchema.EVENT_TYPES.containsKey(registry)) {
+          throw new IllegalArgumentException("registries." + registry + ": not a registry (identity, reputation, validation)");
+        }
+        if (!(registries.getValue(registry) instanceof String address) || !EventSchema.isHex(address, 40)) {
+          throw new IllegalArgumentException("registries." + registry + " must be 0x and 40 hex digits");
+        }
+        byRegistry.put(registry, address.toLowerCase(Locale.ROOT));
+      }
       if (byRegistry.isEmpty()) {
-        throw new IllegalArgumentException("chains[].registries needs at least one of identity, reputation, validation");
+        throw new IllegalArgumentException("registries needs at least one of identity, reputation, validation");
       }
-      long chainId = chain.getLong("chain_id", 0L);
-      String rpcUrl = chain.getString("rpc_url", "");
-      if (chainId <= 0 || !(rpcUrl.startsWith("http://") || rpcUrl.startsWith("https://"))) {
-        throw new IllegalArgumentException("chains[] needs chain_id > 0 and an http(s) rpc_url");
+      if (!(chain.getValue("rpc_url") instanceof String rpcUrl) || !(rpcUrl.startsWith("http://") || rpcUrl.startsWith("https://"))) {
+        throw new IllegalArgumentException("rpc_url must be an http(s) URL");
       }
-      return new Settings(chainId, rpcUrl, Map.copyOf(byRegistry), chain.getLong("start_block", 0L),
-          chain.getInteger("confirmations", 12), chain.getInteger("max_block_range", 2000), chain.getLong("poll_interval_ms", 4000L));
+      return new Settings(number(chain, "chain_id", null, 1, Long.MAX_VALUE), rpcUrl, Map.copyOf(byRegistry),
+          number(chain, "start_block", 0L, 0, Long.MAX_VALUE), (int) number(chain, "confirmations", 12L, 0, 10_000),
+          (int) number(chain, "max_block_range", 2000L, 1, 100_000), number(chain, "poll_interval_ms", 4000L, 100, 3_600_000));
+    }
+
+    private static long number(JsonObject chain, String key, Long defaultValue, long min, long max) {
+      Object value = chain.getValue(key, defaultValue);
+      if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min || ((Number) value).longValue() > max) {
+        throw new IllegalArgumentException(key + " must be an integer from " + min + " to " + max + ", not " + value);
+      }
+      return ((Number) value).longValue();
     }
   }
 

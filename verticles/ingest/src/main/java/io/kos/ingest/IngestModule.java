@@ -3,6 +3,7 @@ package io.kos.ingest;
 import io.kos.verticle.KosVerticle;
 import io.kos.verticle.RouteSpec;
 import io.kos.verticle.VerticleModule;
+import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 
@@ -27,6 +28,11 @@ public final class IngestModule implements VerticleModule {
         RouteSpec.put("/checkpoints/:chain_id", "checkpoints.put"),
         RouteSpec.get("/chains", "chains"),
         RouteSpec.post("/chains/:chain_id/resume", "chains.resume"));
+  }
+
+  @Override
+  public void checkConfig(JsonObject config) {
+    IngestSettings.parse(config);
   }
 
   @Override

@@ -46,9 +46,9 @@ final class IngestVerticle extends KosVerticle {
 
   @Override
   protected Future<?> setUp() {
-    JsonObject config = env().config();
-    batchMax = config.getInteger("batch_max", 5000);
-    retentionDays = config.getInteger("retention_days", 365);
+    IngestSettings settings = IngestSettings.parse(env().config());
+    batchMax = settings.batchMax();
+    retentionDays = settings.retentionDays();
     store = new EventStore(pool());
     pushed = Counter.builder("kos.ingest.events.stored").tag("source", "push").register(env().meters());
     duplicates = Counter.builder("kos.ingest.events.duplicate").description("pushed events already in the log").register(env().meters());
@@ -67,10 +67,6 @@ final class IngestVerticle extends KosVerticle {
       });
     });
     serve("checkpoints.put", this::putCheckpoint);
-    List<ChainFollower.Settings> chains = new ArrayList<>();
-    for (Object chain : config.getJsonArray("chains", new JsonArray())) {
-      chains.add(ChainFollower.Settings.parse((JsonObject) chain));
-    }
     vertx.eventBus().<JsonObject>consumer(SINCE_ADDRESS, this::since);
     publisher = new EventPublisher(vertx, store, NEW_EVENTS_ADDRESS);
     long now = System.currentTimeMillis() / 1000;
@@ -78,7 +74,7 @@ final class IngestVerticle extends KosVerticle {
     return store.prepareWindow(now - retentionDays * 86_400L, now + 62 * 86_400L)
         .compose(created -> dropExpired())
         .compose(v -> publisher.start())
-        .compose(v -> startFollowers(chains, config.getString("abi", AbiCatalog.DEFAULT)))
+        .compose(v -> startFollowers(settings.chains(), settings.abi()))
         .onSuccess(v -> vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> housekeeping()));
   }
 

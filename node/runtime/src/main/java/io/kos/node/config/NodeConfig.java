@@ -45,17 +45,24 @@ public record NodeConfig(
     return databaseUrl.isEmpty();
   }
 
-  /** The verticle's own config section (empty object when absent). */
+  /** The verticle's own settings: its section without the node's {@code pool_size} and {@code instances}. */
   public JsonObject configOf(String verticle) {
-    JsonObject section = verticleConfig.getJsonObject(verticle);
-    return section == null ? new JsonObject() : section.copy();
+    JsonObject own = section(verticle);
+    own.remove("pool_size");
+    own.remove("instances");
+    return own;
   }
 
   public int poolSizeOf(String verticle) {
-    return configOf(verticle).getInteger("pool_size", poolSize);
+    return section(verticle).getInteger("pool_size", poolSize);
   }
 
   public int instancesOf(String verticle) {
-    return configOf(verticle).getInteger("instances", instances);
+    return section(verticle).getInteger("instances", instances);
+  }
+
+  private JsonObject section(String verticle) {
+    JsonObject section = verticleConfig.getJsonObject(verticle);
+    return section == null ? new JsonObject() : section.copy();
   }
 }
