@@ -30,6 +30,15 @@ public interface VerticleModule {
   default void checkConfig(JsonObject config) {
   }
 
+  /**
+   * The class-path resource holding this verticle's OpenAPI document, which every node serves at
+   * {@code GET /api/<name>/v1/openapi.json} without a credential (it describes the API, not its
+   * data); {@code openapi/<name>.json} unless overridden. A module without one serves nothing there.
+   */
+  default String openApiResource() {
+    return "openapi/" + name() + ".json";
+  }
+
   /** What this verticle offers the network, published in {@code /klf/v1/capabilities}. */
   default List<String> capabilities() {
     return List.of();

@@ -19,7 +19,12 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,11 +38,28 @@ public final class IngressVerticle extends VerticleBase {
   private final NodeState state;
   private HttpServer server;
   private AuthApi authApi;
+  private final Map<String, Buffer> openApiDocuments;
 
   public IngressVerticle(NodeConfig config, Collection<VerticleModule> modules, NodeState state) {
     this.config = config;
     this.modules = modules;
     this.state = state;
+    this.openApiDocuments = openApiDocuments(modules);
+  }
+
+  /** Read here, off the event loop, once per instance: a few kilobytes per module. */
+  private static Map<String, Buffer> openApiDocuments(Collection<VerticleModule> modules) {
+    Map<String, Buffer> documents = new HashMap<>();
+    for (VerticleModule module : modules) {
+      try (InputStream in = module.getClass().getClassLoader().getResourceAsStream(module.openApiResource())) {
+        if (in != null) {
+          documents.put(module.name(), Buffer.buffer(in.readAllBytes()));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + module.openApiResource() + " of verticle " + module.name(), e);
+      }
+    }
+    return documents;
   }
 
   @Override
@@ -58,6 +80,7 @@ public final class IngressVerticle extends VerticleBase {
             return api == null ? null : api.operation(route.operation());
           }, route.successStatus()));
     }
+    openApiDocuments.forEach((name, document) -> router.get("/api/" + name + "/v1/openapi.json").handler(ctx -> json(ctx, 200, document)));
     for (VerticleModule module : modules) {
       for (RouteSpec route : module.routes()) {
         mount(router, module.name(), route, bodyHandler, requestIdPrefix)
