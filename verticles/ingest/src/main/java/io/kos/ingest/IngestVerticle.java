@@ -192,7 +192,8 @@ final class IngestVerticle extends KosVerticle {
   private Future<JsonObject> list(ApiRequest request) {
     request.caller();
     int limit = request.queryInt("limit", 100, 1, 1000);
-    long after = queryLong(request, "after_seq", 0);
+    // the cursor is the seq of the last event seen: a consumer may start from any seq it stored
+    long after = queryLong(request, "cursor", 0);
     List<String> present = new ArrayList<>();
     List<Object> values = new ArrayList<>();
     for (EventStore.Filter filter : EventStore.FILTERS) {
@@ -205,7 +206,7 @@ final class IngestVerticle extends KosVerticle {
     return store.list(present, values, after, limit).map(events -> {
       JsonObject page = new JsonObject().put("events", events);
       if (events.size() == limit) {
-        page.put("next_after_seq", events.getJsonObject(events.size() - 1).getLong("seq"));
+        page.put("next_cursor", events.getJsonObject(events.size() - 1).getLong("seq").toString());
       }
       return page;
     });

@@ -66,7 +66,9 @@ class OpenApiTest {
     conforms("events.push", producer.postJson(BASE + "/events",
         Events.batch(Events.feedback(9_101, 1, 3, now).put("block_hash", Events.hash(1)))), 409);
     conforms("events.push", node.http().postJson(BASE + "/events", batch), 401);
-    conforms("events.list", admin.get(BASE + "/events?chain_id=9101&limit=1"), 200);
+    Http.Response firstPage = admin.get(BASE + "/events?chain_id=9101&limit=1");
+    conforms("events.list", firstPage, 200);
+    conforms("events.list", admin.get(BASE + "/events?chain_id=9101&limit=1&cursor=" + firstPage.json().getString("next_cursor")), 200);
     conforms("events.list", admin.get(BASE + "/events?limit=0"), 400);
     conforms("events.get", admin.get(BASE + "/events/9101-1-0"), 200);
     conforms("events.get", admin.get(BASE + "/events/9101-1-9"), 404);

@@ -102,6 +102,26 @@ class PushTest {
   }
 
   @Test
+  void aListPagesByCursorWithoutGapOrRepeat() {
+    long chain = chain();
+    JsonArray events = new JsonArray();
+    for (int i = 0; i < 25; i++) {
+      events.add(Events.feedback(chain, 20 + i / 5, i % 5, now));
+    }
+    assertThat(producer.postJson(EVENTS, new JsonObject().put("events", events)).json().getInteger("accepted")).isEqualTo(25);
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    String cursor = "0";
+    for (int page = 0; cursor != null; page++) {
+      JsonObject body = producer.get(EVENTS + "?chain_id=" + chain + "&limit=10&cursor=" + cursor).json();
+      body.getJsonArray("events").forEach(e -> seen.add(((JsonObject) e).getString("id")));
+      cursor = body.getString("next_cursor");
+      assertThat(page).as("three pages of 10, 10 and 5").isLessThan(3);
+    }
+    assertThat(seen).hasSize(25).doesNotHaveDuplicates().startsWith(chain + "-20-0").endsWith(chain + "-24-4");
+    assertThat(producer.get(EVENTS + "?cursor=-1").json().getString("error")).isEqualTo("invalid_parameter");
+  }
+
+  @Test
   void theSameBatchTwiceAndOverlappingBatchesStoreEachEventOnceAcrossPartitions() throws Exception {
     long chain = chain();
     long january2024 = 1_704_067_200L + 3600;

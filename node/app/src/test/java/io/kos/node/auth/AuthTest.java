@@ -359,8 +359,8 @@ class AuthTest {
     Http.Response page = admin.http().get("/api/auth/v1/users?limit=2");
     assertThat(page.status()).isEqualTo(200);
     assertThat(page.json().getJsonArray("users")).hasSize(2);
-    String after = page.json().getString("next_after");
-    assertThat(admin.http().get("/api/auth/v1/users?limit=500&after=" + after).json().getJsonArray("users"))
+    String after = page.json().getString("next_cursor");
+    assertThat(admin.http().get("/api/auth/v1/users?limit=500&cursor=" + after).json().getJsonArray("users"))
         .noneMatch(u -> ((JsonObject) u).getString("username").equals(after));
 
     Http.Response viewer = admin.http().patchJson("/api/auth/v1/users/" + nina.userId(), new JsonObject().put("role", "viewer"));

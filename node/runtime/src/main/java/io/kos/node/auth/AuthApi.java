@@ -359,12 +359,13 @@ public final class AuthApi {
   private Future<JsonObject> listUsers(ApiRequest request) {
     request.caller().requireAdmin();
     int limit = request.queryInt("limit", 100, 1, 500);
-    String after = request.query("after") == null ? "" : request.query("after");
+    // the cursor is the page's last username; users come in username order
+    String after = request.query("cursor") == null ? "" : request.query("cursor");
     return store.run(AuthStore.USERS_PAGE, Tuple.of(after, limit)).map(rows -> {
       JsonArray users = toArray(rows, AuthStore::userJson);
       JsonObject page = new JsonObject().put("users", users);
       if (users.size() == limit) {
-        page.put("next_after", users.getJsonObject(users.size() - 1).getString("username"));
+        page.put("next_cursor", users.getJsonObject(users.size() - 1).getString("username"));
       }
       return page;
     });
