@@ -220,14 +220,9 @@ final class ChainFollower {
     TreeSet<Long> numbers = new TreeSet<>();
     numbers.add(to);
     logs.forEach(log -> numbers.add(LogDecoder.quantity(((JsonObject) log).getString("blockNumber"))));
-    List<Future<EthRpc.Block>> fetches = new ArrayList<>();
-    numbers.forEach(n -> fetches.add(rpc.block(n)));
-    return Future.all(fetches).map(all -> {
+    return rpc.blocks(List.copyOf(numbers)).map(headers -> {
       Map<Long, EthRpc.Block> blocks = new HashMap<>();
-      for (int i = 0; i < fetches.size(); i++) {
-        EthRpc.Block block = all.resultAt(i);
-        blocks.put(block.number(), block);
-      }
+      headers.forEach(block -> blocks.put(block.number(), block));
       return blocks;
     });
   }

@@ -1,16 +1,26 @@
 package io.kos.ingest;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The few Ethereum JSON-RPC calls the follower makes, over HTTP. */
 final class EthRpc {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EthRpc.class);
+  /** Headers per JSON-RPC batch: one HTTP request instead of a hundred, within every provider's batch limit seen. */
+  static final int BATCH = 100;
 
   /** A JSON-RPC error answer, or an HTTP failure of the endpoint. */
   static final class RpcError extends RuntimeException {
@@ -36,9 +46,13 @@ final class EthRpc {
   record Block(long number, String hash, String parentHash, long timestamp) {
   }
 
+  private static final long TIMEOUT_MILLIS = 30_000;
+
   private final WebClient client;
   private final String url;
   private final AtomicLong ids = new AtomicLong();
+  /** Cleared when the endpoint answers a batch with a single error: it takes one call per request. */
+  private boolean batches = true;
 
   EthRpc(WebClient client, String url) {
     this.client = client;
@@ -54,12 +68,76 @@ final class EthRpc {
   }
 
   Future<Block> block(long number) {
-    return call("eth_getBlockByNumber", new JsonArray().add(hex(number)).add(false)).map(result -> {
-      if (!(result instanceof JsonObject block)) {
-        throw new RpcError(0, "no block " + number);
+    return call("eth_getBlockByNumber", blockParams(number)).map(result -> block(number, result));
+  }
+
+  /**
+   * The headers of many blocks, in the order asked: JSON-RPC batches of {@link #BATCH} calls, so
+   * a range with logs in every block costs a few HTTP requests, not thousands (hosted endpoints
+   * limit requests per second). An endpoint that answers a batch with a single error (JSON-RPC's
+   * "batches not supported") gets one call per block from then on.
+   */
+  Future<List<Block>> blocks(List<Long> numbers) {
+    List<Future<List<Block>>> parts = new ArrayList<>();
+    for (int i = 0; i < numbers.size(); i += BATCH) {
+      List<Long> part = numbers.subList(i, Math.min(i + BATCH, numbers.size()));
+      parts.add(batches ? blockBatch(part) : oneByOne(part));
+    }
+    return Future.all(parts).map(all -> {
+      List<Block> blocks = new ArrayList<>(numbers.size());
+      for (int i = 0; i < parts.size(); i++) {
+        blocks.addAll(all.<List<Block>>resultAt(i));
       }
-      return new Block(number, block.getString("hash"), block.getString("parentHash"), LogDecoder.quantity(block.getString("timestamp")));
+      return blocks;
     });
+  }
+
+  private Future<List<Block>> blockBatch(List<Long> numbers) {
+    JsonArray batch = new JsonArray();
+    long firstId = ids.getAndAdd(numbers.size()) + 1;
+    for (int i = 0; i < numbers.size(); i++) {
+      batch.add(request(firstId + i, "eth_getBlockByNumber", blockParams(numbers.get(i))));
+    }
+    return client.postAbs(url).timeout(TIMEOUT_MILLIS).sendBuffer(batch.toBuffer()).compose(response -> {
+      if (response.statusCode() != 200) {
+        throw new RpcError(response.statusCode(), "eth_getBlockByNumber batch: HTTP " + response.statusCode());
+      }
+      Object body = Json.decodeValue(response.bodyAsBuffer());
+      if (!(body instanceof JsonArray answers)) {
+        batches = false;
+        LOG.info("{} does not take JSON-RPC batches ({}); one call per block header from now on", url, body);
+        return oneByOne(numbers);
+      }
+      Map<Long, Object> byId = new HashMap<>();
+      for (int i = 0; i < answers.size(); i++) {
+        JsonObject answer = answers.getJsonObject(i);
+        byId.put(answer.getLong("id", -1L), result("eth_getBlockByNumber", answer));
+      }
+      List<Block> blocks = new ArrayList<>(numbers.size());
+      for (int i = 0; i < numbers.size(); i++) {
+        if (!byId.containsKey(firstId + i)) {
+          throw new RpcError(0, "eth_getBlockByNumber batch: no answer for block " + numbers.get(i));
+        }
+        blocks.add(block(numbers.get(i), byId.get(firstId + i)));
+      }
+      return Future.succeededFuture(blocks);
+    });
+  }
+
+  private Future<List<Block>> oneByOne(List<Long> numbers) {
+    List<Future<Block>> calls = numbers.stream().map(this::block).toList();
+    return Future.all(calls).map(all -> all.<Block>list());
+  }
+
+  private static JsonArray blockParams(long number) {
+    return new JsonArray().add(hex(number)).add(false);
+  }
+
+  private static Block block(long number, Object result) {
+    if (!(result instanceof JsonObject block)) {
+      throw new RpcError(0, "no block " + number);
+    }
+    return new Block(number, block.getString("hash"), block.getString("parentHash"), LogDecoder.quantity(block.getString("timestamp")));
   }
 
   Future<JsonArray> logs(long fromBlock, long toBlock, List<String> addresses, List<String> topics) {
@@ -69,18 +147,25 @@ final class EthRpc {
   }
 
   private Future<Object> call(String method, JsonArray params) {
-    JsonObject request = new JsonObject().put("jsonrpc", "2.0").put("id", ids.incrementAndGet()).put("method", method).put("params", params);
-    return client.postAbs(url).timeout(30_000).sendJsonObject(request).map(response -> {
+    return client.postAbs(url).timeout(TIMEOUT_MILLIS).sendJsonObject(request(ids.incrementAndGet(), method, params)).map(response -> {
       if (response.statusCode() != 200) {
         throw new RpcError(response.statusCode(), method + ": HTTP " + response.statusCode());
       }
-      JsonObject body = response.bodyAsJsonObject();
-      JsonObject error = body.getJsonObject("error");
-      if (error != null) {
-        throw new RpcError(error.getInteger("code", 0), method + ": " + error.getString("message"));
-      }
-      return body.getValue("result");
+      return result(method, response.bodyAsJsonObject());
     });
+  }
+
+  private static JsonObject request(long id, String method, JsonArray params) {
+    return new JsonObject().put("jsonrpc", "2.0").put("id", id).put("method", method).put("params", params);
+  }
+
+  /** The result of one JSON-RPC answer, or its error as an {@link RpcError}. */
+  private static Object result(String method, JsonObject answer) {
+    JsonObject error = answer.getJsonObject("error");
+    if (error != null) {
+      throw new RpcError(error.getInteger("code", 0), method + ": " + error.getString("message"));
+    }
+    return answer.getValue("result");
   }
 
   static String hex(long number) {

@@ -10,12 +10,24 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -143,6 +155,67 @@ class ChainFollowerTest {
       JsonObject status = awaitHalted(admin);
       assertThat(status.getString("halted_because")).contains("serves chain 31337, not the configured chain 8453");
       assertThat(admin.get("/api/ingest/v1/events?chain_id=8453").json().getJsonArray("events")).isEmpty();
+    }
+  }
+
+  @Test
+  void anEndpointThatRefusesBatchesIsAskedOneHeaderAtATime() throws Exception {
+    JsonObject deployed = chain.emit(chain.newState(), "1");
+    long head = chain.head();
+    try (BatchRefusingProxy proxy = new BatchRefusingProxy(chain.rpcUrl())) {
+      Path config = TestNode.configFile(chain.followerConfig(deployed, deployed.getLong("deployBlock"), 0, 2000)
+          .replace(chain.rpcUrl(), proxy.url()));
+      try (TestNode node = TestNode.start(Map.of("verticles.deploy", "ingest"), config)) {
+        Http admin = node.admin().http();
+        awaitCheckpoint(admin, head);
+        assertMatches(events(admin), deployed.getJsonArray("events"));
+        assertThat(proxy.refusedBatches.get()).as("refused once, then never sent again").isEqualTo(1);
+      }
+    }
+  }
+
+  /** A loopback JSON-RPC endpoint in front of ganache that answers every batch with JSON-RPC's single error. */
+  private static final class BatchRefusingProxy implements AutoCloseable {
+    final AtomicInteger refusedBatches = new AtomicInteger();
+    private final HttpServer server;
+    private final ExecutorService threads = Executors.newFixedThreadPool(4);
+
+    BatchRefusingProxy(String upstream) throws Exception {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      HttpClient client = HttpClient.newHttpClient();
+      server.createContext("/", exchange -> {
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        String answer;
+        if (body.trim().startsWith("[")) {
+          refusedBatches.incrementAndGet();
+          answer = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"batch requests are not supported\"}}";
+        } else {
+          try {
+            answer = client.send(HttpRequest.newBuilder(URI.create(upstream)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()).body();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+          }
+        }
+        byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+      });
+      server.setExecutor(threads);
+      server.start();
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+      threads.shutdownNow();
     }
   }
 
