@@ -66,7 +66,6 @@ final class IngestVerticle extends KosVerticle {
         return new JsonObject().put("checkpoints", checkpoints);
       });
     });
-    serve("checkpoints.put", this::putCheckpoint);
     vertx.eventBus().<JsonObject>consumer(SINCE_ADDRESS, this::since);
     publisher = new EventPublisher(vertx, store, NEW_EVENTS_ADDRESS);
     long now = System.currentTimeMillis() / 1000;
@@ -89,7 +88,8 @@ final class IngestVerticle extends KosVerticle {
 
   /**
    * One follower per configured chain; only the first instance follows, so a chain has one writer
-   * per node, and only that instance answers for the chains (the others do not know them).
+   * per node, and only that instance answers for the chains and takes checkpoint writes (the others
+   * do not know which chains are followed).
    */
   private Future<Void> startFollowers(List<ChainFollower.Settings> chains, String abi) {
     // a local map is per Vert.x instance, so per node
@@ -102,6 +102,8 @@ final class IngestVerticle extends KosVerticle {
       return Future.succeededFuture(new JsonObject().put("chains", chainStates()));
     });
     serve("chains.resume", this::resumeChain);
+    // here too, since only this instance knows which chains its follower moves
+    serve("checkpoints.put", this::putCheckpoint);
     if (chains.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -282,6 +284,10 @@ final class IngestVerticle extends KosVerticle {
   private Future<JsonObject> putCheckpoint(ApiRequest request) {
     requireProducer(request.caller().requireWriter(), "set checkpoints");
     long chainId = chainIdParameter(request);
+    if (followers.stream().anyMatch(f -> f.chainId() == chainId && !f.isHalted())) {
+      throw new ApiError(409, "chain_followed", "this node follows chain " + chainId + " and moves its checkpoint; "
+          + "set it only while the chain is halted (docs/ingest.md, 'A halted chain')");
+    }
     JsonObject body = request.bodyObject();
     Object number = body.getValue("block_number");
     Object hash = body.getValue("block_hash");

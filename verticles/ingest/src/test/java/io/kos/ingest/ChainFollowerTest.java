@@ -141,6 +141,9 @@ class ChainFollowerTest {
       awaitCheckpoint(admin, chain.head() - 1);
       assertMatches(events(admin), emittedOnTheNewBranch.getJsonArray("events"));
       assertThat(admin.postJson("/api/ingest/v1/chains/31337/resume", new JsonObject()).json().getString("error")).isEqualTo("not_halted");
+      assertThat(admin.putJson("/api/ingest/v1/checkpoints/31337", new JsonObject().put("block_number", fork)
+          .put("block_hash", forkBlock.getString("hash"))).json().getString("error")).as("a followed chain's checkpoint is the follower's")
+          .isEqualTo("chain_followed");
       assertThat(node.http().get("/health/ready").json().getString("status")).isEqualTo("ready");
       assertThat(node.http().get("/metrics").text()).contains("kos_ingest_chain_halted{chain_id=\"31337\"} 0.0");
     }
