@@ -47,19 +47,24 @@ public final class IngressVerticle extends VerticleBase {
     this.openApiDocuments = openApiDocuments(modules);
   }
 
-  /** Read here, off the event loop, once per instance: a few kilobytes per module. */
+  /** The node's accounts API and each module's, read here, off the event loop: a few kilobytes each. */
   private static Map<String, Buffer> openApiDocuments(Collection<VerticleModule> modules) {
     Map<String, Buffer> documents = new HashMap<>();
+    readDocument(documents, AuthApi.NAME, AuthApi.class.getClassLoader(), "openapi/" + AuthApi.NAME + ".json");
     for (VerticleModule module : modules) {
-      try (InputStream in = module.getClass().getClassLoader().getResourceAsStream(module.openApiResource())) {
-        if (in != null) {
-          documents.put(module.name(), Buffer.buffer(in.readAllBytes()));
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + module.openApiResource() + " of verticle " + module.name(), e);
-      }
+      readDocument(documents, module.name(), module.getClass().getClassLoader(), module.openApiResource());
     }
     return documents;
+  }
+
+  private static void readDocument(Map<String, Buffer> documents, String owner, ClassLoader loader, String resource) {
+    try (InputStream in = loader.getResourceAsStream(resource)) {
+      if (in != null) {
+        documents.put(owner, Buffer.buffer(in.readAllBytes()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the OpenAPI document " + resource + " of " + owner, e);
+    }
   }
 
   @Override

@@ -1,0 +1,63 @@
+package io.kos.node.testkit;
+
+import io.kos.verticle.RouteSpec;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.validation.ResponseValidator;
+import io.vertx.openapi.validation.ValidatableResponse;
+
+import java.util.List;
+
+/**
+ * An OpenAPI document as a node serves it at {@code /api/<owner>/v1/openapi.json}, loaded by
+ * vertx-openapi (which refuses an invalid OpenAPI 3.1 document), to hold routes and real answers to it.
+ */
+public final class ApiContract {
+
+  private final OpenAPIContract contract;
+  private final ResponseValidator validator;
+
+  private ApiContract(OpenAPIContract contract, ResponseValidator validator) {
+    this.contract = contract;
+    this.validator = validator;
+  }
+
+  /** The document {@code owner} (a verticle, or {@code auth}) publishes on this node, fetched without a credential. */
+  public static ApiContract served(TestNode node, String owner) {
+    Http.Response served = node.http().get("/api/" + owner + "/v1/openapi.json");
+    if (served.status() != 200) {
+      throw new AssertionError("no OpenAPI document for " + owner + ": " + served);
+    }
+    OpenAPIContract contract = OpenAPIContract.from(node.node().vertx(), served.json()).await();
+    return new ApiContract(contract, ResponseValidator.create(node.node().vertx(), contract));
+  }
+
+  /** Each route is one operation with the same method, path and name ({@code operationId}), and there is no other. */
+  public void coversExactly(List<RouteSpec> routes) {
+    for (RouteSpec route : routes) {
+      Operation operation = contract.operation(route.operation());
+      String path = route.path().replaceAll(":([a-z_]+)", "{$1}");
+      if (operation == null || !operation.getHttpMethod().equals(route.method()) || !operation.getOpenAPIPath().equals(path)) {
+        throw new AssertionError("route " + route.method() + " " + path + " (" + route.operation() + ") is not in the document as such");
+      }
+    }
+    if (contract.operations().size() != routes.size()) {
+      throw new AssertionError("the document has " + contract.operations().size() + " operations for " + routes.size() + " routes");
+    }
+  }
+
+  /** The answer has the status expected and matches what the document says of that operation and status. */
+  public void conforms(String operation, Http.Response response, int status) {
+    if (response.status() != status) {
+      throw new AssertionError(operation + ": expected " + status + ", got " + response);
+    }
+    ValidatableResponse answer = response.text().isEmpty() ? ValidatableResponse.create(status)
+        : ValidatableResponse.create(status, Buffer.buffer(response.text()), "application/json");
+    try {
+      validator.validate(answer, operation).await();
+    } catch (RuntimeException e) {
+      throw new AssertionError(operation + " " + status + " does not match the document: " + e.getMessage() + "\n" + response.text(), e);
+    }
+  }
+}
