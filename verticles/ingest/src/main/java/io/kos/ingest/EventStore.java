@@ -128,13 +128,16 @@ final class EventStore {
       Future<?> begin = conn.query("BEGIN").execute();
       Future<?> lock = conn.query(LOCK_WRITERS).execute();
       Future<RowSet<Row>> before = conn.query(LAST_SEQ).execute();
-      Future<?> ensure = partitionsKnown ? Future.succeededFuture()
-          : conn.preparedQuery(ENSURE_PARTITIONS).execute(Tuple.of(from, to)).onSuccess(v -> partitions.addAll(months));
+      Future<?> ensure = partitionsKnown ? Future.succeededFuture() : conn.preparedQuery(ENSURE_PARTITIONS).execute(Tuple.of(from, to));
       Future<RowSet<Row>> write = conn.preparedQuery(statement).execute(args);
       // after a failed statement PostgreSQL answers COMMIT by rolling back: the connection goes back clean
       Future<?> commit = conn.query("COMMIT").execute();
       return Future.all(List.of(begin, lock, before, ensure, write, commit))
-          .map(v -> outcome(write.result().iterator().next(), before.result().iterator().next().getLong(0), batch.rows.size()))
+          .map(v -> {
+            // only now: a rolled-back transaction takes the partitions it created with it
+            partitions.addAll(months);
+            return outcome(write.result().iterator().next(), before.result().iterator().next().getLong(0), batch.rows.size());
+          })
           .eventually(conn::close);
     });
   }

@@ -76,6 +76,18 @@ class EventStoreTest {
   }
 
   @Test
+  void aRetryAfterAStoredEventStillFindsTheMonthItsFirstWriteHadCreated() throws Exception {
+    long chain = 7_104;
+    write(null, Events.feedback(chain, 1, 0, now));
+    // partitions exist from the retention window to two months ahead: this month is new to the table
+    long farAhead = now + 200 * 86_400L;
+    EventStore.Stored stored = (EventStore.Stored) write(null, Events.feedback(chain, 1, 0, now), Events.feedback(chain, 2, 0, farAhead));
+    assertThat(stored.accepted()).isEqualTo(1);
+    assertThat(stored.duplicates()).isEqualTo(1);
+    assertThat(count(chain)).isEqualTo(2);
+  }
+
+  @Test
   void aFailedWriteStoresNothingAndLeavesTheSessionClean() throws Exception {
     long chain = 7_103;
     try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
