@@ -211,17 +211,19 @@ final class ChainFollower {
         return Future.failedFuture(new IllegalStateException(halted));
       }
       return rpc.logs(from, to, List.copyOf(settings.registries().values()), topics)
-          .compose(logs -> blocksOf(logs, to).compose(blocks -> storeRange(logs, blocks, to)));
+          .compose(logs -> blocksOf(logs, first, to).compose(blocks -> storeRange(logs, blocks, to)));
     });
   }
 
-  /** The headers of every block with a log, and of the range's last block (the new checkpoint). */
-  private Future<Map<Long, EthRpc.Block>> blocksOf(JsonArray logs, long to) {
+  /** The headers of every block with a log, and of the range's last block (the new checkpoint); the first is known. */
+  private Future<Map<Long, EthRpc.Block>> blocksOf(JsonArray logs, EthRpc.Block first, long to) {
     TreeSet<Long> numbers = new TreeSet<>();
     numbers.add(to);
     logs.forEach(log -> numbers.add(LogDecoder.quantity(((JsonObject) log).getString("blockNumber"))));
+    numbers.remove(first.number());
     return rpc.blocks(List.copyOf(numbers)).map(headers -> {
       Map<Long, EthRpc.Block> blocks = new HashMap<>();
+      blocks.put(first.number(), first);
       headers.forEach(block -> blocks.put(block.number(), block));
       return blocks;
     });

@@ -23,8 +23,8 @@ final class EventBatch {
   int repeated;
   long minTimestamp = Long.MAX_VALUE;
   long maxTimestamp = Long.MIN_VALUE;
-  final long[] blockChains;
-  final long[] blockNumbers;
+  final Long[] blockChains;
+  final Long[] blockNumbers;
   final String[] blockHashes;
 
   private EventBatch(List<?> events) {
@@ -51,8 +51,8 @@ final class EventBatch {
       maxTimestamp = Math.max(maxTimestamp, timestamp);
       rows.add(row);
     }
-    blockChains = new long[hashes.size()];
-    blockNumbers = new long[hashes.size()];
+    blockChains = new Long[hashes.size()];
+    blockNumbers = new Long[hashes.size()];
     blockHashes = new String[hashes.size()];
     int b = 0;
     for (Map.Entry<String, String> entry : hashes.entrySet()) {

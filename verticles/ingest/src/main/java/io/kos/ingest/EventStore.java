@@ -82,9 +82,9 @@ final class EventStore {
   }
 
   /**
-   * Outcome of a stored batch. Writers are serialised, so this batch owns every seq in
-   * ({@code seqBefore}, {@code highWaterSeq}]: {@code seqs[i]} went to event {@code ids[i]}, and the
-   * other seqs of that span went to duplicates that were not inserted.
+   * Outcome of a stored batch. Writers are serialised and {@code seqBefore} is read under their lock,
+   * so this batch owns every seq in ({@code seqBefore}, {@code highWaterSeq}]: {@code seqs[i]} went
+   * to event {@code ids[i]}. (A failed first write may have taken seqs before that span: gaps.)
    */
   record Stored(int accepted, int duplicates, long seqBefore, long highWaterSeq, Long[] seqs, String[] ids) {
   }
@@ -106,20 +106,21 @@ final class EventStore {
    * or a {@link Stored}; acknowledged means committed.
    */
   Future<Object> store(EventBatch batch, Checkpoint checkpoint) {
-    return write(WRITE_BATCH, batch, checkpoint)
-        .recover(failure -> failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())
-            ? write(WRITE_BATCH_SKIPPING_DUPLICATES, batch, checkpoint)
-            : Future.failedFuture(failure));
-  }
-
-  private Future<Object> write(String statement, EventBatch batch, Checkpoint checkpoint) {
-    Tuple args = Tuple.from(EventSchema.columnsOf(batch.rows)).addArrayOfLong(box(batch.blockChains)).addArrayOfLong(box(batch.blockNumbers))
+    // built once: the retry binds the same values
+    Tuple args = Tuple.from(EventSchema.columnsOf(batch.rows)).addArrayOfLong(batch.blockChains).addArrayOfLong(batch.blockNumbers)
         .addArrayOfString(batch.blockHashes);
     if (checkpoint == null) {
       args.addValue(null).addValue(null).addValue(null);
     } else {
       args.addLong(checkpoint.chainId()).addLong(checkpoint.blockNumber()).addString(checkpoint.blockHash());
     }
+    return write(WRITE_BATCH, batch, args)
+        .recover(failure -> failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())
+            ? write(WRITE_BATCH_SKIPPING_DUPLICATES, batch, args)
+            : Future.failedFuture(failure));
+  }
+
+  private Future<Object> write(String statement, EventBatch batch, Tuple args) {
     long from = batch.minTimestamp;
     long to = batch.maxTimestamp;
     List<Long> months = batch.rows.isEmpty() ? List.of() : monthStarts(from, to);
@@ -158,7 +159,7 @@ final class EventStore {
         : new Checkpoint(chainId, rows.iterator().next().getLong("block_number"), rows.iterator().next().getString("block_hash")));
   }
 
-  /** Creates partitions from {@code from} to {@code to} ahead of need (start and daily). */
+  /** Creates partitions from {@code from} to {@code to} ahead of need (at start and hourly). */
   Future<Integer> prepareWindow(long fromTimestamp, long toTimestamp) {
     return pool.withTransaction(conn -> conn.query(LOCK_WRITERS).execute()
         .compose(v -> conn.preparedQuery(ENSURE_PARTITIONS).execute(Tuple.of(fromTimestamp, toTimestamp))))
@@ -222,14 +223,6 @@ final class EventStore {
     JsonArray events = new JsonArray();
     rows.forEach(row -> events.add(EventSchema.toJson(row)));
     return events;
-  }
-
-  private static Long[] box(long[] values) {
-    Long[] boxed = new Long[values.length];
-    for (int i = 0; i < values.length; i++) {
-      boxed[i] = values[i];
-    }
-    return boxed;
   }
 
   private static String writeBatch(boolean skipDuplicates) {
