@@ -39,11 +39,7 @@ final class ChainFollower {
         "max_block_range", "poll_interval_ms");
 
     static Settings parse(JsonObject chain) {
-      for (String key : chain.fieldNames()) {
-        if (!KEYS.contains(key)) {
-          throw new IllegalArgumentException("unknown key '" + key + "' (known: " + String.join(", ", KEYS) + ")");
-        }
-      }
+      IngestSettings.onlyKnown(chain, KEYS);
       if (!(chain.getValue("registries", new JsonObject()) instanceof JsonObject registries)) {
         throw new IllegalArgumentException("registries must map identity, reputation and validation to addresses");
       }
@@ -63,17 +59,10 @@ final class ChainFollower {
       if (!(chain.getValue("rpc_url") instanceof String rpcUrl) || !(rpcUrl.startsWith("http://") || rpcUrl.startsWith("https://"))) {
         throw new IllegalArgumentException("rpc_url must be an http(s) URL");
       }
-      return new Settings(number(chain, "chain_id", null, 1, Long.MAX_VALUE), rpcUrl, Map.copyOf(byRegistry),
-          number(chain, "start_block", 0L, 0, Long.MAX_VALUE), (int) number(chain, "confirmations", 12L, 0, 10_000),
-          (int) number(chain, "max_block_range", 2000L, 1, 100_000), number(chain, "poll_interval_ms", 4000L, 100, 3_600_000));
-    }
-
-    private static long number(JsonObject chain, String key, Long defaultValue, long min, long max) {
-      Object value = chain.getValue(key, defaultValue);
-      if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min || ((Number) value).longValue() > max) {
-        throw new IllegalArgumentException(key + " must be an integer from " + min + " to " + max + ", not " + value);
-      }
-      return ((Number) value).longValue();
+      return new Settings(IngestSettings.integer(chain, "chain_id", null, 1, Long.MAX_VALUE), rpcUrl, Map.copyOf(byRegistry),
+          IngestSettings.integer(chain, "start_block", 0L, 0, Long.MAX_VALUE), (int) IngestSettings.integer(chain, "confirmations", 12L, 0, 10_000),
+          (int) IngestSettings.integer(chain, "max_block_range", 2000L, 1, 100_000),
+          IngestSettings.integer(chain, "poll_interval_ms", 4000L, 100, 3_600_000));
     }
   }
 

@@ -18,13 +18,9 @@ record IngestSettings(int batchMax, int retentionDays, List<ChainFollower.Settin
   private static final List<String> KEYS = List.of("abi", "batch_max", "chains", "retention_days");
 
   static IngestSettings parse(JsonObject config) {
-    for (String key : config.fieldNames()) {
-      if (!KEYS.contains(key)) {
-        throw new IllegalArgumentException("unknown key '" + key + "' (known: " + String.join(", ", KEYS) + ")");
-      }
-    }
-    int batchMax = integer(config, "batch_max", 5000, 100_000);
-    int retentionDays = integer(config, "retention_days", 365, 36_500);
+    onlyKnown(config, KEYS);
+    int batchMax = (int) integer(config, "batch_max", 5000L, 1, 100_000);
+    int retentionDays = (int) integer(config, "retention_days", 365L, 1, 36_500);
     Object abi = config.getValue("abi", AbiCatalog.DEFAULT);
     if (!(abi instanceof String resource)) {
       throw new IllegalArgumentException("abi must be the path of an ABI catalogue on the class path");
@@ -56,11 +52,21 @@ record IngestSettings(int batchMax, int retentionDays, List<ChainFollower.Settin
     return new IngestSettings(batchMax, retentionDays, List.copyOf(chains), resource);
   }
 
-  private static int integer(JsonObject config, String key, int defaultValue, int max) {
-    Object value = config.getValue(key, defaultValue);
-    if (!(value instanceof Integer number) || number < 1 || number > max) {
-      throw new IllegalArgumentException(key + " must be an integer from 1 to " + max + ", not " + value);
+  /** Refuses a key not in {@code keys}, naming the known ones: a typo is not a default. */
+  static void onlyKnown(JsonObject config, List<String> keys) {
+    for (String key : config.fieldNames()) {
+      if (!keys.contains(key)) {
+        throw new IllegalArgumentException("unknown key '" + key + "' (known: " + String.join(", ", keys) + ")");
+      }
     }
-    return number;
+  }
+
+  /** The integer at {@code key} within [min, max], or the default when absent (null: required). */
+  static long integer(JsonObject config, String key, Long defaultValue, long min, long max) {
+    Object value = config.getValue(key, defaultValue);
+    if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min || ((Number) value).longValue() > max) {
+      throw new IllegalArgumentException(key + " must be an integer from " + min + " to " + max + ", not " + value);
+    }
+    return ((Number) value).longValue();
   }
 }

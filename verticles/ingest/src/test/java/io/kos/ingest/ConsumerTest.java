@@ -108,10 +108,7 @@ class ConsumerTest {
     try (NewEvents listening = NewEvents.listen(); Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5));
          Statement s = c.createStatement()) {
       List<JsonObject> seen = listening.seen();
-      s.executeUpdate("INSERT INTO ingest.events (id, chain_id, block_number, block_hash, transaction_hash, log_index, timestamp, "
-          + "registry, event_type, agent_id, owner, token_uri) VALUES ('" + chain + "-50-0', " + chain + ", 50, '" + Events.hash(50)
-          + "', '" + Events.hash(51) + "', 0, " + now + ", 'identity', 'Registered', 7, '" + Events.CLIENT.toLowerCase()
-          + "', 'ipfs://agent.json')");
+      insertBySql(s, chain, 50);
       awaitCount(seen, chain, 1);
       JsonObject event = seen.stream().filter(e -> e.getLong("chain_id") == chain).findFirst().orElseThrow();
       assertThat(event.getString("event_type")).isEqualTo("Registered");
@@ -136,9 +133,7 @@ class ConsumerTest {
             Events.feedback(chain, round * 10L, 2, now))).json();
         assertThat(overlapping.getInteger("accepted")).isEqualTo(1);
         assertThat(overlapping.getInteger("duplicates")).isEqualTo(1);
-        s.executeUpdate("INSERT INTO ingest.events (id, chain_id, block_number, block_hash, transaction_hash, log_index, timestamp, "
-            + "registry, event_type, agent_id) VALUES ('" + chain + "-" + (round * 10 + 5) + "-0', " + chain + ", " + (round * 10 + 5)
-            + ", '" + Events.hash(round * 10L + 5) + "', '" + Events.hash(1) + "', 0, " + now + ", 'identity', 'Registered', 1)");
+        insertBySql(s, chain, round * 10L + 5);
         expected += 4;
       }
       awaitCount(seen, chain, expected);
@@ -153,6 +148,14 @@ class ConsumerTest {
         assertThat(published).as("published from memory or read back, an event looks as stored").isEqualTo(stored);
       }
     }
+  }
+
+  /** What an external indexer does: a Registered event written straight into the table. */
+  private static void insertBySql(Statement s, long chain, long block) throws Exception {
+    s.executeUpdate("INSERT INTO ingest.events (id, chain_id, block_number, block_hash, transaction_hash, log_index, timestamp, "
+        + "registry, event_type, agent_id, owner, token_uri) VALUES ('" + chain + "-" + block + "-0', " + chain + ", " + block + ", '"
+        + Events.hash(block) + "', '" + Events.hash(block + 1) + "', 0, " + now + ", 'identity', 'Registered', 7, '"
+        + Events.CLIENT.toLowerCase() + "', 'ipfs://agent.json')");
   }
 
   /** Everything published on kos.events.new while open. */
