@@ -123,6 +123,48 @@ class IngressTest {
   @Test
   void badQueryParameterIs400() {
     assertError(http.get("/api/probe/v1/slow?ms=abc"), 400, "invalid_parameter");
+    // integers are plain digits: no sign, no leading zero, bounds named
+    for (String ms : new String[] {"%2B5", "007", "5.0", "0", "60001", "-1", "%205"}) {
+      Http.Response response = assertError(http.get("/api/probe/v1/slow?ms=" + ms), 400, "invalid_parameter");
+      assertThat(response.json().getString("parameter")).isEqualTo("ms");
+      assertThat(response.json().getString("message")).isEqualTo("ms must be an integer from 1 to 60000 written in plain digits");
+    }
+    assertThat(http.get("/api/probe/v1/slow?ms=5").status()).isEqualTo(200);
+  }
+
+  @Test
+  void nulOrALoneSurrogateNeverReachesAVerticle() {
+    Http.Response query = assertError(http.get("/api/probe/v1/slow?ms=5%00"), 400, "invalid_parameter");
+    assertThat(query.json().getString("parameter")).isEqualTo("ms");
+    assertThat(query.json().getString("message")).contains("NUL");
+    Http.Response path = assertError(owner().get("/api/probe/v1/notes/1%00"), 400, "invalid_parameter");
+    assertThat(path.json().getString("parameter")).isEqualTo("id");
+    assertError(http.get("/api/probe/v1/slow?ms=%ED%A0%80"), 400, "invalid_parameter");
+    for (String text : new String[] {"a\\u0000b", "a\\ud800b", "\\udc00", "x\\ud83d"}) {
+      Http.Response body = assertError(owner().post("/api/probe/v1/notes", "application/json", "{\"text\": \"" + text + "\"}"),
+          422, "invalid_field");
+      assertThat(body.json().getString("field")).as(text).isEqualTo("text");
+    }
+    Http.Response nested = assertError(http.post("/api/probe/v1/echo", "application/json", "{\"a\": [1, {\"b\": \"\\u0000\"}]}"),
+        422, "invalid_field");
+    assertThat(nested.json().getString("field")).isEqualTo("a[1].b");
+    // a surrogate pair is a character like any other
+    assertThat(http.post("/api/probe/v1/echo", "application/json", "{\"a\": \"\\ud83c\\udf33\"}").json().getString("a"))
+        .isEqualTo("\uD83C\uDF33");
+    assertThat(owner().get("/api/probe/v1/notes").json().getJsonArray("notes")).noneMatch(note -> ((JsonObject) note).getString("text").contains("\u0000"));
+  }
+
+  @Test
+  void tooLargeBodyNamesTheLimit() {
+    Http.Response response = assertError(owner().post("/api/probe/v1/notes", "application/json", "{\"text\": \"" + "x".repeat(2048) + "\"}"),
+        413, "payload_too_large");
+    assertThat(response.json().getString("message")).contains("http.body_limit", "1024 bytes");
+  }
+
+  @Test
+  void openApiDocumentsCarryARequestIdToo() {
+    assertThat(http.get("/api/auth/v1/openapi.json").header("X-Request-Id")).isNotBlank();
+    assertThat(http.with("X-Request-Id", "mine-1").get("/api/auth/v1/openapi.json").header("X-Request-Id")).isEqualTo("mine-1");
   }
 
   @Test

@@ -12,7 +12,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,7 +46,7 @@ class LifecycleTest {
       assertThat(schemas.getJsonObject("node").getInteger("applied_at_start")).isZero();
       assertThat(schemas.getJsonObject("probe").getInteger("applied_at_start")).isZero();
       assertThat(second.admin().http().get("/api/probe/v1/notes/" + noteId).json().getString("text")).isEqualTo("survives restarts");
-      try (Connection c = second.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+      try (Connection c = second.jdbc(); Statement s = c.createStatement()) {
         assertThat(count(s, "SELECT count(*) FROM probe.flyway_schema_history WHERE success AND type = 'SQL'")).isEqualTo(probeMigrations);
         assertThat(count(s, "SELECT count(*) FROM node.flyway_schema_history WHERE success AND type = 'SQL'")).isEqualTo(nodeMigrations);
         assertThat(count(s, "SELECT count(*) FROM node.node_runs WHERE node_id = '" + did + "'")).isEqualTo(2);
@@ -59,7 +58,7 @@ class LifecycleTest {
   @Test
   void verticleThatIsNotDeployedIsNotMigrated() throws Exception {
     try (TestNode node = TestNode.start(Map.of("verticles.deploy", ""))) {
-      try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+      try (Connection c = node.jdbc(); Statement s = c.createStatement()) {
         assertThat(count(s, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'probe'")).isZero();
         assertThat(count(s, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'node'")).isOne();
       }

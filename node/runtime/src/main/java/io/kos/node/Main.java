@@ -3,6 +3,7 @@ package io.kos.node;
 import io.kos.node.config.ConfigException;
 import io.kos.node.config.ConfigLoader;
 import io.kos.node.config.NodeConfig;
+import io.kos.node.config.Setting;
 import io.kos.node.db.Database;
 import io.kos.node.db.Migrations;
 import io.kos.node.identity.NodeIdentity;
@@ -137,8 +138,12 @@ public final class Main implements Callable<Integer> {
       CountDownLatch stopped = new CountDownLatch(1);
       Runnable stop = () -> {
         if (stopping.compareAndSet(false, true)) {
-          LoggerFactory.getLogger(Main.class).info("stopping (graceful, at most {})", config.shutdownTimeout());
-          exitCode.set(running.get().stop() ? OK : FAILURE);
+          var log = LoggerFactory.getLogger(Main.class);
+          log.info("stopping (graceful, at most {})", Setting.displayDuration(config.shutdownTimeout()));
+          long begun = System.nanoTime();
+          boolean clean = running.get().stop();
+          log.info("stopped {} in {} ms", clean ? "cleanly" : "with problems (see above)", (System.nanoTime() - begun) / 1_000_000);
+          exitCode.set(clean ? OK : FAILURE);
           stopped.countDown();
         }
       };

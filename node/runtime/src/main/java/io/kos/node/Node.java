@@ -4,10 +4,12 @@ import io.kos.node.auth.AccessControl;
 import io.kos.node.cluster.ClusterSetup;
 import io.kos.node.config.ConfigException;
 import io.kos.node.config.NodeConfig;
+import io.kos.node.config.Setting;
 import io.kos.node.db.Database;
 import io.kos.node.db.Migrations;
 import io.kos.node.http.IngressVerticle;
 import io.kos.node.identity.NodeIdentity;
+import io.kos.verticle.Deployable;
 import io.kos.verticle.VerticleEnv;
 import io.kos.verticle.VerticleModule;
 import io.vertx.core.DeploymentOptions;
@@ -194,8 +196,11 @@ public final class Node {
       pools.put(name, pool);
       VerticleEnv env = new VerticleEnv(name, pool, config.configOf(name), identity.did(), identity.nodeClass(),
           BackendRegistries.getNow(state.metricsRegistry()));
-      verticleDeployments.add(vertx().deployVerticle(() -> module.create().bind(env),
-          new DeploymentOptions().setInstances(config.instancesOf(name))).await());
+      for (Deployable deployable : module.deployables()) {
+        int instances = deployable.single() ? 1 : config.instancesOf(name);
+        verticleDeployments.add(vertx().deployVerticle(() -> deployable.factory().get().bind(env),
+            new DeploymentOptions().setInstances(instances)).await());
+      }
     }
     state.deployed(config.verticles());
     state.documents(identity.signedDocument(Version.VALUE, endpoint(), capabilities(modules)), capabilityDocument(modules));
@@ -317,15 +322,14 @@ public final class Node {
     try {
       Future<?> drained = vertx().undeploy(runtime.ingressDeployment());
       drained.recover(e -> Future.succeededFuture())
-          .compose(v -> Future.join(verticleDeployments.stream().map(vertx()::undeploy).toList()))
-          .recover(e -> Future.succeededFuture())
+          .compose(v -> undeployInReverse(verticleDeployments.size() - 1))
           .compose(v -> nodePool.preparedQuery("UPDATE node_runs SET stopped_at = now() WHERE id = $1").execute(Tuple.of(runId)))
           .recover(e -> Future.succeededFuture())
           .compose(v -> Future.join(pools.values().stream().map(Pool::close).toList()))
           .compose(v -> nodePool.close())
           .await(remaining(deadline), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      LOG.warn("graceful shutdown did not finish within {}; stopping the rest now", config.shutdownTimeout());
+      LOG.warn("graceful shutdown did not finish within {}; stopping the rest now", Setting.displayDuration(config.shutdownTimeout()));
       clean = false;
     } catch (RuntimeException e) {
       LOG.warn("shutdown step failed: {}", e.toString());
@@ -341,6 +345,17 @@ public final class Node {
     database.close();
     lock.close();
     return clean;
+  }
+
+  /** Last deployed first: a module's single-instance verticles outlive the instances that call them. */
+  private Future<Void> undeployInReverse(int index) {
+    if (index < 0) {
+      return Future.succeededFuture();
+    }
+    return vertx().undeploy(verticleDeployments.get(index)).recover(e -> {
+      LOG.warn("undeploying a verticle failed: {}", e.toString());
+      return Future.succeededFuture();
+    }).compose(v -> undeployInReverse(index - 1));
   }
 
   private void releaseQuietly() {

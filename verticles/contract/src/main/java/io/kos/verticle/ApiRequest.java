@@ -3,14 +3,20 @@ package io.kos.verticle;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Collection;
+
 /**
- * An HTTP request as the ingress forwards it over the event bus:
- * {@code {"params": {...}, "query": {...}, "body": <json or null>}} plus headers.
+ * A request to an operation as it reaches a verticle over the event bus, from the HTTP ingress or
+ * another verticle: {@code {"params": {...}, "query": {...}, "body": <json or null>}} plus headers.
+ * Text enters here, so this is where it is checked, once, whoever sent it: a parameter or a body
+ * string with NUL or a lone UTF-16 surrogate is refused (400 {@code invalid_parameter} or 422
+ * {@code invalid_field} naming it), and the typed readers answer 400 naming the parameter and its bounds.
  */
 public final class ApiRequest {
 
   private final JsonObject message;
   private final MultiMap headers;
+  private boolean bodyChecked;
 
   public ApiRequest(JsonObject message, MultiMap headers) {
     this.message = message;
@@ -21,44 +27,98 @@ public final class ApiRequest {
     return new JsonObject().put("params", params).put("query", query).put("body", body);
   }
 
-  public String pathParam(String name) {
-    JsonObject params = message.getJsonObject("params");
-    return params == null ? null : params.getString(name);
+  /** The message another verticle sends to an operation that takes only a body (no path, no query). */
+  public static JsonObject busRequest(JsonObject body) {
+    return envelope(new JsonObject(), new JsonObject(), body);
   }
 
+  /** A path parameter, or null; 400 when it holds NUL or a lone surrogate. */
+  public String pathParam(String name) {
+    return clean(name, message.getJsonObject("params"));
+  }
+
+  /** A query parameter, or null; 400 when it holds NUL or a lone surrogate. */
   public String query(String name) {
-    JsonObject query = message.getJsonObject("query");
-    return query == null ? null : query.getString(name);
+    return clean(name, message.getJsonObject("query"));
+  }
+
+  private static String clean(String name, JsonObject parameters) {
+    String value = parameters == null ? null : parameters.getString(name);
+    String flaw = value == null ? null : Text.flaw(value);
+    if (flaw != null) {
+      throw ApiError.invalidParameter(name, flaw);
+    }
+    return value;
   }
 
   /** Query parameter as an int within bounds, or the default when absent; 400 naming it otherwise. */
   public int queryInt(String name, int defaultValue, int min, int max) {
-    String raw = query(name);
-    if (raw == null) {
-      return defaultValue;
-    }
-    try {
-      int value = Integer.parseInt(raw);
-      if (value < min || value > max) {
-        throw ApiError.badRequest("invalid_parameter", name + " must be between " + min + " and " + max);
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw ApiError.badRequest("invalid_parameter", name + " must be an integer");
-    }
+    return (int) queryLong(name, defaultValue, min, max);
   }
 
-  /** The JSON body; 400 when the route needs an object and got none or another JSON type. */
+  /** Query parameter as a long within bounds, or the default when absent; 400 naming it otherwise. */
+  public long queryLong(String name, long defaultValue, long min, long max) {
+    String raw = query(name);
+    return raw == null ? defaultValue : integer(name, raw, min, max);
+  }
+
+  /** Path parameter as a long within bounds; 400 naming it otherwise. */
+  public long pathLong(String name, long min, long max) {
+    return integer(name, pathParam(name), min, max);
+  }
+
+  /** Query parameter that must be one of {@code allowed}, or null when absent; 400 naming the choices otherwise. */
+  public String queryOneOf(String name, Collection<String> allowed) {
+    String raw = query(name);
+    if (raw != null && !allowed.contains(raw)) {
+      throw ApiError.invalidParameter(name, "must be one of " + String.join(", ", allowed.stream().sorted().toList()));
+    }
+    return raw;
+  }
+
+  /** A plain decimal integer (no sign but {@code -}, no leading zero, no spaces) within [min, max]. */
+  private static long integer(String name, String raw, long min, long max) {
+    Long value = Text.strictLong(raw);
+    if (value == null || value < min || value > max) {
+      throw ApiError.invalidParameter(name, "must be an integer from " + min + " to " + max + " written in plain digits");
+    }
+    return value;
+  }
+
+  /** The JSON body, every string checked; 400 when the route needs an object and got none or another JSON type. */
   public JsonObject bodyObject() {
+    body();
+    return uncheckedBodyObject();
+  }
+
+  /**
+   * The JSON object body without the check of its strings, for a handler that checks every string
+   * it keeps itself (ingest's push reports each bad event by index and field).
+   */
+  public JsonObject uncheckedBodyObject() {
     Object body = message.getValue("body");
     if (body instanceof JsonObject object) {
       return object;
     }
-    throw ApiError.badRequest("invalid_body", "a JSON object body is required");
+    throw Errors.INVALID_BODY.error("a JSON object body is required");
   }
 
+  /** The JSON object body, read strictly field by field (422 naming a bad field). */
+  public JsonFields bodyFields() {
+    return JsonFields.ofBody(bodyObject());
+  }
+
+  /** The JSON body (any JSON value, or null); 422 naming the first string, by path, with NUL or a lone surrogate. */
   public Object body() {
-    return message.getValue("body");
+    Object body = message.getValue("body");
+    if (!bodyChecked && body != null) {
+      String[] flaw = Text.firstFlaw(body);
+      if (flaw != null) {
+        throw ApiError.invalidField(flaw[0], flaw[1]);
+      }
+      bodyChecked = true;
+    }
+    return body;
   }
 
   public String header(String name) {
@@ -72,7 +132,7 @@ public final class ApiRequest {
   public Caller caller() {
     Caller caller = callerIfAny();
     if (caller == null) {
-      throw ApiError.unauthorized("unauthorized", "this operation needs an authenticated caller");
+      throw Errors.UNAUTHORIZED.error("this operation needs an authenticated caller");
     }
     return caller;
   }

@@ -1,7 +1,6 @@
 package io.kos.verticle;
 
 import io.vertx.core.MultiMap;
-import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.util.Locale;
 import java.util.Objects;
@@ -51,7 +50,7 @@ public record Caller(String userId, Role role, String via) {
   /** 403 unless the caller may change data (admin or editor). */
   public Caller requireWriter() {
     if (role == Role.VIEWER) {
-      throw ApiError.forbidden("read_only", "a viewer can read but not change anything");
+      throw Errors.READ_ONLY.error("a viewer can read but not change anything");
     }
     return this;
   }
@@ -59,16 +58,9 @@ public record Caller(String userId, Role role, String via) {
   /** 403 unless the caller is an admin. */
   public Caller requireAdmin() {
     if (role != Role.ADMIN) {
-      throw ApiError.forbidden("admin_only", "only an admin may do this");
+      throw Errors.ADMIN_ONLY.error("only an admin may do this");
     }
     return this;
-  }
-
-  /** Adds this caller to a message the ingress forwards. */
-  public DeliveryOptions addTo(DeliveryOptions options) {
-    return options.addHeader(Addresses.HEADER_CALLER_ID, userId)
-        .addHeader(Addresses.HEADER_CALLER_ROLE, role.wireName())
-        .addHeader(Addresses.HEADER_CALLER_VIA, via);
   }
 
   /** The caller a message carries, or null when it carries none (or a malformed one). */

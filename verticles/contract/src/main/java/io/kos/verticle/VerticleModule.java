@@ -18,8 +18,16 @@ public interface VerticleModule {
   /** HTTP routes, relative to {@code /api/<name>/v1}. */
   List<RouteSpec> routes();
 
-  /** A new instance; the node deploys as many as configured. */
-  KosVerticle create();
+  /**
+   * The verticles to deploy, in order (each kind's deployment completes before the next starts, so
+   * a later one may rely on an earlier one's consumers); undeployed in reverse.
+   */
+  List<Deployable> deployables();
+
+  /** The error codes this module's routes answer besides {@link Errors#COMMON}; listed in docs/errors.md and its OpenAPI document. */
+  default List<ErrorCode> errorCodes() {
+    return List.of();
+  }
 
   /**
    * Checks this verticle's own settings ({@code verticles.config.<name>} without the node's

@@ -1,5 +1,6 @@
 package io.kos.ingest;
 
+import io.kos.verticle.JsonFields;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,7 +40,7 @@ final class ChainFollower {
         "max_block_range", "poll_interval_ms");
 
     static Settings parse(JsonObject chain) {
-      IngestSettings.onlyKnown(chain, KEYS);
+      JsonFields fields = JsonFields.ofSettings(chain).onlyKnown(KEYS);
       if (!(chain.getValue("registries", new JsonObject()) instanceof JsonObject registries)) {
         throw new IllegalArgumentException("registries must map identity, reputation and validation to addresses");
       }
@@ -59,10 +60,9 @@ final class ChainFollower {
       if (!(chain.getValue("rpc_url") instanceof String rpcUrl) || !(rpcUrl.startsWith("http://") || rpcUrl.startsWith("https://"))) {
         throw new IllegalArgumentException("rpc_url must be an http(s) URL");
       }
-      return new Settings(IngestSettings.integer(chain, "chain_id", null, 1, Long.MAX_VALUE), rpcUrl, Map.copyOf(byRegistry),
-          IngestSettings.integer(chain, "start_block", 0L, 0, Long.MAX_VALUE), (int) IngestSettings.integer(chain, "confirmations", 12L, 0, 10_000),
-          (int) IngestSettings.integer(chain, "max_block_range", 2000L, 1, 100_000),
-          IngestSettings.integer(chain, "poll_interval_ms", 4000L, 100, 3_600_000));
+      return new Settings(fields.integer("chain_id", null, 1, Long.MAX_VALUE), fields.string("rpc_url", null, 2048), Map.copyOf(byRegistry),
+          fields.integer("start_block", 0L, 0, Long.MAX_VALUE), fields.intValue("confirmations", 12, 0, 10_000),
+          fields.intValue("max_block_range", 2000, 1, 100_000), fields.integer("poll_interval_ms", 4000L, 100, 3_600_000));
     }
   }
 
@@ -72,7 +72,6 @@ final class ChainFollower {
   private final LogDecoder decoder;
   private final List<String> topics;
   private final EventStore store;
-  private final EventPublisher publisher;
   private final Counter stored;
   private EventStore.Checkpoint checkpoint;
   private int range;
@@ -81,15 +80,13 @@ final class ChainFollower {
   private String halted;
   private boolean stopped;
 
-  ChainFollower(Vertx vertx, Settings settings, EthRpc rpc, AbiCatalog catalog, EventStore store, EventPublisher publisher,
-                MeterRegistry meters) {
+  ChainFollower(Vertx vertx, Settings settings, EthRpc rpc, AbiCatalog catalog, EventStore store, MeterRegistry meters) {
     this.vertx = vertx;
     this.settings = settings;
     this.rpc = rpc;
     this.decoder = new LogDecoder(catalog);
     this.topics = catalog.topics();
     this.store = store;
-    this.publisher = publisher;
     this.range = settings.maxBlockRange();
     Tags chain = Tags.of("chain_id", Long.toString(settings.chainId()));
     Gauge.builder("kos.ingest.chain.halted", this, f -> f.halted == null ? 0 : 1).tags(chain)
@@ -232,21 +229,21 @@ final class ChainFollower {
       }
     }
     EventBatch batch = EventBatch.of(events);
-    if (!batch.problems.isEmpty()) {
-      halt("logs that do not decode into valid events: " + EventSchema.problemsJson(batch.problems, 5));
+    if (!batch.problems().isEmpty()) {
+      halt("logs that do not decode into valid events: " + EventSchema.problemsJson(batch.problems(), 5));
       return Future.failedFuture(new IllegalStateException(halted));
     }
     EventStore.Checkpoint next = new EventStore.Checkpoint(settings.chainId(), to, blocks.get(to).hash().toLowerCase(Locale.ROOT));
-    return batch.store(store, next).compose(result -> {
-      if (result instanceof EventStore.Reorg reorg) {
+    return store.store(batch, next).compose(outcome -> {
+      if (outcome instanceof EventStore.Reorg reorg) {
         halt("block " + reorg.blockNumber() + " is stored with hash " + reorg.stored() + " but the chain now has " + reorg.pushed());
         return Future.failedFuture(new IllegalStateException(halted));
       }
-      EventStore.Stored stored = (EventStore.Stored) result;
+      EventStore.Stored stored = (EventStore.Stored) outcome;
       checkpoint = next;
-      if (!batch.rows.isEmpty()) {
+      if (!batch.isEmpty()) {
         this.stored.increment(stored.accepted());
-        publisher.offer(stored.seqBefore(), stored.highWaterSeq(), batch.inserted(stored));
+        PublisherVerticle.offer(vertx, stored, batch.inserted(stored));
       }
       return Future.succeededFuture();
     });

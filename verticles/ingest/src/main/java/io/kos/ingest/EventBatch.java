@@ -1,44 +1,52 @@
 package io.kos.ingest;
 
+import io.kos.ingest.api.Event;
+
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Events checked against {@link EventSchema} and ready for {@link EventStore#store}: their column
  * values, their time span (for partitions) and the hash of each block they name (for the reorg
- * check). The push API and the chain follower prepare their events the same way.
+ * check). The push API and the chain follower prepare their events the same way. Immutable once made.
  */
 final class EventBatch {
 
+  private static final int ID = EventSchema.INDEX.get("id");
   private static final int CHAIN = EventSchema.INDEX.get("chain_id");
   private static final int BLOCK = EventSchema.INDEX.get("block_number");
   private static final int HASH = EventSchema.INDEX.get("block_hash");
   private static final int TIME = EventSchema.INDEX.get("timestamp");
 
-  final List<String[]> rows;
-  final List<EventSchema.Problem> problems = new ArrayList<>();
-  /** Events that repeat an id earlier in the same batch: duplicates, not stored twice. */
-  int repeated;
-  long minTimestamp = Long.MAX_VALUE;
-  long maxTimestamp = Long.MIN_VALUE;
-  final Long[] blockChains;
-  final Long[] blockNumbers;
-  final String[] blockHashes;
+  /** One block the batch names and the hash it gives it. */
+  record Block(long chainId, long number, String hash) {
+  }
+
+  private final List<String[]> rows;
+  private final List<EventSchema.Problem> problems = new ArrayList<>();
+  private final int repeated;
+  private final long minTimestamp;
+  private final long maxTimestamp;
+  private final List<Block> blocks;
 
   private EventBatch(List<?> events) {
     rows = new ArrayList<>(events.size());
     Map<String, String> hashes = new HashMap<>();
-    java.util.Set<String> ids = new java.util.HashSet<>();
-    int id = EventSchema.INDEX.get("id");
+    Set<String> ids = new HashSet<>();
+    int repeats = 0;
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
     for (int i = 0; i < events.size(); i++) {
       String[] row = EventSchema.parse(events.get(i), i, problems);
       if (row == null) {
         continue;
       }
-      if (!ids.add(row[id])) {
-        repeated++;
+      if (!ids.add(row[ID])) {
+        repeats++;
         continue;
       }
       String earlier = hashes.putIfAbsent(row[CHAIN] + ":" + row[BLOCK], row[HASH]);
@@ -47,39 +55,65 @@ final class EventBatch {
         continue;
       }
       long timestamp = Long.parseLong(row[TIME]);
-      minTimestamp = Math.min(minTimestamp, timestamp);
-      maxTimestamp = Math.max(maxTimestamp, timestamp);
+      min = Math.min(min, timestamp);
+      max = Math.max(max, timestamp);
       rows.add(row);
     }
-    blockChains = new Long[hashes.size()];
-    blockNumbers = new Long[hashes.size()];
-    blockHashes = new String[hashes.size()];
-    int b = 0;
-    for (Map.Entry<String, String> entry : hashes.entrySet()) {
-      int colon = entry.getKey().indexOf(':');
-      blockChains[b] = Long.parseLong(entry.getKey().substring(0, colon));
-      blockNumbers[b] = Long.parseLong(entry.getKey().substring(colon + 1));
-      blockHashes[b++] = entry.getValue();
-    }
+    repeated = repeats;
+    minTimestamp = min;
+    maxTimestamp = max;
+    List<Block> named = new ArrayList<>(hashes.size());
+    hashes.forEach((block, hash) -> {
+      int colon = block.indexOf(':');
+      named.add(new Block(Long.parseLong(block.substring(0, colon)), Long.parseLong(block.substring(colon + 1)), hash));
+    });
+    blocks = List.copyOf(named);
   }
 
+  /** The checked batch of these (decoded JSON) events; see {@link #problems()} before storing it. */
   static EventBatch of(List<?> events) {
     return new EventBatch(events);
   }
 
-  /** The events a stored batch inserted, in seq order, as consumers receive them. */
-  List<io.vertx.core.json.JsonObject> inserted(EventStore.Stored stored) {
-    Map<String, String[]> byId = new HashMap<>();
-    int id = EventSchema.INDEX.get("id");
-    rows.forEach(row -> byId.put(row[id], row));
-    List<io.vertx.core.json.JsonObject> events = new ArrayList<>(stored.seqs().length);
-    for (int i = 0; i < stored.seqs().length; i++) {
-      events.add(EventSchema.toJson(byId.get(stored.ids()[i]), stored.seqs()[i]));
-    }
-    return events;
+  /** What is wrong with the events, by index and field; a batch with problems is not stored. */
+  List<EventSchema.Problem> problems() {
+    return problems;
   }
 
-  io.vertx.core.Future<Object> store(EventStore store, EventStore.Checkpoint checkpoint) {
-    return store.store(this, checkpoint);
+  /** Each event's column values in {@link EventSchema#COLUMNS} order, without the repeated ones. */
+  List<String[]> rows() {
+    return rows;
+  }
+
+  boolean isEmpty() {
+    return rows.isEmpty();
+  }
+
+  /** Events that repeat an id earlier in the same batch: duplicates, not stored twice. */
+  int repeated() {
+    return repeated;
+  }
+
+  long minTimestamp() {
+    return minTimestamp;
+  }
+
+  long maxTimestamp() {
+    return maxTimestamp;
+  }
+
+  List<Block> blocks() {
+    return blocks;
+  }
+
+  /** The events a stored batch inserted, in seq order, as consumers receive them. */
+  List<Event> inserted(EventStore.Stored stored) {
+    Map<String, String[]> byId = new HashMap<>();
+    rows.forEach(row -> byId.put(row[ID], row));
+    List<Event> events = new ArrayList<>(stored.seqs().length);
+    for (int i = 0; i < stored.seqs().length; i++) {
+      events.add(EventSchema.event(byId.get(stored.ids()[i]), stored.seqs()[i]));
+    }
+    return events;
   }
 }

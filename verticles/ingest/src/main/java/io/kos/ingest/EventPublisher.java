@@ -1,27 +1,25 @@
 package io.kos.ingest;
 
+import io.kos.ingest.api.Event;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnection;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
 import java.util.TreeMap;
 
 /**
- * Publishes every new event, in seq order and after its commit, on {@code kos.events.new}: those
+ * Publishes every new event, in seq order and after its commit, on {@code kos.ingest.events.new}: those
  * pushed through the API and those an external indexer writes straight into the table. It listens
  * on the {@code new_event} channel (one notification per insert statement, carrying the new
  * high-water seq), reads what lies between what it has published and that mark, and publishes it.
- * One publisher per database: the instance holding a session advisory lock publishes, others stand
- * by and retry. A timer also looks for new events, so a notification lost while reconnecting costs
+ * One publisher per database: the node whose {@link PublisherVerticle} holds a session advisory lock
+ * publishes, others stand by and retry. A timer also looks for new events, so a notification lost while reconnecting costs
  * a few seconds, not an event.
  *
- * <p>A batch this instance has just committed is {@link #offer offered} with the span of seqs it
+ * <p>A batch this node has just committed is {@link #offer offered} with the span of seqs it
  * owns: when nothing unpublished lies before that span, its events are published from memory
  * instead of read back. A notification waits a moment before reading back, so that the offer of
  * the same commit, racing it, usually wins.
@@ -35,10 +33,6 @@ final class EventPublisher {
   private static final long POLL_MILLIS = 2000;
   private static final long READ_BACK_DELAY_MILLIS = 25;
 
-  /** Events a committed batch inserted, with the span of seqs it owned: ({@code before}, {@code after}]. */
-  private record Offer(long before, long after, List<JsonObject> events) {
-  }
-
   private final Vertx vertx;
   private final EventStore store;
   private final String address;
@@ -49,7 +43,7 @@ final class EventPublisher {
   private boolean stopped;
   private long pollTimer = -1;
   private long readBackTimer = -1;
-  private final TreeMap<Long, Offer> offers = new TreeMap<>();
+  private final TreeMap<Long, PublisherVerticle.Offer> offers = new TreeMap<>();
 
   EventPublisher(Vertx vertx, EventStore store, String address) {
     this.vertx = vertx;
@@ -95,16 +89,16 @@ final class EventPublisher {
     }
   }
 
-  /** This instance committed a batch owning the seqs ({@code before}, {@code after}]; {@code events} in seq order. */
-  void offer(long before, long after, List<JsonObject> events) {
+  /** This node committed a batch owning the seqs ({@code before}, {@code after}]; its events in seq order. */
+  void offer(PublisherVerticle.Offer offer) {
     if (connection == null) {
       return; // not the publisher: the one that is reads the batch back when notified
     }
-    if (after > published) {
-      offers.put(before, new Offer(before, after, events));
+    if (offer.after() > published) {
+      offers.put(offer.before(), offer);
     }
-    if (after > wanted) {
-      wanted = after;
+    if (offer.after() > wanted) {
+      wanted = offer.after();
     }
     drain();
   }
@@ -139,9 +133,9 @@ final class EventPublisher {
     if (draining || connection == null) {
       return;
     }
-    for (Offer offer = offers.remove(published); offer != null; offer = offers.remove(published)) {
-      offer.events.forEach(event -> vertx.eventBus().publish(address, event));
-      published = offer.after;
+    for (PublisherVerticle.Offer offer = offers.remove(published); offer != null; offer = offers.remove(published)) {
+      offer.events().forEach(event -> vertx.eventBus().publish(address, event));
+      published = offer.after();
     }
     offers.headMap(published, true).clear(); // already published by a read-back
     if (published >= wanted) {
@@ -149,12 +143,12 @@ final class EventPublisher {
     }
     draining = true;
     long target = wanted;
-    store.between(published, target, PAGE).onComplete(rows -> {
-      for (Row row : rows) {
-        vertx.eventBus().publish(address, EventSchema.toJson(row));
-        published = row.getLong("seq");
+    store.between(published, target, PAGE).onComplete(events -> {
+      for (Event event : events) {
+        vertx.eventBus().publish(address, event);
+        published = event.seq();
       }
-      if (rows.size() < PAGE) {
+      if (events.size() < PAGE) {
         published = Math.max(published, target); // seq gaps from rolled-back inserts
       }
       draining = false;

@@ -1,7 +1,10 @@
 package io.kos.ingest;
 
+import io.kos.ingest.api.Event;
+import io.kos.verticle.Text;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -15,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The event columns and the rule for each, in one table: a pushed event is checked against it, and
@@ -77,6 +81,9 @@ final class EventSchema {
       new Column("tag_text", Kind.TAG_TEXT, false, "text"));
 
   static final Map<String, Integer> INDEX = indexOf();
+  /** The events table's columns as every read selects them: {@code seq}, then {@link #COLUMNS} in order. */
+  static final String COLUMN_LIST = COLUMNS.stream().map(Column::name).collect(Collectors.joining(", "));
+  static final String SELECT_COLUMNS = "seq, " + COLUMN_LIST;
   /** Fields a producer may send: every column except the derived tag texts. */
   static final Set<String> ACCEPTED = Set.copyOf(COLUMNS.stream().filter(c -> c.kind() != Kind.TAG_TEXT).map(Column::name).toList());
 
@@ -118,11 +125,11 @@ final class EventSchema {
         }
         continue;
       }
-      String value = check(column, raw, event);
-      if (value.startsWith("!")) {
-        problems.add(new Problem(index, column.name(), value.substring(1)));
+      Checked checked = check(column, raw, event);
+      if (checked instanceof Valid valid) {
+        row[c] = valid.text();
       } else {
-        row[c] = value;
+        problems.add(new Problem(index, column.name(), ((Refused) checked).reason()));
       }
     }
     if (problems.size() > before) {
@@ -143,10 +150,20 @@ final class EventSchema {
     return row;
   }
 
-  /** The checked value as text, or {@code "!reason"}. */
-  private static String check(Column column, Object raw, JsonObject event) {
+  /** A field's value after its check: the text the insert binds, or why it is refused. */
+  private sealed interface Checked permits Valid, Refused {
+  }
+
+  private record Valid(String text) implements Checked {
+  }
+
+  private record Refused(String reason) implements Checked {
+  }
+
+  private static Checked check(Column column, Object raw, JsonObject event) {
     return switch (column.kind()) {
-      case ID -> raw instanceof String s && s.length() <= 100 ? s : "!must be a string";
+      case ID -> raw instanceof String s && s.length() <= 100 && Text.flaw(s) == null ? new Valid(s)
+          : new Refused("must be a string of at most 100 characters without NUL or a lone UTF-16 surrogate");
       case CHAIN_ID -> integer(raw, BigInteger.ONE, BigInteger.valueOf(Long.MAX_VALUE), "a positive integer");
       case UINT64 -> integer(raw, BigInteger.ZERO, column.sqlType().equals("bigint") ? BigInteger.valueOf(Long.MAX_VALUE) : UINT64_LIMIT.subtract(BigInteger.ONE),
           "an integer >= 0");
@@ -154,25 +171,26 @@ final class EventSchema {
       case TIMESTAMP -> integer(raw, BigInteger.ONE, BigInteger.valueOf(Long.MAX_VALUE / 2), "a unix time in seconds > 0");
       case PERCENT -> integer(raw, BigInteger.ZERO, BigInteger.valueOf(100), "an integer from 0 to 100");
       case UINT256 -> integer(raw, BigInteger.ZERO, UINT256_LIMIT.subtract(BigInteger.ONE), "an integer from 0 to 2^256-1 (a decimal string for large values)");
-      case HASH, TAG -> raw instanceof String s && isHex(s, 64) ? s.toLowerCase(Locale.ROOT) : "!must be 0x and 64 hex digits";
-      case ADDRESS -> raw instanceof String s && isHex(s, 40) ? s.toLowerCase(Locale.ROOT) : "!must be 0x and 40 hex digits";
+      case HASH, TAG -> raw instanceof String s && isHex(s, 64) ? new Valid(s.toLowerCase(Locale.ROOT)) : new Refused("must be 0x and 64 hex digits");
+      case ADDRESS -> raw instanceof String s && isHex(s, 40) ? new Valid(s.toLowerCase(Locale.ROOT)) : new Refused("must be 0x and 40 hex digits");
       case BYTES -> raw instanceof String s && s.length() <= BYTES_MAX_HEX && s.length() % 2 == 0 && isHex(s, s.length() - 2)
-          ? s.toLowerCase(Locale.ROOT) : "!must be 0x and an even number of hex digits (at most 8 KiB)";
-      case TEXT -> raw instanceof String s && s.length() <= TEXT_MAX && s.indexOf('\0') < 0
-          ? s : "!must be a string of at most " + TEXT_MAX + " characters without NUL";
-      case REGISTRY -> raw instanceof String s && EVENT_TYPES.containsKey(s) ? s : "!must be identity, reputation or validation";
+          ? new Valid(s.toLowerCase(Locale.ROOT)) : new Refused("must be 0x and an even number of hex digits (at most 8 KiB)");
+      case TEXT -> raw instanceof String s && s.length() <= TEXT_MAX && Text.flaw(s) == null
+          ? new Valid(s) : new Refused("must be a string of at most " + TEXT_MAX + " characters without NUL or a lone UTF-16 surrogate");
+      case REGISTRY -> raw instanceof String s && EVENT_TYPES.containsKey(s) ? new Valid(s) : new Refused("must be identity, reputation or validation");
       case EVENT_TYPE -> eventType(raw, event.getValue("registry"));
-      case TAG_TEXT -> "!derived";
+      case TAG_TEXT -> new Refused("is derived, not sent");
     };
   }
 
-  private static String eventType(Object raw, Object registry) {
+  private static Checked eventType(Object raw, Object registry) {
     Set<String> types = registry instanceof String r ? EVENT_TYPES.get(r) : null;
     if (types == null) {
-      return raw instanceof String s && EVENT_TYPES.values().stream().anyMatch(t -> t.contains(s)) ? s : "!is not an ERC-8004 event type";
+      return raw instanceof String s && EVENT_TYPES.values().stream().anyMatch(t -> t.contains(s)) ? new Valid(s)
+          : new Refused("is not an ERC-8004 event type");
     }
-    return raw instanceof String s && types.contains(s) ? s : "!must be one of " + String.join(", ", types.stream().sorted().toList())
-        + " for registry " + registry;
+    return raw instanceof String s && types.contains(s) ? new Valid(s)
+        : new Refused("must be one of " + String.join(", ", types.stream().sorted().toList()) + " for registry " + registry);
   }
 
   /** {@code 0x} and exactly {@code digits} hex digits; a loop, since a regex here costs more than the rest of the check. */
@@ -196,7 +214,7 @@ final class EventSchema {
   }
 
   /** Integers arrive as JSON numbers or, when too large for JSON readers, as decimal strings. */
-  private static String integer(Object raw, BigInteger min, BigInteger max, String what) {
+  private static Checked integer(Object raw, BigInteger min, BigInteger max, String what) {
     BigInteger value;
     if (raw instanceof Integer || raw instanceof Long) {
       value = BigInteger.valueOf(((Number) raw).longValue());
@@ -205,9 +223,9 @@ final class EventSchema {
     } else if (raw instanceof String s && isDecimal(s)) {
       value = new BigInteger(s);
     } else {
-      return "!must be " + what;
+      return new Refused("must be " + what);
     }
-    return value.compareTo(min) < 0 || value.compareTo(max) > 0 ? "!must be " + what : value.toString();
+    return value.compareTo(min) < 0 || value.compareTo(max) > 0 ? new Refused("must be " + what) : new Valid(value.toString());
   }
 
   /**
@@ -237,10 +255,19 @@ final class EventSchema {
     }
   }
 
-  /** The stored row as the API shows it: numbers as numbers where JSON can hold them exactly, uint256 as decimal strings. */
-  static JsonObject toJson(io.vertx.sqlclient.Row row) {
+  /**
+   * The one mapper of the events table: a row of {@link #SELECT_COLUMNS} as the API shows it,
+   * numbers as numbers where JSON holds them exactly, uint256 as decimal strings.
+   */
+  static Event event(Row row) {
+    JsonObject json = toJson(row);
+    return Event.of(json.getLong("seq"), json);
+  }
+
+  private static JsonObject toJson(Row row) {
     JsonObject json = new JsonObject().put("seq", row.getLong(0));
-    // rows come from EventStore.SELECT_COLUMNS: seq, then COLUMNS in order; by position, not name
+    // rows come from SELECT_COLUMNS: seq, then COLUMNS in order; read by position (one name lookup per
+    // column would cost on the read-back path), which this one mapper keeps in step with the list
     for (int i = 0; i < COLUMNS.size(); i++) {
       Column column = COLUMNS.get(i);
       int position = i + 1;
@@ -258,8 +285,8 @@ final class EventSchema {
     return json;
   }
 
-  /** A stored event as {@link #toJson(io.vertx.sqlclient.Row)} shows it, built from its checked column values. */
-  static JsonObject toJson(String[] row, long seq) {
+  /** A stored event as {@link #event(Row)} shows it, built from its checked column values. */
+  static Event event(String[] row, long seq) {
     JsonObject json = new JsonObject().put("seq", seq);
     for (int i = 0; i < COLUMNS.size(); i++) {
       String value = row[i];
@@ -272,7 +299,7 @@ final class EventSchema {
         });
       }
     }
-    return json;
+    return Event.of(seq, json);
   }
 
   static JsonArray problemsJson(List<Problem> problems, int max) {

@@ -1,6 +1,7 @@
 package io.kos.ingest;
 
-import io.kos.verticle.KosVerticle;
+import io.kos.verticle.Deployable;
+import io.kos.verticle.ErrorCode;
 import io.kos.verticle.RouteSpec;
 import io.kos.verticle.VerticleModule;
 import io.vertx.core.json.JsonObject;
@@ -35,9 +36,19 @@ public final class IngestModule implements VerticleModule {
     IngestSettings.parse(config);
   }
 
+  /** Partitions before pushes, the publisher before those who hand it batches, then the API. */
   @Override
-  public KosVerticle create() {
-    return new IngestVerticle();
+  public List<Deployable> deployables() {
+    return List.of(
+        Deployable.single("partitions", PartitionVerticle::new),
+        Deployable.single("publisher", PublisherVerticle::new),
+        Deployable.single("chains", ChainsVerticle::new),
+        Deployable.scaled("api", IngestVerticle::new));
+  }
+
+  @Override
+  public List<ErrorCode> errorCodes() {
+    return IngestErrors.ALL;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.kos.ingest;
 
+import io.kos.verticle.JsonFields;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -18,9 +19,9 @@ record IngestSettings(int batchMax, int retentionDays, List<ChainFollower.Settin
   private static final List<String> KEYS = List.of("abi", "batch_max", "chains", "retention_days");
 
   static IngestSettings parse(JsonObject config) {
-    onlyKnown(config, KEYS);
-    int batchMax = (int) integer(config, "batch_max", 5000L, 1, 100_000);
-    int retentionDays = (int) integer(config, "retention_days", 365L, 1, 36_500);
+    JsonFields fields = JsonFields.ofSettings(config).onlyKnown(KEYS);
+    int batchMax = fields.intValue("batch_max", 5000, 1, 100_000);
+    int retentionDays = fields.intValue("retention_days", 365, 1, 36_500);
     Object abi = config.getValue("abi", AbiCatalog.DEFAULT);
     if (!(abi instanceof String resource)) {
       throw new IllegalArgumentException("abi must be the path of an ABI catalogue on the class path");
@@ -50,23 +51,5 @@ record IngestSettings(int batchMax, int retentionDays, List<ChainFollower.Settin
       AbiCatalog.load(resource);
     }
     return new IngestSettings(batchMax, retentionDays, List.copyOf(chains), resource);
-  }
-
-  /** Refuses a key not in {@code keys}, naming the known ones: a typo is not a default. */
-  static void onlyKnown(JsonObject config, List<String> keys) {
-    for (String key : config.fieldNames()) {
-      if (!keys.contains(key)) {
-        throw new IllegalArgumentException("unknown key '" + key + "' (known: " + String.join(", ", keys) + ")");
-      }
-    }
-  }
-
-  /** The integer at {@code key} within [min, max], or the default when absent (null: required). */
-  static long integer(JsonObject config, String key, Long defaultValue, long min, long max) {
-    Object value = config.getValue(key, defaultValue);
-    if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min || ((Number) value).longValue() > max) {
-      throw new IllegalArgumentException(key + " must be an integer from " + min + " to " + max + ", not " + value);
-    }
-    return ((Number) value).longValue();
   }
 }

@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -126,7 +125,7 @@ class ChainFollowerTest {
       assertThat(admin.postJson("/api/ingest/v1/chains/8453/resume", new JsonObject()).json().getString("error")).isEqualTo("unknown_chain");
 
       // the operator's way out (docs/ingest.md): drop the orphaned events, checkpoint the fork block, resume
-      try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+      try (Connection c = node.jdbc(); Statement s = c.createStatement()) {
         s.executeUpdate("DELETE FROM ingest.events WHERE chain_id = 31337 AND block_number > " + fork);
       }
       JsonObject forkBlock = (JsonObject) chain.rpc("eth_getBlockByNumber", "0x" + Long.toHexString(fork), false);

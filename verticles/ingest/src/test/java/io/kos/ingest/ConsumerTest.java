@@ -2,7 +2,13 @@ package io.kos.ingest;
 
 import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.Http;
+import io.kos.ingest.api.Event;
+import io.kos.ingest.api.EventPage;
+import io.kos.ingest.api.IngestAddresses;
+import io.kos.ingest.api.IngestClient;
 import io.kos.node.testkit.TestNode;
+import io.kos.verticle.ApiRequest;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -12,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +26,10 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What consumers see: {@code kos.events.new} after commit, and catch-up by seq with {@code kos.ingest.events.since}. */
+/**
+ * What consumers see through the typed {@link IngestClient}: {@code kos.ingest.events.new} after
+ * commit, and catch-up by seq with {@code kos.ingest.events.since}.
+ */
 class ConsumerTest {
 
   private static TestNode node;
@@ -82,6 +90,10 @@ class ConsumerTest {
     Throwable failure = catchThrowable(new JsonObject().put("after_seq", -1));
     assertThat(failure).hasMessageContaining("after_seq");
     assertThat(catchThrowable(new JsonObject().put("limit", 100_000))).hasMessageContaining("limit");
+    assertThat(catchThrowable(new JsonObject().put("after_seq", "5"))).hasMessageContaining("after_seq: must be an integer");
+    assertThat(catchThrowable(new JsonObject().put("after", 5))).hasMessageContaining("unknown field");
+    assertThat(catchThrowable(new JsonObject().put("limit", 0))).isInstanceOfSatisfying(ReplyException.class,
+        e -> assertThat(e.failureCode()).isEqualTo(422));
   }
 
   @Test
@@ -105,7 +117,7 @@ class ConsumerTest {
   @Test
   void aRowWrittenByPlainSqlIsPublished() throws Exception {
     long chain = 9_003;
-    try (NewEvents listening = NewEvents.listen(); Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5));
+    try (NewEvents listening = NewEvents.listen(); Connection c = node.jdbc();
          Statement s = c.createStatement()) {
       List<JsonObject> seen = listening.seen();
       insertBySql(s, chain, 50);
@@ -119,7 +131,7 @@ class ConsumerTest {
   @Test
   void interleavedPushesDuplicatesAndSqlWritesArePublishedOnceInSeqOrderAsStored() throws Exception {
     long chain = 9_004;
-    try (NewEvents listening = NewEvents.listen(); Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5));
+    try (NewEvents listening = NewEvents.listen(); Connection c = node.jdbc();
          Statement s = c.createStatement()) {
       List<JsonObject> seen = listening.seen();
       int expected = 0;
@@ -158,12 +170,15 @@ class ConsumerTest {
         + Events.CLIENT.toLowerCase() + "', 'ipfs://agent.json')");
   }
 
-  /** Everything published on kos.events.new while open. */
-  private record NewEvents(List<JsonObject> seen, MessageConsumer<JsonObject> consumer) implements AutoCloseable {
+  /** Everything published on kos.ingest.events.new while open. */
+  private record NewEvents(List<JsonObject> seen, MessageConsumer<Event> consumer) implements AutoCloseable {
 
     static NewEvents listen() {
       List<JsonObject> seen = new CopyOnWriteArrayList<>();
-      MessageConsumer<JsonObject> consumer = node.node().vertx().eventBus().consumer("kos.events.new", m -> seen.add(m.body()));
+      MessageConsumer<Event> consumer = new IngestClient(node.node().vertx()).onNewEvent(event -> {
+        assertThat(event.seq()).isEqualTo(event.fields().getLong("seq"));
+        seen.add(event.fields());
+      });
       consumer.completion().await();
       return new NewEvents(seen, consumer);
     }
@@ -182,14 +197,18 @@ class ConsumerTest {
     assertThat(seen.stream().filter(e -> e.getLong("chain_id") == chain)).as("published events of chain " + chain).hasSize(count);
   }
 
+  /** A page from the typed client, as JSON again so the assertions read the fields consumers see. */
   private static JsonObject since(long afterSeq, int limit) {
-    return node.node().vertx().eventBus().<JsonObject>request("kos.ingest.events.since",
-        new JsonObject().put("after_seq", afterSeq).put("limit", limit)).await().body();
+    EventPage page = new IngestClient(node.node().vertx()).since(afterSeq, limit).await();
+    JsonArray events = new JsonArray();
+    page.events().forEach(event -> events.add(event.fields()));
+    return new JsonObject().put("events", events).put("high_water_seq", page.highWaterSeq());
   }
 
+  /** A raw request: the typed client cannot send some of these bodies. */
   private static Throwable catchThrowable(JsonObject request) {
     try {
-      node.node().vertx().eventBus().request("kos.ingest.events.since", request).await();
+      node.node().vertx().eventBus().request(IngestAddresses.EVENTS_SINCE, ApiRequest.busRequest(request)).await();
       return null;
     } catch (Exception e) {
       return e;

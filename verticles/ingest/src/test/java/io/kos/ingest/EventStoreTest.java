@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -90,7 +89,7 @@ class EventStoreTest {
   @Test
   void aFailedWriteStoresNothingAndLeavesTheSessionClean() throws Exception {
     long chain = 7_103;
-    try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+    try (Connection c = node.jdbc(); Statement s = c.createStatement()) {
       s.execute("ALTER TABLE ingest.events ADD CONSTRAINT refuse_for_test CHECK (file_uri IS DISTINCT FROM 'refuse-me')");
       try {
         assertThatThrownBy(() -> write(new EventStore.Checkpoint(chain, 1, Events.hash(1)), Events.feedback(chain, 1, 0, now),
@@ -109,10 +108,10 @@ class EventStoreTest {
     assertThat(checkpointBlock(chain)).isEqualTo(1);
   }
 
-  private static Object write(EventStore.Checkpoint checkpoint, JsonObject... events) {
+  private static EventStore.WriteOutcome write(EventStore.Checkpoint checkpoint, JsonObject... events) {
     EventBatch batch = EventBatch.of(List.of((Object[]) events));
-    assertThat(batch.problems).isEmpty();
-    return batch.store(store, checkpoint).await();
+    assertThat(batch.problems()).isEmpty();
+    return store.store(batch, checkpoint).await();
   }
 
   private static long count(long chain) throws Exception {
@@ -124,7 +123,7 @@ class EventStoreTest {
   }
 
   private static long single(String sql) throws Exception {
-    try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement();
+    try (Connection c = node.jdbc(); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);

@@ -10,7 +10,6 @@ import org.postgresql.PGNotification;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -131,6 +130,6 @@ class EventTableTest {
   }
 
   private static Connection connect() throws Exception {
-    return node.node().database().jdbcConnection(Duration.ofSeconds(5));
+    return node.jdbc();
   }
 }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,7 +48,7 @@ class HousekeepingTest {
     }
     Path shortRetention = TestNode.configFile("verticles:\n  config:\n    ingest:\n      retention_days: 90\n");
     try (TestNode node = TestNode.start(settings, shortRetention);
-         Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement()) {
+         Connection c = node.jdbc(); Statement s = c.createStatement()) {
       try (ResultSet rs = s.executeQuery("SELECT block_number FROM ingest.events WHERE chain_id = 6")) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getLong(1)).as("the recent event stays").isEqualTo(2);

@@ -35,6 +35,7 @@ class OpenApiTest {
   @Test
   void everyRouteIsOneOperationAndNothingElse() {
     contract.coversExactly(new IngestModule().routes());
+    contract.listsErrorCodes(new IngestModule().errorCodes());
   }
 
   @Test

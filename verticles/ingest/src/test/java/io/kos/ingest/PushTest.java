@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -239,6 +238,37 @@ class PushTest {
         .status()).isEqualTo(400);
     assertThat(producer.putJson("/api/ingest/v1/checkpoints/" + chain, new JsonObject().put("block_number", -1)
         .put("block_hash", Events.hash(1))).status()).isEqualTo(422);
+    // the path is read strictly (+1 once wrote chain 1), and so is the body
+    for (String path : new String[] {"+1", "01", "1.0", "-1", "99999999999999999999"}) {
+      Http.Response response = producer.putJson("/api/ingest/v1/checkpoints/" + path,
+          new JsonObject().put("block_number", 1).put("block_hash", Events.hash(1)));
+      assertThat(response.status()).as(path).isEqualTo(400);
+      assertThat(response.json().getString("parameter")).isEqualTo("chain_id");
+    }
+    Http.Response unknown = producer.putJson("/api/ingest/v1/checkpoints/" + chain,
+        new JsonObject().put("block_number", 1).put("block_hash", Events.hash(1)).put("blockhash", "x"));
+    assertThat(unknown.status()).isEqualTo(422);
+    assertThat(unknown.json().getString("field")).isEqualTo("blockhash");
+    Http.Response floating = producer.putJson("/api/ingest/v1/checkpoints/" + chain,
+        new JsonObject().put("block_number", 1.5).put("block_hash", Events.hash(1)));
+    assertThat(floating.json().getString("field")).isEqualTo("block_number");
+    assertThat(producer.get("/api/ingest/v1/checkpoints").json().getJsonArray("checkpoints").stream().map(JsonObject.class::cast)
+        .filter(c -> c.getLong("chain_id") == chain).findFirst().orElseThrow().getLong("block_number")).isEqualTo(1300);
+  }
+
+  @Test
+  void aLoneSurrogateOrNulInAnEventIsAProblemOfThatEvent() throws Exception {
+    long chain = chain();
+    for (String text : new String[] {"a\\ud800b", "\\udc00", "nul\\u0000"}) {
+      String body = "{\"events\": [" + Events.feedback(chain, 1, 0, now).encode() + ", "
+          + Events.feedback(chain, 2, 0, now).put("file_uri", "PLACEHOLDER").encode().replace("PLACEHOLDER", text) + "]}";
+      Http.Response response = producer.post(EVENTS, "application/json", body);
+      assertThat(response.status()).as(text + " " + response).isEqualTo(422);
+      JsonObject problem = response.json().getJsonArray("problems").getJsonObject(0);
+      assertThat(problem.getInteger("index")).isEqualTo(1);
+      assertThat(problem.getString("field")).isEqualTo("file_uri");
+    }
+    assertThat(count("SELECT count(*) FROM ingest.events WHERE chain_id = " + chain)).isZero();
   }
 
   @Test
@@ -254,7 +284,7 @@ class PushTest {
   }
 
   static long count(String sql) throws Exception {
-    try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement();
+    try (Connection c = node.jdbc(); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);

@@ -34,6 +34,7 @@ class AuthContractTest {
   @Test
   void everyRouteIsOneOperationAndNothingElse() {
     contract.coversExactly(AuthApi.ROUTES);
+    contract.listsErrorCodes(AuthErrors.ALL);
   }
 
   @Test

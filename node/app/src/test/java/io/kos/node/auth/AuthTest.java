@@ -22,7 +22,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -105,7 +104,7 @@ class AuthTest {
     assertThat(user.getString("full_name")).isEqualTo("Tāne Mahuta 🌳 O'Brien; DROP TABLE users; --");
     assertThat(user.getBoolean("is_active")).isTrue();
     assertThat(user.getBoolean("is_verified")).isFalse();
-    try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement();
+    try (Connection c = node.jdbc(); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT password_hash FROM node.users WHERE username = 'Tāne_Mahuta'")) {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getString(1)).startsWith("$argon2id$v=19$m=19456,t=2,p=1$").doesNotContain(PASSWORD);
@@ -397,7 +396,7 @@ class AuthTest {
   }
 
   static long countUsers(TestNode node) throws Exception {
-    try (Connection c = node.node().database().jdbcConnection(Duration.ofSeconds(5)); Statement s = c.createStatement();
+    try (Connection c = node.jdbc(); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT count(*) FROM node.users")) {
       rs.next();
       return rs.getLong(1);

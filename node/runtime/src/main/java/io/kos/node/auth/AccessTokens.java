@@ -1,6 +1,7 @@
 package io.kos.node.auth;
 
 import io.kos.verticle.ApiError;
+import io.kos.verticle.Errors;
 import io.kos.verticle.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -52,8 +53,8 @@ public final class AccessTokens {
         // the provider tells expiry apart only in its message; AuthTest pins that wording
         String reason = result.cause().getMessage();
         return Future.failedFuture(reason != null && reason.contains("expired")
-            ? ApiError.unauthorized("token_expired", "the access token has expired; refresh it")
-            : ApiError.unauthorized("invalid_token", "the access token is not valid"));
+            ? Errors.TOKEN_EXPIRED.error("the access token has expired; refresh it")
+            : Errors.INVALID_TOKEN.error("the access token is not valid"));
       }
       JsonObject claims = result.result().principal();
       // the provider has checked exp; it keeps the time claims among the attributes, not the principal
@@ -61,7 +62,7 @@ public final class AccessTokens {
       Object subject = claims.getValue("sub");
       Caller.Role role = Caller.Role.parse(claims.getValue("role") instanceof String r ? r : null);
       if (!(subject instanceof String id) || role == null || !expires) {
-        return Future.failedFuture(ApiError.unauthorized("invalid_token", "the access token is not valid"));
+        return Future.failedFuture(Errors.INVALID_TOKEN.error("the access token is not valid"));
       }
       return Future.succeededFuture(new Caller(id, role, "token"));
     });

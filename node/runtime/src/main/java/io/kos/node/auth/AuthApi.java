@@ -1,6 +1,8 @@
 package io.kos.node.auth;
 
 import io.kos.verticle.ApiError;
+import io.kos.verticle.Errors;
+import io.kos.verticle.JsonFields;
 import io.kos.verticle.ApiRequest;
 import io.kos.verticle.Caller;
 import io.kos.verticle.OwnerScope;
@@ -94,7 +96,7 @@ public final class AuthApi {
     return store.run(AuthStore.API_KEY_CALLER, Tuple.of(digest)).map(rows -> {
       Row row = firstOrNull(rows);
       if (row == null) {
-        throw ApiError.unauthorized("invalid_api_key", "the API key is not valid");
+        throw Errors.INVALID_API_KEY.error("the API key is not valid");
       }
       if (row.getBoolean("stale")) {
         // at most one write a minute per key, off the request's path
@@ -113,7 +115,7 @@ public final class AuthApi {
 
   private Future<JsonObject> register(ApiRequest request) {
     JsonObject body = request.bodyObject();
-    Fields.onlyKnown(body, REGISTER_FIELDS);
+    JsonFields.ofBody(body).onlyKnown(REGISTER_FIELDS);
     String username = Fields.username(body);
     String email = Fields.email(body);
     String password = Fields.newPassword(body, username, email);
@@ -123,7 +125,7 @@ public final class AuthApi {
     Caller caller = request.callerIfAny();
     boolean byAdmin = caller != null && caller.isAdmin();
     if (requestedRole != null && !byAdmin) {
-      throw ApiError.forbidden("admin_only", "only an admin may choose a new user's role");
+      throw Errors.ADMIN_ONLY.error("only an admin may choose a new user's role");
     }
     SetupToken setup = control.setupToken();
     if (setup.value() == null && !control.settings().openRegistration() && !byAdmin) {
@@ -176,21 +178,21 @@ public final class AuthApi {
   }
 
   private ApiError setupTokenRequired() {
-    return ApiError.forbidden("setup_token_required", "this node has no user yet: the first registration must carry "
+    return AuthErrors.SETUP_TOKEN_REQUIRED.error("this node has no user yet: the first registration must carry "
         + "setup_token, printed at start and kept in " + control.setupTokenFile());
   }
 
   private static ApiError registrationClosed() {
-    return ApiError.forbidden("registration_closed", "registration is closed on this node (auth.open_registration); ask an admin");
+    return AuthErrors.REGISTRATION_CLOSED.error("registration is closed on this node (auth.open_registration); ask an admin");
   }
 
   private static Throwable duplicateOr(Throwable failure) {
     String index = AuthStore.violatedUniqueIndex(failure);
     if ("users_username_key".equals(index)) {
-      return ApiError.conflict("username_taken", "that username is taken");
+      return AuthErrors.USERNAME_TAKEN.error("that username is taken");
     }
     if ("users_email_key".equals(index)) {
-      return ApiError.conflict("email_taken", "an account with that email exists");
+      return AuthErrors.EMAIL_TAKEN.error("an account with that email exists");
     }
     return failure;
   }
@@ -213,7 +215,7 @@ public final class AuthApi {
 
   private Future<JsonObject> login(ApiRequest request) {
     JsonObject body = request.bodyObject();
-    Fields.onlyKnown(body, LOGIN_FIELDS);
+    JsonFields.ofBody(body).onlyKnown(LOGIN_FIELDS);
     boolean byEmail = body.containsKey("email");
     if (byEmail == body.containsKey("username")) {
       throw ApiError.invalidField("username", "give either username or email, not both");
@@ -235,10 +237,10 @@ public final class AuthApi {
         .compose(user -> {
           if (user == null) {
             guard.failed(account, address);
-            throw ApiError.unauthorized("invalid_credentials", "wrong username, email or password");
+            throw AuthErrors.INVALID_CREDENTIALS.error("wrong username, email or password");
           }
           if (!user.getBoolean("is_active")) {
-            throw ApiError.forbidden("account_disabled", "this account is disabled; ask an admin");
+            throw Errors.ACCOUNT_DISABLED.error("this account is disabled; ask an admin");
           }
           guard.succeeded(account);
           return store.inTransaction(conn -> startSession(conn, AuthStore.TOUCH_LOGIN, user.getUUID("id"), UUID.randomUUID()));
@@ -246,7 +248,7 @@ public final class AuthApi {
   }
 
   static ApiError tooManyAttempts(long retryAfterSeconds) {
-    return new ApiError(429, "too_many_attempts", "too many failed logins; retry in " + retryAfterSeconds + " s",
+    return new ApiError(AuthErrors.TOO_MANY_ATTEMPTS, "too many failed logins; retry in " + retryAfterSeconds + " s",
         new JsonObject().put("retry_after_seconds", retryAfterSeconds));
   }
 
@@ -287,20 +289,20 @@ public final class AuthApi {
 
   private Future<Object> rotate(SqlConnection conn, Row token) {
     if (token == null || token.getBoolean("revoked")) {
-      return Future.succeededFuture(ApiError.unauthorized("invalid_refresh_token", "the refresh token is not valid"));
+      return Future.succeededFuture(AuthErrors.INVALID_REFRESH_TOKEN.error("the refresh token is not valid"));
     }
     UUID family = token.getUUID("family_id");
     if (token.getBoolean("used")) {
       LOG.warn("refresh token reused for user {}: revoking its session family {}", token.getUUID("user_id"), family);
-      return run(conn, AuthStore.REVOKE_FAMILY, Tuple.of(family)).map(v -> ApiError.unauthorized("refresh_token_reused",
+      return run(conn, AuthStore.REVOKE_FAMILY, Tuple.of(family)).map(v -> AuthErrors.REFRESH_TOKEN_REUSED.error(
           "this refresh token was already used; its session is revoked, log in again"));
     }
     if (token.getBoolean("expired")) {
-      return Future.succeededFuture(ApiError.unauthorized("refresh_token_expired", "the refresh token has expired; log in again"));
+      return Future.succeededFuture(AuthErrors.REFRESH_TOKEN_EXPIRED.error("the refresh token has expired; log in again"));
     }
     if (!token.getBoolean("is_active")) {
       return run(conn, AuthStore.REVOKE_FAMILY, Tuple.of(family))
-          .map(v -> ApiError.forbidden("account_disabled", "this account is disabled; ask an admin"));
+          .map(v -> Errors.ACCOUNT_DISABLED.error("this account is disabled; ask an admin"));
     }
     return run(conn, AuthStore.MARK_REFRESH_USED, Tuple.of(token.getLong("id")))
         .compose(v -> startSession(conn, AuthStore.USER_BY_ID, token.getUUID("user_id"), family))
@@ -314,7 +316,7 @@ public final class AuthApi {
 
   private static String refreshToken(ApiRequest request) {
     JsonObject body = request.bodyObject();
-    Fields.onlyKnown(body, Set.of("refresh_token"));
+    JsonFields.ofBody(body).onlyKnown(Set.of("refresh_token"));
     return Fields.text(body, "refresh_token", 1, 200);
   }
 
@@ -329,7 +331,7 @@ public final class AuthApi {
   private Future<JsonObject> createApiKey(ApiRequest request) {
     Caller caller = request.caller();
     JsonObject body = request.bodyObject();
-    Fields.onlyKnown(body, Set.of("name"));
+    JsonFields.ofBody(body).onlyKnown(Set.of("name"));
     String name = Fields.text(body, "name", 1, 100);
     String key = Secrets.token(API_KEY_PREFIX);
     return store.run(AuthStore.INSERT_API_KEY, Tuple.of(OwnerScope.owner(caller), name,
@@ -381,9 +383,9 @@ public final class AuthApi {
     request.caller().requireAdmin();
     UUID id = OwnerScope.uuidOrNotFound(request.pathParam("id"), "user");
     JsonObject body = request.bodyObject();
-    Fields.onlyKnown(body, Set.of("role", "is_active"));
+    JsonFields.ofBody(body).onlyKnown(Set.of("role", "is_active"));
     Caller.Role newRole = role(body);
-    Boolean newActive = Fields.optionalBoolean(body, "is_active");
+    Boolean newActive = JsonFields.ofBody(body).bool("is_active", null);
     if (newRole == null && newActive == null) {
       throw ApiError.invalidField("role", "give role, is_active or both");
     }
@@ -398,7 +400,7 @@ public final class AuthApi {
           Future<Void> allowed = !losesAdmin ? Future.succeededFuture() : run(conn, AuthStore.OTHER_ACTIVE_ADMINS, Tuple.of(id))
               .map(count -> {
                 if (count.iterator().next().getLong(0) == 0) {
-                  throw ApiError.conflict("last_admin", "this is the last active admin; make another admin first");
+                  throw AuthErrors.LAST_ADMIN.error("this is the last active admin; make another admin first");
                 }
                 return null;
               });

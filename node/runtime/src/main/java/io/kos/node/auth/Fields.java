@@ -4,7 +4,6 @@ import io.kos.verticle.ApiError;
 import io.vertx.core.json.JsonObject;
 
 import java.text.Normalizer;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Checks of request bodies: each failure is a 422 naming the field and why. */
@@ -18,15 +17,6 @@ final class Fields {
   static final int PASSWORD_MAX = 1024;
 
   private Fields() {
-  }
-
-  /** 422 for any field not in {@code allowed}: a misspelt field is a mistake worth reporting. */
-  static void onlyKnown(JsonObject body, Set<String> allowed) {
-    for (String name : body.fieldNames()) {
-      if (!allowed.contains(name)) {
-        throw ApiError.invalidField(name, "unknown field; accepted: " + String.join(", ", allowed.stream().sorted().toList()));
-      }
-    }
   }
 
   /** A required string, NFC-normalised, without control characters, within length bounds. */
@@ -97,13 +87,5 @@ final class Fields {
       throw ApiError.invalidField("password", "must have at most " + PASSWORD_MAX + " characters");
     }
     return value;
-  }
-
-  static Boolean optionalBoolean(JsonObject body, String field) {
-    Object raw = body.getValue(field);
-    if (raw == null || raw instanceof Boolean) {
-      return (Boolean) raw;
-    }
-    throw ApiError.invalidField(field, "must be true or false");
   }
 }

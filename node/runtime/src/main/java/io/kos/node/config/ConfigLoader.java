@@ -49,6 +49,11 @@ public final class ConfigLoader {
     Map<String, String> sources = new HashMap<>();
     JsonObject verticleConfig = new JsonObject();
     if (file != null) {
+      if (!Files.isRegularFile(file)) {
+        String named = explicitFile != null ? "--config" : env.containsKey("KOS_CONFIG") ? "KOS_CONFIG" : "the node class";
+        throw new ConfigException("cannot read config file " + file + " (from " + named + "): no such file"
+            + (file.isAbsolute() ? "" : " in the working directory " + Path.of("").toAbsolutePath()));
+      }
       verticleConfig = readFile(file, values, sources);
     }
     for (Setting setting : Setting.ALL) {

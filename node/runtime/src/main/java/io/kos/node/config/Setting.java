@@ -1,5 +1,7 @@
 package io.kos.node.config;
 
+import io.kos.verticle.Text;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,8 +19,8 @@ import java.util.regex.Pattern;
  */
 public record Setting(String key, Object defaultValue, String description, Function<String, Object> parser) {
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
-  private static final Pattern SIZE = Pattern.compile("(\\d+)(b|kib|mib)?");
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
+  private static final Pattern SIZE = Pattern.compile("(\\d{1,12})(b|kib|mib)?");
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]{0,30}");
   public static final Set<String> NODE_CLASSES = Set.of("allinone", "tohunga", "ronin", "hakim");
 
@@ -95,7 +97,8 @@ public record Setting(String key, Object defaultValue, String description, Funct
     return text.isEmpty() ? "(empty)" : "`" + text + "`";
   }
 
-  private static String displayDuration(Duration d) {
+  /** A duration as config writes it: {@code 20s}, {@code 15m}, {@code 500ms} (for log lines and messages too). */
+  public static String displayDuration(Duration d) {
     long ms = d.toMillis();
     for (var unit : List.of(Map.entry("d", 86_400_000L), Map.entry("h", 3_600_000L), Map.entry("m", 60_000L), Map.entry("s", 1000L))) {
       if (ms % unit.getValue() == 0) {
@@ -159,13 +162,9 @@ public record Setting(String key, Object defaultValue, String description, Funct
   }
 
   static int integer(String value, int min, int max) {
-    try {
-      int n = Integer.parseInt(value.trim());
-      if (n >= min && n <= max) {
-        return n;
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below with the accepted range
+    Long n = Text.strictLong(value.trim());
+    if (n != null && n >= min && n <= max) {
+      return n.intValue();
     }
     throw new IllegalArgumentException("must be an integer from " + min + " to " + max);
   }
@@ -180,11 +179,11 @@ public record Setting(String key, Object defaultValue, String description, Funct
   static Object duration(String value) {
     Matcher m = DURATION.matcher(value.trim());
     if (!m.matches()) {
-      throw new IllegalArgumentException("must be a duration such as 500ms, 30s, 5m, 2h, 30d");
+      // a bare number is refused too: "5" meant 5 ms once, and every request timed out
+      throw new IllegalArgumentException("must be a number with a unit (ms, s, m, h, d) such as 500ms, 30s, 5m, 2h, 30d");
     }
     long n = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "ms" : m.group(2);
-    Duration d = switch (unit) {
+    Duration d = switch (m.group(2)) {
       case "s" -> Duration.ofSeconds(n);
       case "m" -> Duration.ofMinutes(n);
       case "h" -> Duration.ofHours(n);

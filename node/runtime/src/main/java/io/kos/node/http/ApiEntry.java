@@ -3,8 +3,10 @@ package io.kos.node.http;
 import io.kos.node.auth.AuthApi;
 import io.kos.verticle.Addresses;
 import io.kos.verticle.ApiError;
+import io.kos.verticle.Errors;
 import io.kos.verticle.ApiRequest;
 import io.kos.verticle.Caller;
+import io.kos.verticle.Errors;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -53,21 +55,17 @@ final class ApiEntry implements Handler<RoutingContext> {
     Buffer raw = ctx.body().available() ? ctx.body().buffer() : null;
     if (raw != null && raw.length() > 0) {
       if (!isJson(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
-        HttpErrors.send(ctx, 415, "unsupported_media_type", "send the body as application/json");
+        HttpErrors.send(ctx, Errors.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
         return;
       }
       try {
         body = Json.decodeValue(raw);
       } catch (DecodeException e) {
-        HttpErrors.send(ctx, 400, "malformed_json", "the body is not valid JSON");
+        HttpErrors.send(ctx, Errors.MALFORMED_JSON, "the body is not valid JSON");
         return;
       }
     }
-    String requestId = ctx.request().getHeader("X-Request-Id");
-    if (requestId == null || requestId.length() > 64) {
-      requestId = requestIdPrefix + Long.toHexString(REQUEST_IDS.incrementAndGet());
-    }
-    ctx.response().putHeader("X-Request-Id", requestId);
+    String requestId = requestId(ctx, requestIdPrefix);
     JsonObject envelope = ApiRequest.envelope(toJson(ctx.pathParams()), toJson(ctx.queryParams()), body);
     MultiMap headers = MultiMap.caseInsensitiveMultiMap()
         .add(Addresses.HEADER_REQUEST_ID, requestId)
@@ -84,26 +82,36 @@ final class ApiEntry implements Handler<RoutingContext> {
     }, failure -> HttpErrors.sendFailure(ctx, failure, id));
   }
 
+  /** The request's id: the client's {@code X-Request-Id} when it sent one of at most 64 characters, else a new one; echoed in the response. */
+  static String requestId(RoutingContext ctx, String prefix) {
+    String requestId = ctx.request().getHeader("X-Request-Id");
+    if (requestId == null || requestId.length() > 64) {
+      requestId = prefix + Long.toHexString(REQUEST_IDS.incrementAndGet());
+    }
+    ctx.response().putHeader("X-Request-Id", requestId);
+    return requestId;
+  }
+
   /** The authenticated caller; null on an anonymous route called without credentials. */
   private Future<Caller> caller(RoutingContext ctx) {
     String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     String apiKey = ctx.request().getHeader(API_KEY_HEADER);
     if (authorization == null && apiKey == null) {
       return anonymous ? Future.succeededFuture() : Future.failedFuture(
-          ApiError.unauthorized("unauthorized", "send Authorization: Bearer <access token> or X-API-Key: <key>"));
+          Errors.UNAUTHORIZED.error("send Authorization: Bearer <access token> or X-API-Key: <key>"));
     }
     if (authorization != null && apiKey != null) {
-      return Future.failedFuture(ApiError.badRequest("ambiguous_credentials", "send a bearer token or an API key, not both"));
+      return Future.failedFuture(Errors.AMBIGUOUS_CREDENTIALS.error("send a bearer token or an API key, not both"));
     }
     AuthApi api = auth.get();
     if (api == null) {
-      return Future.failedFuture(ApiError.unavailable("starting", "the node is still starting"));
+      return Future.failedFuture(Errors.STARTING.error("the node is still starting"));
     }
     if (apiKey != null) {
       return api.authenticateApiKey(apiKey);
     }
     if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      return Future.failedFuture(ApiError.unauthorized("invalid_token", "the Authorization header must be Bearer <access token>"));
+      return Future.failedFuture(Errors.INVALID_TOKEN.error("the Authorization header must be Bearer <access token>"));
     }
     return api.authenticateToken(authorization.substring(BEARER.length()).trim());
   }

@@ -1,6 +1,7 @@
 package io.kos.node.http;
 
 import io.kos.verticle.Addresses;
+import io.kos.verticle.Errors;
 import io.kos.verticle.RouteSpec;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -62,14 +63,14 @@ final class ApiForwarder implements Handler<RoutingContext> {
 
   private void fail(RoutingContext ctx, Throwable failure) {
     if (!(failure instanceof ReplyException reply)) {
-      HttpErrors.send(ctx, 500, "internal_error", "unexpected failure forwarding to " + verticle);
+      HttpErrors.send(ctx, Errors.INTERNAL_ERROR, "unexpected failure forwarding to " + verticle);
       return;
     }
     switch (reply.failureType()) {
-      case NO_HANDLERS -> HttpErrors.send(ctx, 503, "verticle_unavailable",
+      case NO_HANDLERS -> HttpErrors.send(ctx, Errors.VERTICLE_UNAVAILABLE,
           "no node of this cluster serves the " + verticle + " verticle right now");
-      case TIMEOUT -> HttpErrors.send(ctx, 504, "timeout",
-          "the " + verticle + " verticle did not answer within " + timeoutMillis + " ms");
+      case TIMEOUT -> HttpErrors.send(ctx, Errors.TIMEOUT,
+          "the " + verticle + " verticle did not answer within http.request_timeout (" + timeoutMillis + " ms)");
       default -> HttpErrors.send(ctx, statusOf(reply.failureCode()), errorBody(reply));
     }
   }

@@ -1,6 +1,8 @@
 package io.kos.node.http;
 
 import io.kos.verticle.ApiError;
+import io.kos.verticle.ErrorCode;
+import io.kos.verticle.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.vertx.core.http.HttpHeaders;
@@ -19,8 +21,8 @@ public final class HttpErrors {
   private HttpErrors() {
   }
 
-  public static void send(RoutingContext ctx, int status, String code, String message) {
-    send(ctx, status, new JsonObject().put("error", code).put("message", message));
+  public static void send(RoutingContext ctx, ErrorCode code, String message) {
+    send(ctx, code.status(), new JsonObject().put("error", code.code()).put("message", message));
   }
 
   public static void send(RoutingContext ctx, int status, JsonObject body) {
@@ -53,18 +55,19 @@ public final class HttpErrors {
   }
 
   /** Router-level failures (no route, wrong method, body too large, ...) as JSON. */
-  public static void install(io.vertx.ext.web.Router router) {
-    router.errorHandler(400, ctx -> send(ctx, 400, "bad_request", "the request is malformed"));
-    router.errorHandler(404, ctx -> send(ctx, 404, "not_found",
+  public static void install(io.vertx.ext.web.Router router, int bodyLimit) {
+    router.errorHandler(400, ctx -> send(ctx, Errors.BAD_REQUEST, "the request is malformed"));
+    router.errorHandler(404, ctx -> send(ctx, Errors.NOT_FOUND,
         "no route for " + ctx.request().method() + " " + ctx.request().path()));
-    router.errorHandler(405, ctx -> send(ctx, 405, "method_not_allowed",
+    router.errorHandler(405, ctx -> send(ctx, Errors.METHOD_NOT_ALLOWED,
         ctx.request().method() + " is not allowed on " + ctx.request().path()));
-    router.errorHandler(413, ctx -> send(ctx, 413, "payload_too_large", "the request body exceeds the configured limit"));
-    router.errorHandler(415, ctx -> send(ctx, 415, "unsupported_media_type", "send the body as application/json"));
+    router.errorHandler(413, ctx -> send(ctx, Errors.PAYLOAD_TOO_LARGE,
+        "the request body exceeds http.body_limit (" + bodyLimit + " bytes on this node); send less per request"));
+    router.errorHandler(415, ctx -> send(ctx, Errors.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json"));
     router.errorHandler(500, ctx -> {
       LOG.error("unhandled failure on {} {}",
           ctx.request().method(), ctx.request().path(), ctx.failure());
-      send(ctx, 500, "internal_error", "unexpected failure; see the node log");
+      send(ctx, Errors.INTERNAL_ERROR, "unexpected failure; see the node log");
     });
   }
 }

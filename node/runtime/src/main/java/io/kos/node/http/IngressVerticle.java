@@ -4,6 +4,7 @@ import io.kos.node.NodeState;
 import io.kos.node.auth.AccessControl;
 import io.kos.node.auth.AuthApi;
 import io.kos.node.config.NodeConfig;
+import io.kos.verticle.Errors;
 import io.kos.verticle.RouteSpec;
 import io.kos.verticle.VerticleModule;
 import io.vertx.core.Future;
@@ -70,7 +71,7 @@ public final class IngressVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    HttpErrors.install(router);
+    HttpErrors.install(router, config.bodyLimit());
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "live").toBuffer()));
     router.get("/health/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(state.metricsRegistry()));
@@ -85,7 +86,10 @@ public final class IngressVerticle extends VerticleBase {
             return api == null ? null : api.operation(route.operation());
           }, route.successStatus()));
     }
-    openApiDocuments.forEach((name, document) -> router.get("/api/" + name + "/v1/openapi.json").handler(ctx -> json(ctx, 200, document)));
+    openApiDocuments.forEach((name, document) -> router.get("/api/" + name + "/v1/openapi.json").handler(ctx -> {
+      ApiEntry.requestId(ctx, requestIdPrefix);
+      json(ctx, 200, document);
+    }));
     for (VerticleModule module : modules) {
       for (RouteSpec route : module.routes()) {
         mount(router, module.name(), route, bodyHandler, requestIdPrefix)
@@ -146,7 +150,7 @@ public final class IngressVerticle extends VerticleBase {
 
   private static void document(RoutingContext ctx, Buffer document) {
     if (document == null) {
-      HttpErrors.send(ctx, 503, "starting", "the node is still starting");
+      HttpErrors.send(ctx, Errors.STARTING, "the node is still starting");
     } else {
       json(ctx, 200, document);
     }

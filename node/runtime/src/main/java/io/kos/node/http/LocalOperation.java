@@ -1,6 +1,7 @@
 package io.kos.node.http;
 
 import io.kos.verticle.ApiRequest;
+import io.kos.verticle.Errors;
 import io.kos.verticle.ApiResponse;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -28,7 +29,7 @@ final class LocalOperation implements Handler<RoutingContext> {
     ApiEntry.Call call = ctx.get(ApiEntry.CALL);
     Function<ApiRequest, Future<?>> handler = operation.get();
     if (handler == null) {
-      HttpErrors.send(ctx, 503, "starting", "the node is still starting");
+      HttpErrors.send(ctx, Errors.STARTING, "the node is still starting");
       return;
     }
     Future<?> result;

@@ -125,6 +125,29 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aDurationWithoutAUnitIsRefusedNamingKeyAndUnits() {
+    // "5" was taken as 5 ms once, and every request then timed out
+    assertThatThrownBy(() -> loader.load(null, Map.of("KOS_HTTP_REQUEST_TIMEOUT", "5"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("http.request_timeout must be a number with a unit (ms, s, m, h, d) such as 500ms, 30s, 5m, 2h, 30d, "
+            + "got '5' (from KOS_HTTP_REQUEST_TIMEOUT)");
+    for (String bad : List.of("0s", "5 s", "5sec", "-5s", "1.5s", "99999999999999d")) {
+      assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("shutdown.timeout", bad))).as(bad)
+          .isInstanceOf(ConfigException.class).hasMessageContaining("shutdown.timeout");
+    }
+    assertThat(loader.load(null, Map.of(), Map.of("http.request_timeout", "500ms")).requestTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(loader.load(null, Map.of(), Map.of("auth.refresh_token_ttl", "7d")).auth().refreshTokenTtl()).isEqualTo(Duration.ofDays(7));
+  }
+
+  @Test
+  void integersAreWrittenInPlainDigits() {
+    for (String bad : List.of("+8080", "08080", "8080.0", " ")) {
+      assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("http.port", bad))).as(bad)
+          .isInstanceOf(ConfigException.class).hasMessageContaining("http.port must be an integer from 0 to 65535");
+    }
+  }
+
+  @Test
   void badVerticleSectionIsRefused() throws IOException {
     Path file = write("verticles:\n  config:\n    probe: {pool_size: 0}\n");
     assertThatThrownBy(() -> loader.load(file, Map.of(), Map.of()))

@@ -1,13 +1,19 @@
 package io.kos.node.testkit;
 
+import io.kos.verticle.ErrorCode;
+import io.kos.verticle.Errors;
 import io.kos.verticle.RouteSpec;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.validation.ResponseValidator;
 import io.vertx.openapi.validation.ValidatableResponse;
 
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * An OpenAPI document as a node serves it at {@code /api/<owner>/v1/openapi.json}, loaded by
@@ -15,10 +21,12 @@ import java.util.List;
  */
 public final class ApiContract {
 
+  private final JsonObject document;
   private final OpenAPIContract contract;
   private final ResponseValidator validator;
 
-  private ApiContract(OpenAPIContract contract, ResponseValidator validator) {
+  private ApiContract(JsonObject document, OpenAPIContract contract, ResponseValidator validator) {
+    this.document = document;
     this.contract = contract;
     this.validator = validator;
   }
@@ -30,7 +38,23 @@ public final class ApiContract {
       throw new AssertionError("no OpenAPI document for " + owner + ": " + served);
     }
     OpenAPIContract contract = OpenAPIContract.from(node.node().vertx(), served.json()).await();
-    return new ApiContract(contract, ResponseValidator.create(node.node().vertx(), contract));
+    return new ApiContract(served.json(), contract, ResponseValidator.create(node.node().vertx(), contract));
+  }
+
+  /**
+   * The {@code Error} schema's {@code error} enum is exactly the common codes and {@code own}: every
+   * code the owner can answer is documented, and no code that none of the code makes.
+   */
+  public void listsErrorCodes(List<ErrorCode> own) {
+    JsonArray listed = document.getJsonObject("components").getJsonObject("schemas").getJsonObject("Error")
+        .getJsonObject("properties").getJsonObject("error").getJsonArray("enum");
+    Set<String> expected = new TreeSet<>();
+    Errors.COMMON.forEach(code -> expected.add(code.code()));
+    own.forEach(code -> expected.add(code.code()));
+    Set<String> documented = listed == null ? Set.of() : new TreeSet<>(listed.stream().map(String::valueOf).toList());
+    if (!documented.equals(expected)) {
+      throw new AssertionError("the Error.error enum should be " + expected + " but is " + documented);
+    }
   }
 
   /** Each route is one operation with the same method, path and name ({@code operationId}), and there is no other. */

@@ -9,6 +9,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -97,6 +100,11 @@ public final class TestNode implements AutoCloseable {
 
   public int port() {
     return node.httpPort();
+  }
+
+  /** A plain JDBC connection to this node's database (any schema: qualify names), for what a test checks in SQL. */
+  public Connection jdbc() throws SQLException {
+    return node.database().jdbcConnection(Duration.ofSeconds(5));
   }
 
   /** The {@code postgresql://} URL of this node's database (empty when embedded). */

@@ -1,6 +1,6 @@
 package io.kos.node.testkit.probe;
 
-import io.kos.verticle.KosVerticle;
+import io.kos.verticle.Deployable;
 import io.kos.verticle.RouteSpec;
 import io.kos.verticle.VerticleModule;
 
@@ -36,8 +36,8 @@ public final class ProbeModule implements VerticleModule {
   }
 
   @Override
-  public KosVerticle create() {
-    return new ProbeVerticle();
+  public List<Deployable> deployables() {
+    return List.of(Deployable.scaled("api", ProbeVerticle::new));
   }
 
   @Override

@@ -1,0 +1,18 @@
+package io.kos.ingest.api;
+
+/** The event-bus addresses of the {@code ingest} verticle that other verticles use. */
+public final class IngestAddresses {
+
+  /**
+   * Request {@code {after_seq, limit}} → {@code {events, high_water_seq}}: committed events after a
+   * seq, in seq order. Use {@link IngestClient#since}.
+   */
+  public static final String EVENTS_SINCE = "kos.ingest.events.since";
+  /** Publication of every new {@link Event}, in seq order, after its commit. Use {@link IngestClient#onNewEvent}. */
+  public static final String EVENTS_NEW = "kos.ingest.events.new";
+  /** The most events one {@link #EVENTS_SINCE} request returns. */
+  public static final int SINCE_MAX = 10_000;
+
+  private IngestAddresses() {
+  }
+}

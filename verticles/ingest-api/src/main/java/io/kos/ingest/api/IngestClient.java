@@ -1,0 +1,52 @@
+package io.kos.ingest.api;
+
+import io.kos.verticle.ApiRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a consumer of the event log (the {@code triggers} verticle) calls, over the event bus: the
+ * ingest verticle answers wherever in the cluster it runs. Failures are {@code ReplyException}s
+ * with the contract's status codes (400/422 for a bad request, 503 when ingest or its database is
+ * unavailable, NO_HANDLERS when no node deploys ingest).
+ */
+public final class IngestClient {
+
+  private final Vertx vertx;
+
+  public IngestClient(Vertx vertx) {
+    this.vertx = vertx;
+    EventCodec.register(vertx);
+  }
+
+  /** Up to {@code limit} (1 to {@link IngestAddresses#SINCE_MAX}) committed events after {@code afterSeq}, in seq order. */
+  public Future<EventPage> since(long afterSeq, int limit) {
+    JsonObject request = ApiRequest.busRequest(new JsonObject().put("after_seq", afterSeq).put("limit", limit));
+    return vertx.eventBus().<Buffer>request(IngestAddresses.EVENTS_SINCE, request).map(reply -> {
+      JsonObject page = new JsonObject(reply.body());
+      JsonArray raw = page.getJsonArray("events");
+      List<Event> events = new ArrayList<>(raw.size());
+      for (int i = 0; i < raw.size(); i++) {
+        JsonObject fields = raw.getJsonObject(i);
+        events.add(Event.of(fields.getLong("seq"), fields));
+      }
+      return new EventPage(events, page.getLong("high_water_seq"));
+    });
+  }
+
+  /**
+   * Subscribes to every new event, in seq order, after its commit. A live publication can be missed
+   * (a restart, a partition): keep a durable cursor and catch up with {@link #since}.
+   */
+  public MessageConsumer<Event> onNewEvent(Handler<Event> handler) {
+    return vertx.eventBus().consumer(IngestAddresses.EVENTS_NEW, message -> handler.handle(message.body()));
+  }
+}

@@ -1,0 +1,48 @@
+package io.kos.ingest;
+
+import io.kos.verticle.KosVerticle;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+
+/**
+ * The event log's monthly partitions, once per node: at start (before the API takes pushes) and
+ * hourly, the retained window and two months ahead exist and older ones are dropped. A push whose
+ * month has no partition yet creates it in its own transaction, so this is ahead-of-need work only.
+ */
+final class PartitionVerticle extends KosVerticle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PartitionVerticle.class);
+  private static final long AHEAD_SECONDS = 62 * 86_400L;
+
+  private EventStore store;
+  private int retentionDays;
+
+  @Override
+  protected Future<?> setUp() {
+    retentionDays = IngestSettings.parse(env().config()).retentionDays();
+    store = new EventStore(pool());
+    long now = System.currentTimeMillis() / 1000;
+    return store.prepareWindow(now - retentionDays * 86_400L, now + AHEAD_SECONDS)
+        .compose(created -> dropExpired())
+        .onSuccess(v -> vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> housekeeping()));
+  }
+
+  private void housekeeping() {
+    long now = System.currentTimeMillis() / 1000;
+    store.prepareWindow(now, now + AHEAD_SECONDS).compose(v -> dropExpired())
+        .onFailure(e -> LOG.warn("partition housekeeping failed: {}", e.toString()));
+  }
+
+  private Future<Void> dropExpired() {
+    long cutoff = System.currentTimeMillis() / 1000 - retentionDays * 86_400L;
+    return store.dropBefore(cutoff).map(dropped -> {
+      if (!dropped.isEmpty()) {
+        LOG.info("retention ({} days): dropped partitions {}", retentionDays, dropped);
+      }
+      return null;
+    });
+  }
+}
