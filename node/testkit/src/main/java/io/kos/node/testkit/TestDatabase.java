@@ -2,6 +2,9 @@ package io.kos.node.testkit;
 
 import io.vertx.pgclient.PgConnectOptions;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.PostgreSQLContainer;
+import org.testcontainers.utility.DockerImageName;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,12 +19,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One PostgreSQL server per test JVM, and a fresh database on it per caller (per test class), so
- * tests are isolated without paying a server start each. The server is the embedded one, or the
- * external server named by {@code KOS_TEST_DB_URL} (a role allowed to CREATE DATABASE), e.g.
- * {@code postgresql://postgres:secret@127.0.0.1:5432/postgres}.
+ * tests are isolated without paying a server start each. The server is, in this order:
+ * <ul>
+ *   <li>the external server named by {@code KOS_TEST_DB_URL} (a role allowed to CREATE DATABASE), e.g.
+ *   {@code postgresql://postgres:secret@127.0.0.1:5432/postgres};</li>
+ *   <li>with {@code KOS_TEST_DB=container}, a Testcontainers PostgreSQL of the image named by the
+ *   system property {@code kos.test.db.image} (default {@value #DEFAULT_IMAGE}), when a Docker engine
+ *   answers; without one the tests say so in one line and use the embedded server;</li>
+ *   <li>else the embedded PostgreSQL 17.</li>
+ * </ul>
  */
 public final class TestDatabase {
 
+  static final String DEFAULT_IMAGE = "postgres:17-alpine";
   private static final AtomicInteger COUNTER = new AtomicInteger();
   private static final List<String> CREATED = new CopyOnWriteArrayList<>();
   private static PgConnectOptions admin;
@@ -56,11 +66,27 @@ public final class TestDatabase {
         admin = PgConnectOptions.fromUri(external);
         // an external server outlives the tests: leave it as it was found
         Runtime.getRuntime().addShutdownHook(new Thread(TestDatabase::dropCreated, "kos-test-db-cleanup"));
+      } else if ("container".equals(System.getenv("KOS_TEST_DB"))) {
+        admin = startContainer();
       } else {
         admin = startEmbedded();
       }
     }
     return admin;
+  }
+
+  /** A throwaway PostgreSQL in Docker, stopped with the JVM (Testcontainers' reaper); embedded when no engine answers. */
+  private static PgConnectOptions startContainer() {
+    String image = System.getProperty("kos.test.db.image", DEFAULT_IMAGE);
+    if (!DockerClientFactory.instance().isDockerAvailable()) {
+      System.err.println("KOS_TEST_DB=container: no Docker engine answers, so the " + image
+          + " container is skipped; the tests use the embedded PostgreSQL");
+      return startEmbedded();
+    }
+    PostgreSQLContainer<?> container = new PostgreSQLContainer<>(DockerImageName.parse(image).asCompatibleSubstituteFor("postgres"));
+    container.start();
+    return new PgConnectOptions().setHost(container.getHost()).setPort(container.getMappedPort(PostgreSQLContainer.POSTGRESQL_PORT))
+        .setUser(container.getUsername()).setPassword(container.getPassword()).setDatabase(container.getDatabaseName());
   }
 
   private static void dropCreated() {
