@@ -4,11 +4,10 @@ import io.kos.ingest.api.EventCodec;
 import io.kos.ingest.api.Event;
 import io.kos.ingest.api.IngestAddresses;
 import io.kos.verticle.KosVerticle;
+import io.kos.verticle.SharedCodec;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageCodec;
 
 import java.util.List;
 
@@ -22,7 +21,7 @@ final class PublisherVerticle extends KosVerticle {
 
   /** Where committed batches are handed to the publisher of this node. */
   private static final String OFFERS = "kos.ingest.publisher.offer";
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setCodecName(OfferCodec.NAME);
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   /** Events a committed batch inserted, in seq order, with the span of seqs it owned: ({@code before}, {@code after}]. */
   record Offer(long before, long after, List<Event> events) {
@@ -33,7 +32,8 @@ final class PublisherVerticle extends KosVerticle {
   @Override
   protected Future<?> setUp() {
     EventCodec.register(vertx);
-    OfferCodec.register(vertx);
+    // an offer is passed by reference and never leaves its node
+    SharedCodec.register(vertx, Offer.class, new SharedCodec<>("kos.ingest.offer") { });
     publisher = new EventPublisher(vertx, new EventStore(pool()), IngestAddresses.EVENTS_NEW);
     // a one-way hand-off inside this module, not an operation: no reply, no caller
     vertx.eventBus().<Offer>localConsumer(OFFERS, message -> publisher.offer(message.body()));
@@ -48,44 +48,5 @@ final class PublisherVerticle extends KosVerticle {
   /** Hands a committed batch to this node's publisher (from any verticle of the module). */
   static void offer(Vertx vertx, EventStore.Stored stored, List<Event> events) {
     vertx.eventBus().send(OFFERS, new Offer(stored.seqBefore(), stored.highWaterSeq(), events), LOCAL);
-  }
-
-  /** Passes an {@link Offer} by reference to a local consumer; never sent to another node. */
-  private static final class OfferCodec implements MessageCodec<Offer, Offer> {
-
-    static final String NAME = "kos.ingest.offer";
-
-    static synchronized void register(Vertx vertx) {
-      try {
-        vertx.eventBus().registerCodec(new OfferCodec());
-      } catch (IllegalStateException alreadyRegistered) {
-        // a verticle undeployed and deployed again on the same Vert.x
-      }
-    }
-
-    @Override
-    public void encodeToWire(Buffer buffer, Offer offer) {
-      throw new UnsupportedOperationException("offers stay on their node");
-    }
-
-    @Override
-    public Offer decodeFromWire(int pos, Buffer buffer) {
-      throw new UnsupportedOperationException("offers stay on their node");
-    }
-
-    @Override
-    public Offer transform(Offer offer) {
-      return offer;
-    }
-
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
-    }
   }
 }

@@ -1,8 +1,8 @@
 package io.kos.ingest.api;
 
+import io.kos.verticle.SharedCodec;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -10,17 +10,15 @@ import io.vertx.core.json.JsonObject;
  * copy per subscriber, as a {@code JsonObject} body would cost), to another cluster member its
  * fields as JSON.
  */
-public final class EventCodec implements MessageCodec<Event, Event> {
+public final class EventCodec extends SharedCodec<Event> {
 
-  public static final String NAME = "kos.ingest.event";
+  private EventCodec() {
+    super("kos.ingest.event");
+  }
 
   /** Registers the codec on this Vert.x unless it is there already (every producer and consumer calls it). */
-  public static synchronized void register(Vertx vertx) {
-    try {
-      vertx.eventBus().registerDefaultCodec(Event.class, new EventCodec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // another verticle of this node registered it: one codec serves them all
-    }
+  public static void register(Vertx vertx) {
+    SharedCodec.register(vertx, Event.class, new EventCodec());
   }
 
   @Override
@@ -34,20 +32,5 @@ public final class EventCodec implements MessageCodec<Event, Event> {
     int length = buffer.getInt(pos);
     JsonObject fields = new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length));
     return Event.of(fields.getLong("seq"), fields);
-  }
-
-  @Override
-  public Event transform(Event event) {
-    return event; // read-only: safe to share
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
   }
 }
