@@ -31,6 +31,28 @@ class BinaryIT {
   }
 
   @Test
+  void theLauncherRunsTheJarWithItsClassDataArchive() throws Exception {
+    Path launcher = JAR.resolveSibling("kos-node");
+    assertThat(launcher).isExecutable();
+    assertThat(JAR.resolveSibling("kos-node.jsa")).as("the build's class-data archive").isRegularFile();
+    ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "--version").redirectErrorStream(true);
+    // -Xshare:on makes the JVM fail rather than start without the archive: exit 0 means it is mapped
+    builder.environment().put("KOS_JAVA_OPTS", "-Xshare:on");
+    Process version = builder.start();
+    String out = new String(version.getInputStream().readAllBytes());
+    assertThat(version.waitFor()).as(out).isZero();
+    assertThat(out).isEqualTo("kos-node " + Version.VALUE + "\n");
+  }
+
+  @Test
+  void checkStartsTheNodeAndStopsItCleanly() {
+    NodeProcess.Result check = NodeProcess.runJarToExit(JAR, List.of("check", "--http-port", "0", "--data-dir", TestNode.tempDir().toString()),
+        Map.of(), EXIT);
+    assertThat(check.exitCode()).as(check.stderr()).isZero();
+    assertThat(check.stdout()).contains("ready in", "did:        did:kos:allinone:");
+  }
+
+  @Test
   void configErrorExitsTwoWithOneLine() {
     NodeProcess.Result result = NodeProcess.runJarToExit(JAR, List.of("--http-port", "http", "--data-dir", TestNode.tempDir().toString()),
         Map.of(), EXIT);

@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 @Command(name = "kos-node", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
     description = "Runs a kOS node: verticles on one HTTP port, an embedded or external PostgreSQL, an optional cluster.",
-    subcommands = {Main.Run.class, Main.Migrate.class, Main.Identity.class, CommandLine.HelpCommand.class})
+    subcommands = {Main.Run.class, Main.Check.class, Main.Migrate.class, Main.Identity.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static final int OK = 0;
@@ -173,6 +173,21 @@ public final class Main implements Callable<Integer> {
         stop.run();
       }
       return exitCode.get();
+    }
+  }
+
+  @Command(name = "check", description = "start the node as run would, print the banner, then stop gracefully and exit")
+  static final class Check implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    Main main;
+
+    @Override
+    public Integer call() {
+      NodeConfig config = main.loadConfig();
+      Node node = Node.start(config, main.modules);
+      System.out.print(node.banner());
+      System.out.flush();
+      return node.stop() ? OK : FAILURE;
     }
   }
 
