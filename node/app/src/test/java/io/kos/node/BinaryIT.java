@@ -78,6 +78,11 @@ class BinaryIT {
       List<String> logLines = node.log().lines().filter(l -> l.startsWith("{")).toList();
       assertThat(logLines).isNotEmpty().allSatisfy(line -> assertThat(new JsonObject(line).getString("level")).isNotBlank());
       assertThat(node.log()).contains("  did:        " + identity.getString("nodeId"));
+      // durations as config writes them, and a last line that says the stop is done (JSON logs keep the arguments apart)
+      List<JsonObject> stopLines = logLines.stream().map(JsonObject::new).filter(line -> "io.kos.node.Main".equals(line.getString("loggerName")))
+          .toList();
+      assertThat(stopLines).extracting(line -> line.getString("message") + " " + line.getJsonArray("arguments").getString(0))
+          .containsExactly("stopping (graceful, at most {}) 20s", "stopped {} in {} ms cleanly");
     }
   }
 }

@@ -32,6 +32,14 @@ class CommandLineTest {
   }
 
   @Test
+  void missingConfigFileOrAUnitlessDuration() {
+    assertUsageError(List.of("--config", "no-such.yaml"), Map.of(), "cannot read config file no-such.yaml (from --config): no such file in the working directory");
+    assertUsageError(List.of(), Map.of("KOS_CONFIG", "/nowhere/node.yaml"), "cannot read config file /nowhere/node.yaml (from KOS_CONFIG): no such file");
+    assertUsageError(List.of(), Map.of("KOS_HTTP_REQUEST_TIMEOUT", "5"),
+        "http.request_timeout must be a number with a unit (ms, s, m, h, d) such as 500ms, 30s, 5m, 2h, 30d, got '5' (from KOS_HTTP_REQUEST_TIMEOUT)");
+  }
+
+  @Test
   void unknownFlag() {
     assertUsageError(List.of("--http-prot", "1"), Map.of(), "Unknown options: '--http-prot'");
   }

@@ -12,7 +12,7 @@ import io.vertx.core.json.JsonObject;
  */
 public final class EventCodec extends SharedCodec<Event> {
 
-  private EventCodec() {
+  public EventCodec() {
     super("kos.ingest.event");
   }
 
