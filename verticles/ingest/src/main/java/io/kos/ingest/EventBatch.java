@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * Events checked against {@link EventSchema} and ready for {@link EventStore#store}: their column
- * values, their time span (for partitions) and the hash of each block they name (for the reorg
+ * values, the months they fall in (for partitions) and the hash of each block they name (for the reorg
  * check). The push API and the chain follower prepare their events the same way. Immutable once made.
  */
 final class EventBatch {
@@ -29,17 +29,15 @@ final class EventBatch {
   private final List<String[]> rows;
   private final List<EventSchema.Problem> problems = new ArrayList<>();
   private final int repeated;
-  private final long minTimestamp;
-  private final long maxTimestamp;
   private final List<Block> blocks;
+  private final List<Long> months;
 
   private EventBatch(List<?> events) {
     rows = new ArrayList<>(events.size());
     Map<String, String> hashes = new HashMap<>();
     Set<String> ids = new HashSet<>();
+    Set<Long> monthStarts = new java.util.TreeSet<>();
     int repeats = 0;
-    long min = Long.MAX_VALUE;
-    long max = Long.MIN_VALUE;
     for (int i = 0; i < events.size(); i++) {
       String[] row = EventSchema.parse(events.get(i), i, problems);
       if (row == null) {
@@ -54,20 +52,17 @@ final class EventBatch {
         problems.add(new EventSchema.Problem(i, "block_hash", "differs from another event of this batch in the same block"));
         continue;
       }
-      long timestamp = Long.parseLong(row[TIME]);
-      min = Math.min(min, timestamp);
-      max = Math.max(max, timestamp);
+      monthStarts.add(EventStore.monthStart(Long.parseLong(row[TIME])));
       rows.add(row);
     }
     repeated = repeats;
-    minTimestamp = min;
-    maxTimestamp = max;
     List<Block> named = new ArrayList<>(hashes.size());
     hashes.forEach((block, hash) -> {
       int colon = block.indexOf(':');
       named.add(new Block(Long.parseLong(block.substring(0, colon)), Long.parseLong(block.substring(colon + 1)), hash));
     });
     blocks = List.copyOf(named);
+    months = List.copyOf(monthStarts);
   }
 
   /** The checked batch of these (decoded JSON) events; see {@link #problems()} before storing it. */
@@ -94,16 +89,13 @@ final class EventBatch {
     return repeated;
   }
 
-  long minTimestamp() {
-    return minTimestamp;
-  }
-
-  long maxTimestamp() {
-    return maxTimestamp;
-  }
-
   List<Block> blocks() {
     return blocks;
+  }
+
+  /** The start (unix seconds) of each month the events fall in, ascending: the partitions they need. */
+  List<Long> months() {
+    return months;
   }
 
   /** The events a stored batch inserted, in seq order, as consumers receive them. */

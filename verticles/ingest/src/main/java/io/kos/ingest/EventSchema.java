@@ -37,6 +37,13 @@ final class EventSchema {
   private static final BigInteger UINT256_LIMIT = BigInteger.ONE.shiftLeft(256);
   private static final BigInteger UINT64_LIMIT = BigInteger.ONE.shiftLeft(64);
   private static final int TEXT_MAX = 2048;
+  /**
+   * Block times accepted: from the first Ethereum block (no EVM chain is older) to a year ahead of
+   * this node's clock (a skewed clock must not refuse a real block; a year bounds the partitions a
+   * push can ask for, with the month-by-month creation in {@link EventStore}).
+   */
+  static final long MIN_TIMESTAMP = 1_438_214_400L;
+  static final long MAX_AHEAD_SECONDS = 366 * 86_400L;
   private static final int BYTES_MAX_HEX = 2 + 2 * 8192;
 
   enum Kind { ID, CHAIN_ID, UINT64, INT_INDEX, HASH, ADDRESS, TEXT, BYTES, PERCENT, TIMESTAMP, REGISTRY, EVENT_TYPE, UINT256, TAG, TAG_TEXT }
@@ -168,7 +175,8 @@ final class EventSchema {
       case UINT64 -> integer(raw, BigInteger.ZERO, column.sqlType().equals("bigint") ? BigInteger.valueOf(Long.MAX_VALUE) : UINT64_LIMIT.subtract(BigInteger.ONE),
           "an integer >= 0");
       case INT_INDEX -> integer(raw, BigInteger.ZERO, BigInteger.valueOf(Integer.MAX_VALUE), "an integer >= 0");
-      case TIMESTAMP -> integer(raw, BigInteger.ONE, BigInteger.valueOf(Long.MAX_VALUE / 2), "a unix time in seconds > 0");
+      case TIMESTAMP -> integer(raw, BigInteger.valueOf(MIN_TIMESTAMP), BigInteger.valueOf(System.currentTimeMillis() / 1000 + MAX_AHEAD_SECONDS),
+          "a unix time in seconds from " + MIN_TIMESTAMP + " (2015-07-30, the first Ethereum block) to a year ahead of this node's clock");
       case PERCENT -> integer(raw, BigInteger.ZERO, BigInteger.valueOf(100), "an integer from 0 to 100");
       case UINT256 -> integer(raw, BigInteger.ZERO, UINT256_LIMIT.subtract(BigInteger.ONE), "an integer from 0 to 2^256-1 (a decimal string for large values)");
       case HASH, TAG -> raw instanceof String s && isHex(s, 64) ? new Valid(s.toLowerCase(Locale.ROOT)) : new Refused("must be 0x and 64 hex digits");

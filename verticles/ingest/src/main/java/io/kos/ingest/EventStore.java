@@ -29,6 +29,8 @@ final class EventStore {
   /** The same lock the table's statement trigger takes: taken first so the reorg check and the insert see one state. */
   static final String LOCK_WRITERS = "SELECT pg_advisory_xact_lock(hashtext('kos.ingest.events'))";
   static final String ENSURE_PARTITIONS = "SELECT ensure_event_partitions($1, $2)";
+  /** One partition per month start given: a batch pays for the months it has, never for the span between them. */
+  static final String ENSURE_MONTHS = "SELECT coalesce(sum(ensure_event_partitions(m, m)), 0)::int FROM unnest($1::bigint[]) AS m";
   static final String DROP_PARTITIONS_BEFORE = "SELECT drop_event_partitions_before($1)";
   /**
    * The whole write of a batch in one statement, run under the writers' lock: the first block whose
@@ -158,15 +160,13 @@ final class EventStore {
   }
 
   private Future<WriteOutcome> write(String statement, EventBatch batch, Tuple args) {
-    long from = batch.minTimestamp();
-    long to = batch.maxTimestamp();
-    List<Long> months = batch.isEmpty() ? List.of() : monthStarts(from, to);
-    boolean partitionsKnown = partitions.containsAll(months);
+    List<Long> months = batch.months().stream().filter(month -> !partitions.contains(month)).toList();
     return pool.getConnection().compose(conn -> {
       Future<?> begin = conn.query("BEGIN").execute();
       Future<?> lock = conn.query(LOCK_WRITERS).execute();
       Future<RowSet<Row>> before = conn.query(LAST_SEQ).execute();
-      Future<?> ensure = partitionsKnown ? Future.succeededFuture() : conn.preparedQuery(ENSURE_PARTITIONS).execute(Tuple.of(from, to));
+      Future<?> ensure = months.isEmpty() ? Future.succeededFuture()
+          : conn.preparedQuery(ENSURE_MONTHS).execute(Tuple.of(months.toArray(new Long[0])));
       Future<RowSet<Row>> write = conn.preparedQuery(statement).execute(args);
       // after a failed statement PostgreSQL answers COMMIT by rolling back: the connection goes back clean
       Future<?> commit = conn.query("COMMIT").execute();
@@ -239,6 +239,11 @@ final class EventStore {
           partitions.removeIf(month -> month < cutoffTimestamp);
           return dropped;
         });
+  }
+
+  /** The start of the UTC month holding {@code timestamp}, in unix seconds. */
+  static long monthStart(long timestamp) {
+    return Instant.ofEpochSecond(timestamp).atZone(ZoneOffset.UTC).withDayOfMonth(1).toLocalDate().atStartOfDay(ZoneOffset.UTC).toEpochSecond();
   }
 
   static List<Long> monthStarts(long fromTimestamp, long toTimestamp) {

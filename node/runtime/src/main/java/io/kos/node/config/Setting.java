@@ -35,7 +35,7 @@ public record Setting(String key, Object defaultValue, String description, Funct
       new Setting("http.host", "127.0.0.1", "address the HTTP ingress binds; 0.0.0.0 for all interfaces (loopback by default: the all-in-one node has open registration)", Setting::text),
       new Setting("http.port", 8080, "HTTP ingress port (0 = any free port)", Setting::port),
       new Setting("http.public_url", "", "URL other nodes and clients use to reach this node; default http://<host>:<port>", Setting::text),
-      new Setting("http.body_limit", 1048576, "largest accepted request body in bytes (suffix KiB or MiB allowed); larger gets 413", Setting::size),
+      new Setting("http.body_limit", 4194304, "largest accepted request body in bytes (suffix KiB or MiB allowed); larger gets 413. 4 MiB holds an ingest push of batch_max (5000) events of up to 800 bytes each", Setting::size),
       new Setting("http.request_timeout", Duration.ofSeconds(30), "how long the ingress waits for a verticle's reply before 504", Setting::duration),
       new Setting("database.url", "", "external PostgreSQL, postgresql://user:password@host:port/db; empty = embedded PostgreSQL in <data_dir>/pg", Setting::text),
       new Setting("database.pool_size", 4, "connections per verticle pool (verticles.config.<name>.pool_size overrides)", v -> integer(v, 1, 256)),
