@@ -2,15 +2,24 @@
 pragma solidity ^0.8.20;
 
 // Test contracts of this project: they emit exactly the ERC-8004 v0.4 events the ingest follower
-// decodes, with the values the test asks for. No registry logic.
+// decodes, with the values the test asks for, plus what real registries emit beside them: the
+// ERC-721 Transfer of a registration (the catalogue ignores it) and an event no catalogue knows
+// (a proxy's Upgraded), which the follower must count, not drop silently. No registry logic.
 
 contract IdentityRegistry {
     event Registered(uint256 indexed agentId, string tokenURI, address indexed owner);
     event MetadataSet(uint256 indexed agentId, string indexed indexedKey, string key, bytes value);
     event UriUpdated(uint256 indexed agentId, string newUri, address indexed updatedBy);
+    event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
+    event Upgraded(address indexed implementation);
 
     function register(uint256 agentId, string calldata tokenURI, address owner) external {
+        emit Transfer(address(0), owner, agentId);
         emit Registered(agentId, tokenURI, owner);
+    }
+
+    function upgrade(address implementation) external {
+        emit Upgraded(implementation);
     }
 
     function setMetadata(uint256 agentId, string calldata key, bytes calldata value) external {

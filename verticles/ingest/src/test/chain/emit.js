@@ -49,6 +49,7 @@ async function main() {
     };
     await sent(identity.register(agentId, `ipfs://agent-${n}.json`, owner),
       { event_type: 'Registered', token_uri: `ipfs://agent-${n}.json`, owner: owner.toLowerCase() });
+    await (await identity.upgrade(validatorAddress)).wait(); // not an ERC-8004 event: counted as undecoded
     await sent(identity.setMetadata(agentId, 'name', ethers.toUtf8Bytes(`agent ${n}`)),
       { event_type: 'MetadataSet', metadata_key: 'name', metadata_value: ethers.hexlify(ethers.toUtf8Bytes(`agent ${n}`)) });
     await sent(identity.updateUri(agentId, `ipfs://agent-${n}-v2.json`),

@@ -3,6 +3,7 @@ package io.kos.ingest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.web3j.abi.EventEncoder;
+import org.web3j.crypto.Hash;
 import org.web3j.abi.TypeReference;
 import org.web3j.abi.datatypes.Event;
 
@@ -13,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The event definitions the chain follower decodes, read from a JSON catalogue
@@ -35,8 +38,10 @@ final class AbiCatalog {
 
   private final String version;
   private final Map<String, Definition> byTopic;
+  private final Set<String> ignored;
 
-  private AbiCatalog(String version, Map<String, Definition> byTopic) {
+  private AbiCatalog(String version, Map<String, Definition> byTopic, Set<String> ignored) {
+    this.ignored = ignored;
     this.version = version;
     this.byTopic = byTopic;
   }
@@ -81,7 +86,12 @@ final class AbiCatalog {
       String topic = EventEncoder.encode(new Event(name, references));
       byTopic.put(topic, new Definition(registry, name, List.copyOf(inputs), topic));
     }
-    return new AbiCatalog(catalogue.getString("version"), Map.copyOf(byTopic));
+    Set<String> ignored = new HashSet<>();
+    JsonObject ignoring = catalogue.getJsonObject("ignored", new JsonObject());
+    for (Object signature : ignoring.getJsonArray("signatures", new JsonArray())) {
+      ignored.add(Hash.sha3String((String) signature));
+    }
+    return new AbiCatalog(catalogue.getString("version"), Map.copyOf(byTopic), Set.copyOf(ignored));
   }
 
   String version() {
@@ -93,8 +103,13 @@ final class AbiCatalog {
     return byTopic.get(topic0.toLowerCase(java.util.Locale.ROOT));
   }
 
-  /** Every topic0, for the {@code eth_getLogs} filter. */
+  /** Every topic0 the catalogue decodes. */
   List<String> topics() {
     return List.copyOf(byTopic.keySet());
+  }
+
+  /** True for the topic0 of an event the registries emit that the log does not store (ERC-721, ERC-4906). */
+  boolean isIgnored(String topic0) {
+    return ignored.contains(topic0.toLowerCase(java.util.Locale.ROOT));
   }
 }

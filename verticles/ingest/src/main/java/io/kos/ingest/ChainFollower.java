@@ -12,11 +12,14 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -34,10 +37,10 @@ final class ChainFollower {
 
   /** One chain's settings, from {@code verticles.config.ingest.chains[]}. */
   record Settings(long chainId, String rpcUrl, Map<String, String> registries, long startBlock, int confirmations,
-                  int maxBlockRange, long pollMillis) {
+                  int maxBlockRange, long pollMillis, long unhealthyAfterMillis) {
 
     private static final List<String> KEYS = List.of("chain_id", "rpc_url", "registries", "start_block", "confirmations",
-        "max_block_range", "poll_interval_ms");
+        "max_block_range", "poll_interval_ms", "unhealthy_after_ms");
 
     static Settings parse(JsonObject chain) {
       JsonFields fields = JsonFields.ofSettings(chain).onlyKnown(KEYS);
@@ -62,7 +65,8 @@ final class ChainFollower {
       }
       return new Settings(fields.integer("chain_id", null, 1, Long.MAX_VALUE), fields.string("rpc_url", null, 2048), Map.copyOf(byRegistry),
           fields.integer("start_block", 0L, 0, Long.MAX_VALUE), fields.intValue("confirmations", 12, 0, 10_000),
-          fields.intValue("max_block_range", 2000, 1, 100_000), fields.integer("poll_interval_ms", 4000L, 100, 3_600_000));
+          fields.intValue("max_block_range", 2000, 1, 100_000), fields.integer("poll_interval_ms", 4000L, 100, 3_600_000),
+          fields.integer("unhealthy_after_ms", 60_000L, 0, 86_400_000));
     }
   }
 
@@ -70,7 +74,8 @@ final class ChainFollower {
   private final Settings settings;
   private final EthRpc rpc;
   private final LogDecoder decoder;
-  private final List<String> topics;
+  private final AbiCatalog catalog;
+  private final MeterRegistry meters;
   private final EventStore store;
   private final Counter stored;
   private EventStore.Checkpoint checkpoint;
@@ -79,13 +84,20 @@ final class ChainFollower {
   private long head = -1;
   private String halted;
   private boolean stopped;
+  /** Why the follower last failed to progress (the RPC endpoint, the database) and since when; null while it progresses. */
+  private String failure;
+  private long failingSinceMillis;
+  private long undecodedLogs;
+  private String lastUndecodedTopic;
+  private final Set<String> warnedTopics = new HashSet<>();
 
   ChainFollower(Vertx vertx, Settings settings, EthRpc rpc, AbiCatalog catalog, EventStore store, MeterRegistry meters) {
     this.vertx = vertx;
     this.settings = settings;
     this.rpc = rpc;
     this.decoder = new LogDecoder(catalog);
-    this.topics = catalog.topics();
+    this.catalog = catalog;
+    this.meters = meters;
     this.store = store;
     this.range = settings.maxBlockRange();
     Tags chain = Tags.of("chain_id", Long.toString(settings.chainId()));
@@ -95,6 +107,8 @@ final class ChainFollower {
         .description("last block stored for this chain").register(meters);
     Gauge.builder("kos.ingest.chain.head", this, f -> f.head).tags(chain).description("chain head last seen by the follower")
         .register(meters);
+    Gauge.builder("kos.ingest.chain.failing.seconds", this, ChainFollower::failingSeconds).tags(chain)
+        .description("how long the follower has been failing to progress (RPC endpoint or database); 0 while it progresses").register(meters);
     this.stored = Counter.builder("kos.ingest.events.stored").tag("source", "follower").register(meters);
   }
 
@@ -110,6 +124,7 @@ final class ChainFollower {
   /** A wrong rpc_url would file another chain's events under this chain's id: check once, then follow. */
   private void checkChainThenStep() {
     rpc.chainId().onComplete(served -> {
+      answered();
       if (served != settings.chainId()) {
         halt("the RPC endpoint serves chain " + served + ", not the configured chain " + settings.chainId());
       } else {
@@ -155,11 +170,29 @@ final class ChainFollower {
         .put("next_block", nextBlock()).put("head", head).put("confirmations", settings.confirmations())
         .put("checkpoint", checkpoint == null ? null : new JsonObject().put("block_number", checkpoint.blockNumber())
             .put("block_hash", checkpoint.blockHash()))
-        .put("halted_because", halted);
+        .put("halted_because", halted)
+        .put("last_error", failure == null ? null : new JsonObject().put("message", failure)
+            .put("since", Instant.ofEpochMilli(failingSinceMillis).toString()).put("failing_seconds", failingSeconds()))
+        .put("undecoded_logs", undecodedLogs).put("last_undecoded_topic0", lastUndecodedTopic);
   }
 
   boolean isHalted() {
     return halted != null;
+  }
+
+  /** True once the follower has failed for longer than {@code unhealthy_after_ms}: the node's health says so. */
+  boolean isFailing() {
+    return failure != null && System.currentTimeMillis() - failingSinceMillis > settings.unhealthyAfterMillis();
+  }
+
+  private double failingSeconds() {
+    return failure == null ? 0 : (System.currentTimeMillis() - failingSinceMillis) / 1000.0;
+  }
+
+  /** A step went through: whatever failed before is over. */
+  private void answered() {
+    failure = null;
+    failingSinceMillis = 0;
   }
 
   private long nextBlock() {
@@ -181,6 +214,7 @@ final class ChainFollower {
       return followRange(from, to).map(true);
     }).onComplete(progressed -> {
       backoffMillis = 1000;
+      answered();
       if (progressed) {
         vertx.runOnContext(v -> step());
       } else {
@@ -196,7 +230,7 @@ final class ChainFollower {
             + " " + checkpoint.blockHash() + ": a reorganisation deeper than " + settings.confirmations() + " confirmations");
         return Future.failedFuture(new IllegalStateException(halted));
       }
-      return rpc.logs(from, to, List.copyOf(settings.registries().values()), topics)
+      return rpc.logs(from, to, List.copyOf(settings.registries().values()))
           .compose(logs -> blocksOf(logs, first, to).compose(blocks -> storeRange(logs, blocks, to)));
     });
   }
@@ -224,7 +258,9 @@ final class ChainFollower {
         return Future.failedFuture(new IllegalStateException("block " + block.number() + " changed while reading it; retrying"));
       }
       JsonObject event = decoder.decode(log, settings.chainId(), block.timestamp());
-      if (event != null && log.getString("address", "").equalsIgnoreCase(settings.registries().get(event.getString("registry")))) {
+      if (event == null) {
+        undecoded(log);
+      } else if (log.getString("address", "").equalsIgnoreCase(settings.registries().get(event.getString("registry")))) {
         events.add(event);
       }
     }
@@ -249,6 +285,27 @@ final class ChainFollower {
     });
   }
 
+  /**
+   * A log of a followed registry that no catalogue entry decodes and that is not a known ignored
+   * event: counted, shown in {@code /chains}, logged once per topic0, so a spec change shows at once.
+   */
+  private void undecoded(JsonObject log) {
+    JsonArray topics = log.getJsonArray("topics");
+    String topic0 = topics == null || topics.isEmpty() ? "(none)" : topics.getString(0).toLowerCase(Locale.ROOT);
+    if (!topic0.equals("(none)") && catalog.isIgnored(topic0)) {
+      return;
+    }
+    undecodedLogs++;
+    lastUndecodedTopic = topic0;
+    Counter.builder("kos.ingest.logs.undecoded").tags("chain_id", Long.toString(settings.chainId()), "topic0", topic0)
+        .description("logs of followed registries that the ABI catalogue does not decode").register(meters).increment();
+    if (warnedTopics.add(topic0)) {
+      LOG.warn("chain {}: registry {} emitted a log with topic0 {} that the {} catalogue does not decode; it is counted, not stored "
+          + "(a newer ERC-8004 version? see docs/ingest.md, 'Decoding logs')", settings.chainId(), log.getString("address"), topic0,
+          catalog.version());
+    }
+  }
+
   private void failed(Throwable failure) {
     if (stopped || halted != null) {
       return;
@@ -264,6 +321,10 @@ final class ChainFollower {
 
   /** Exponential backoff, 1 s doubling to 30 s; a step that succeeds resets it. */
   private void retryLater(String reason, Runnable again) {
+    if (failure == null) {
+      failingSinceMillis = System.currentTimeMillis();
+    }
+    failure = reason;
     LOG.warn("chain {}: {}; retrying in {} ms", settings.chainId(), reason, backoffMillis);
     vertx.setTimer(backoffMillis, id -> again.run());
     backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);

@@ -35,8 +35,13 @@ final class ChainsVerticle extends KosVerticle {
     }
     reportHealth(() -> {
       boolean halted = followers.stream().anyMatch(ChainFollower::isHalted);
-      JsonObject health = new JsonObject().put("ok", !halted).put("chains", chainStates());
-      return halted ? health.put("error", "a followed chain is halted; see docs/ingest.md, 'A halted chain'") : health;
+      boolean failing = followers.stream().anyMatch(ChainFollower::isFailing);
+      JsonObject health = new JsonObject().put("ok", !halted && !failing).put("chains", chainStates());
+      if (halted) {
+        return health.put("error", "a followed chain is halted; see docs/ingest.md, 'A halted chain'");
+      }
+      return failing ? health.put("error", "a followed chain has been failing (RPC endpoint or database) for longer than its "
+          + "unhealthy_after_ms; see last_error in chains") : health;
     });
     AbiCatalog catalog = AbiCatalog.load(settings.abi());
     WebClient client = WebClient.create(vertx);

@@ -6,6 +6,7 @@ import io.kos.node.testkit.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
+import org.web3j.crypto.Hash;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,6 +73,13 @@ class ChainFollowerTest {
       assertThat(node.http().get("/health/ready").json().getString("status")).isEqualTo("ready");
       assertThat(node.http().get("/metrics").text()).contains("kos_ingest_chain_halted{chain_id=\"31337\"} 0.0")
           .contains("kos_ingest_events_stored_total{source=\"follower\"} 8.0");
+      // the registration's ERC-721 Transfer is ignored; the proxy's Upgraded is counted and shown, not dropped silently
+      String upgraded = Hash.sha3String("Upgraded(address)");
+      assertThat(status(admin).getLong("undecoded_logs")).isEqualTo(1);
+      assertThat(status(admin).getString("last_undecoded_topic0")).isEqualTo(upgraded);
+      assertThat(status(admin).getValue("last_error")).isNull();
+      assertThat(node.http().get("/metrics").text())
+          .contains("kos_ingest_logs_undecoded_total{chain_id=\"31337\",topic0=\"" + upgraded + "\"} 1.0");
     }
 
     // events emitted while the node is down are picked up from the checkpoint, each once

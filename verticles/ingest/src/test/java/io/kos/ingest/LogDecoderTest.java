@@ -40,6 +40,11 @@ class LogDecoderTest {
         .isEqualTo("0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
     assertThat(CATALOG.topics()).hasSize(8)
         .contains(Hash.sha3String("NewFeedback(uint256,address,uint8,bytes32,bytes32,string,bytes32)"));
+    // known events the log does not store are ignored, anything else is for the follower to count
+    assertThat(CATALOG.isIgnored("0xDDF252AD1BE2C89B69C2B068FC378DAA952BA7F163C4A11628F55A4DF523B3EF")).isTrue();
+    assertThat(CATALOG.isIgnored(Hash.sha3String("MetadataUpdate(uint256)"))).isTrue();
+    assertThat(CATALOG.isIgnored(Hash.sha3String("Upgraded(address)"))).isFalse();
+    assertThat(CATALOG.isIgnored(Hash.sha3String("NewFeedback(uint256,address,uint8,bytes32,bytes32,string,bytes32)"))).isFalse();
   }
 
   @Test
