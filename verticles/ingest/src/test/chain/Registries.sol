@@ -73,3 +73,76 @@ contract ValidationRegistry {
         emit ValidationResponse(msg.sender, agentId, requestHash, response, responseUri, responseHash, tag);
     }
 }
+
+// ERC-8004 as deployed since January 2026 (ERCS/erc-8004.md, getVersion() "2.0.0"): the same
+// events with these signatures, plus the ERC-721 Transfer and ERC-4906 MetadataUpdate the official
+// identity registry emits beside them (the v1 catalogue ignores both).
+
+contract IdentityRegistryV1 {
+    event Registered(uint256 indexed agentId, string agentURI, address indexed owner);
+    event MetadataSet(uint256 indexed agentId, string indexed indexedMetadataKey, string metadataKey, bytes metadataValue);
+    event URIUpdated(uint256 indexed agentId, string newURI, address indexed updatedBy);
+    event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
+    event MetadataUpdate(uint256 _tokenId);
+
+    function register(uint256 agentId, string calldata agentURI, address owner) external {
+        emit Transfer(address(0), owner, agentId);
+        emit Registered(agentId, agentURI, owner);
+        emit MetadataUpdate(agentId);
+    }
+
+    function setMetadata(uint256 agentId, string calldata key, bytes calldata value) external {
+        emit MetadataSet(agentId, key, key, value);
+    }
+
+    function setAgentURI(uint256 agentId, string calldata newURI) external {
+        emit URIUpdated(agentId, newURI, msg.sender);
+        emit MetadataUpdate(agentId);
+    }
+}
+
+contract ReputationRegistryV1 {
+    event NewFeedback(uint256 indexed agentId, address indexed clientAddress, uint64 feedbackIndex, int128 value,
+        uint8 valueDecimals, string indexed indexedTag1, string tag1, string tag2, string endpoint, string feedbackURI,
+        bytes32 feedbackHash);
+    event FeedbackRevoked(uint256 indexed agentId, address indexed clientAddress, uint64 indexed feedbackIndex);
+    event ResponseAppended(uint256 indexed agentId, address indexed clientAddress, uint64 feedbackIndex,
+        address indexed responder, string responseURI, bytes32 responseHash);
+
+    function giveFeedback(uint256 agentId, uint64 feedbackIndex, int128 value, uint8 valueDecimals, string calldata tag1,
+        string calldata tag2, string calldata endpoint, string calldata feedbackURI, bytes32 feedbackHash) external {
+        emit NewFeedback(agentId, msg.sender, feedbackIndex, value, valueDecimals, tag1, tag1, tag2, endpoint, feedbackURI, feedbackHash);
+    }
+
+    /// For the follower benchmark: many events from one transaction.
+    function giveFeedbackMany(uint256 firstAgentId, uint256 count) external {
+        for (uint256 i = 0; i < count; i++) {
+            emit NewFeedback(firstAgentId + i, msg.sender, uint64(i), int128(int256(i)) - 500, 2, "bulk", "bulk", "latency",
+                "https://agent.example.org/a2a", "ipfs://bulk", bytes32(i));
+        }
+    }
+
+    function revokeFeedback(uint256 agentId, uint64 feedbackIndex) external {
+        emit FeedbackRevoked(agentId, msg.sender, feedbackIndex);
+    }
+
+    function appendResponse(uint256 agentId, address clientAddress, uint64 feedbackIndex, string calldata responseURI,
+        bytes32 responseHash) external {
+        emit ResponseAppended(agentId, clientAddress, feedbackIndex, msg.sender, responseURI, responseHash);
+    }
+}
+
+contract ValidationRegistryV1 {
+    event ValidationRequest(address indexed validatorAddress, uint256 indexed agentId, string requestURI, bytes32 indexed requestHash);
+    event ValidationResponse(address indexed validatorAddress, uint256 indexed agentId, bytes32 indexed requestHash,
+        uint8 response, string responseURI, bytes32 responseHash, string tag);
+
+    function validationRequest(address validatorAddress, uint256 agentId, string calldata requestURI, bytes32 requestHash) external {
+        emit ValidationRequest(validatorAddress, agentId, requestURI, requestHash);
+    }
+
+    function validationResponse(uint256 agentId, bytes32 requestHash, uint8 response, string calldata responseURI,
+        bytes32 responseHash, string calldata tag) external {
+        emit ValidationResponse(msg.sender, agentId, requestHash, response, responseURI, responseHash, tag);
+    }
+}

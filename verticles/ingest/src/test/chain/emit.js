@@ -1,6 +1,8 @@
 // Deploys the test registries to a local chain (once) and emits ERC-8004 events with known values.
 // usage: node emit.js <rpc url> <state file> <rounds>
 //        node emit.js <rpc url> <state file> bulk <count>   (count NewFeedback events, 1000 per transaction)
+//        node emit.js <rpc url> <state file> v1 <rounds>    (the January 2026 registries: every v1 event, boundary values)
+//        node emit.js <rpc url> <state file> v1-bulk <count> (count v1 NewFeedback events, 1000 per transaction)
 // Prints one JSON line: {identity, reputation, validation, deployBlock, events: [{event_type, block_number, transaction_hash, ...values}]}
 const fs = require('fs');
 const path = require('path');
@@ -9,8 +11,10 @@ const { ethers } = require('ethers');
 
 async function main() {
   const [url, stateFile, roundsArg, bulkArg] = process.argv.slice(2);
-  const bulk = roundsArg === 'bulk' ? parseInt(bulkArg, 10) : 0;
-  const rounds = bulk ? 0 : parseInt(roundsArg || '1', 10);
+  const v1 = roundsArg === 'v1' || roundsArg === 'v1-bulk';
+  const bulk = roundsArg === 'bulk' || roundsArg === 'v1-bulk' ? parseInt(bulkArg, 10) : 0;
+  const rounds = bulk ? 0 : parseInt((v1 ? bulkArg : roundsArg) || '1', 10);
+  const suffix = v1 ? 'V1' : '';
   const provider = new ethers.JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 20 });
   const signer = await provider.getSigner(0);
   const validator = await provider.getSigner(1);
@@ -19,16 +23,16 @@ async function main() {
   if (!state) {
     state = { deployBlock: await provider.getBlockNumber() + 1, round: 0 };
     for (const name of ['IdentityRegistry', 'ReputationRegistry', 'ValidationRegistry']) {
-      const c = compiled[name];
+      const c = compiled[name + suffix];
       const factory = new ethers.ContractFactory(c.abi, c.evm.bytecode.object, signer);
       const contract = await factory.deploy();
       await contract.waitForDeployment();
       state[name] = await contract.getAddress();
     }
   }
-  const identity = new ethers.Contract(state.IdentityRegistry, compiled.IdentityRegistry.abi, signer);
-  const reputation = new ethers.Contract(state.ReputationRegistry, compiled.ReputationRegistry.abi, signer);
-  const validation = new ethers.Contract(state.ValidationRegistry, compiled.ValidationRegistry.abi, validator);
+  const identity = new ethers.Contract(state.IdentityRegistry, compiled['IdentityRegistry' + suffix].abi, signer);
+  const reputation = new ethers.Contract(state.ReputationRegistry, compiled['ReputationRegistry' + suffix].abi, signer);
+  const validation = new ethers.Contract(state.ValidationRegistry, compiled['ValidationRegistry' + suffix].abi, validator);
   const owner = await signer.getAddress();
   const validatorAddress = await validator.getAddress();
   const events = [];
@@ -37,7 +41,10 @@ async function main() {
     const tx = await reputation.giveFeedbackMany(1_000_000 + sent, count, { gasLimit: 25_000_000 });
     await tx.wait();
   }
-  for (let r = 0; r < rounds; r++) {
+  for (let r = 0; v1 && !bulk && r < rounds; r++) {
+    await emitV1(++state.round, identity, reputation, validation, owner.toLowerCase(), validatorAddress.toLowerCase(), events);
+  }
+  for (let r = 0; !v1 && r < rounds; r++) {
     const n = ++state.round;
     const agentId = 1000n + BigInt(n);
     const tag = ethers.encodeBytes32String('quality');
@@ -74,15 +81,74 @@ async function main() {
     validation: state.ValidationRegistry.toLowerCase(), deployBlock: state.deployBlock, head: await provider.getBlockNumber(), events }));
 }
 
+/** The exact decimal value x 10^-decimals, as the log stores it. */
+function fixed(value, decimals) {
+  const negative = value < 0n;
+  let digits = (negative ? -value : value).toString();
+  if (decimals === 0) {
+    return (negative ? '-' : '') + digits;
+  }
+  digits = digits.padStart(decimals + 1, '0');
+  return (negative ? '-' : '') + digits.slice(0, -decimals) + '.' + digits.slice(-decimals);
+}
+
+/** One round of every v1 event, with the boundary values the issue lists; each expected event as the API shows it. */
+async function emitV1(n, identity, reputation, validation, owner, validatorAddress, events) {
+  const agentId = BigInt(n - 1); // the official registries number agents from 0
+  const h = (s) => ethers.keccak256(ethers.toUtf8Bytes(s));
+  const sent = async (promise, values) => {
+    const receipt = await (await promise).wait();
+    events.push({ block_number: receipt.blockNumber, transaction_hash: receipt.hash, agent_id: agentId.toString(), spec_version: 'v1',
+      ...values });
+  };
+  await sent(identity.register(agentId, `ipfs://agent-v1-${n}.json`, owner),
+    { event_type: 'Registered', token_uri: `ipfs://agent-v1-${n}.json`, owner });
+  // metadata bytes that are not UTF-8
+  await sent(identity.setMetadata(agentId, 'agentWallet', '0xff00fe'),
+    { event_type: 'MetadataSet', metadata_key: 'agentWallet', metadata_value: '0xff00fe' });
+  await sent(identity.setAgentURI(agentId, `ipfs://agent-v1-${n}-b.json`),
+    { event_type: 'URIUpdated', token_uri: `ipfs://agent-v1-${n}-b.json`, updated_by: owner });
+  const feedback = [
+    [75n, 2, 'quality', '', 'https://agent.example.org/a2a'],
+    [-5n, 2, 'quality', 'negative', ''],
+    [0n, 0, 'Tāne 🌳', 'ünïcode', ''],
+    [(1n << 127n) - 1n, 18, 'q'.repeat(64), 'b', 'mcp://agent'],
+    [-(1n << 127n), 18, 'min', 'x', ''],
+  ];
+  for (const [i, [value, decimals, tag1, tag2, endpoint]] of feedback.entries()) {
+    await sent(reputation.giveFeedback(agentId, i + 1, value, decimals, tag1, tag2, endpoint, `ipfs://feedback-v1-${n}-${i}`, h(`f${n}${i}`)),
+      { event_type: 'NewFeedback', client_address: owner, feedback_index: String(i + 1), value: value.toString(), value_decimals: decimals,
+        value_decimal: fixed(value, decimals), tag1_text: tag1, tag2_text: tag2, endpoint, file_uri: `ipfs://feedback-v1-${n}-${i}`,
+        file_hash: h(`f${n}${i}`) });
+  }
+  await sent(reputation.revokeFeedback(agentId, 2), { event_type: 'FeedbackRevoked', client_address: owner, feedback_index: '2' });
+  await sent(reputation.appendResponse(agentId, owner, 1, `ipfs://response-v1-${n}`, h(`r${n}`)),
+    { event_type: 'ResponseAppended', client_address: owner, feedback_index: '1', responder: owner, response_uri: `ipfs://response-v1-${n}`,
+      response_hash: h(`r${n}`) });
+  await sent(validation.validationRequest(validatorAddress, agentId, `ipfs://request-v1-${n}`, h(`q${n}`)),
+    { event_type: 'ValidationRequest', validator_address: validatorAddress, request_uri: `ipfs://request-v1-${n}`, request_hash: h(`q${n}`) });
+  await sent(validation.validationResponse(agentId, h(`q${n}`), 100, `ipfs://answer-v1-${n}`, h(`a${n}`), 'soft-finality'),
+    { event_type: 'ValidationResponse', validator_address: validatorAddress, request_hash: h(`q${n}`), response: 100,
+      response_uri: `ipfs://answer-v1-${n}`, response_hash: h(`a${n}`), tag_text: 'soft-finality' });
+}
+
+/** Compiles Registries.sol once per source text (via-IR takes seconds): the output is kept beside it. */
 function compile() {
   const source = fs.readFileSync(path.join(__dirname, 'Registries.sol'), 'utf8');
+  const digest = require('crypto').createHash('sha256').update(source).digest('hex');
+  const cache = path.join(__dirname, `compiled-${digest.slice(0, 16)}.json`);
+  if (fs.existsSync(cache)) {
+    return JSON.parse(fs.readFileSync(cache, 'utf8'));
+  }
   const input = { language: 'Solidity', sources: { 'Registries.sol': { content: source } },
-    settings: { evmVersion: 'paris', outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } } };
+    // via-IR: the v1 NewFeedback has more arguments than the legacy code generator keeps on the stack
+    settings: { evmVersion: 'paris', viaIR: true, optimizer: { enabled: true }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } } };
   const output = JSON.parse(solc.compile(JSON.stringify(input)));
   const errors = (output.errors || []).filter((e) => e.severity === 'error');
   if (errors.length) {
     throw new Error(errors.map((e) => e.formattedMessage).join('\n'));
   }
+  fs.writeFileSync(cache, JSON.stringify(output.contracts['Registries.sol']));
   return output.contracts['Registries.sol'];
 }
 

@@ -20,13 +20,17 @@ import java.util.Set;
 
 /**
  * The event definitions the chain follower decodes, read from a JSON catalogue
- * ({@code abi/erc8004-v0.4.json}): one entry per event with its registry, name and inputs, and the
+ * ({@code abi/erc8004-v1.json}, {@code abi/erc8004-v0.4.json}): one entry per event with its registry, name and inputs, and the
  * {@code events} column each input fills. A new ABI version is a new catalogue file, not new code.
  * Signatures and topics are computed by web3j, not written by hand.
  */
 final class AbiCatalog {
 
-  static final String DEFAULT = "abi/erc8004-v0.4.json";
+  /** ERC-8004 as deployed since January 2026: the default. */
+  static final String V1 = "erc8004-v1";
+  /** The October 2025 release, on the legacy testnet deployments. */
+  static final String V04 = "erc8004-v0.4";
+  static final String DEFAULT = V1;
 
   /** One input of an event: its Solidity type, whether it is a topic, and the column it fills (null: not stored). */
   record Input(String name, String type, boolean indexed, String column, TypeReference<?> reference) {
@@ -37,16 +41,20 @@ final class AbiCatalog {
   }
 
   private final String version;
+  private final String specVersion;
   private final Map<String, Definition> byTopic;
   private final Set<String> ignored;
 
-  private AbiCatalog(String version, Map<String, Definition> byTopic, Set<String> ignored) {
+  private AbiCatalog(String version, String specVersion, Map<String, Definition> byTopic, Set<String> ignored) {
+    this.specVersion = specVersion;
     this.ignored = ignored;
     this.version = version;
     this.byTopic = byTopic;
   }
 
-  static AbiCatalog load(String resource) {
+  /** A catalogue by name ({@code erc8004-v1}: {@code abi/erc8004-v1.json}) or by class-path resource ({@code ….json}). */
+  static AbiCatalog load(String nameOrResource) {
+    String resource = nameOrResource.endsWith(".json") ? nameOrResource : "abi/" + nameOrResource + ".json";
     try (InputStream in = AbiCatalog.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalArgumentException("no ABI catalogue " + resource + " on the class path");
@@ -71,7 +79,7 @@ final class AbiCatalog {
       for (Object i : event.getJsonArray("inputs", new JsonArray())) {
         JsonObject input = (JsonObject) i;
         String column = input.getString("column");
-        if (column != null && !EventSchema.ACCEPTED.contains(column)) {
+        if (column != null && !EventSchema.INDEX.containsKey(column)) {
           throw new IllegalArgumentException("catalogue event " + name + " fills unknown column " + column);
         }
         TypeReference<?> reference;
@@ -91,11 +99,20 @@ final class AbiCatalog {
     for (Object signature : ignoring.getJsonArray("signatures", new JsonArray())) {
       ignored.add(Hash.sha3String((String) signature));
     }
-    return new AbiCatalog(catalogue.getString("version"), Map.copyOf(byTopic), Set.copyOf(ignored));
+    String specVersion = catalogue.getString("spec_version", EventSchema.V04);
+    if (!specVersion.equals(EventSchema.V04) && !specVersion.equals(EventSchema.V1)) {
+      throw new IllegalArgumentException("catalogue spec_version must be v0.4 or v1, not " + specVersion);
+    }
+    return new AbiCatalog(catalogue.getString("version"), specVersion, Map.copyOf(byTopic), Set.copyOf(ignored));
   }
 
   String version() {
     return version;
+  }
+
+  /** The {@code spec_version} of the events it decodes: {@code v0.4} or {@code v1}. */
+  String specVersion() {
+    return specVersion;
   }
 
   /** The definition whose topic0 this is, or null. */

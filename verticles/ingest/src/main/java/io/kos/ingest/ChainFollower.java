@@ -37,12 +37,13 @@ final class ChainFollower {
 
   /** One chain's settings, from {@code verticles.config.ingest.chains[]}. */
   record Settings(long chainId, String rpcUrl, Map<String, String> registries, long startBlock, int confirmations,
-                  int maxBlockRange, long pollMillis, long unhealthyAfterMillis) {
+                  int maxBlockRange, long pollMillis, long unhealthyAfterMillis, String abi) {
 
     private static final List<String> KEYS = List.of("chain_id", "rpc_url", "registries", "start_block", "confirmations",
-        "max_block_range", "poll_interval_ms", "unhealthy_after_ms");
+        "max_block_range", "poll_interval_ms", "unhealthy_after_ms", "abi");
 
-    static Settings parse(JsonObject chain) {
+    /** @param defaultAbi the catalogue of a chain that names none ({@code verticles.config.ingest.abi}) */
+    static Settings parse(JsonObject chain, String defaultAbi) {
       JsonFields fields = JsonFields.ofSettings(chain).onlyKnown(KEYS);
       if (!(chain.getValue("registries", new JsonObject()) instanceof JsonObject registries)) {
         throw new IllegalArgumentException("registries must map identity, reputation and validation to addresses");
@@ -66,7 +67,14 @@ final class ChainFollower {
       return new Settings(fields.integer("chain_id", null, 1, Long.MAX_VALUE), fields.string("rpc_url", null, 2048), Map.copyOf(byRegistry),
           fields.integer("start_block", 0L, 0, Long.MAX_VALUE), fields.intValue("confirmations", 12, 0, 10_000),
           fields.intValue("max_block_range", 2000, 1, 100_000), fields.integer("poll_interval_ms", 4000L, 100, 3_600_000),
-          fields.integer("unhealthy_after_ms", 60_000L, 0, 86_400_000));
+          fields.integer("unhealthy_after_ms", 60_000L, 0, 86_400_000), abi(chain.getValue("abi", defaultAbi)));
+    }
+
+    /** The chain's catalogue, loaded once here so that a name that does not exist stops the node (exit 2). */
+    private static String abi(Object value) {
+      String abi = IngestSettings.abi(value);
+      AbiCatalog.load(abi);
+      return abi;
     }
   }
 

@@ -8,7 +8,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The chains this node follows, once per node, so each chain has one writer: a {@link ChainFollower}
@@ -43,10 +45,11 @@ final class ChainsVerticle extends KosVerticle {
       return failing ? health.put("error", "a followed chain has been failing (RPC endpoint or database) for longer than its "
           + "unhealthy_after_ms; see last_error in chains") : health;
     });
-    AbiCatalog catalog = AbiCatalog.load(settings.abi());
+    Map<String, AbiCatalog> catalogs = new HashMap<>();
     WebClient client = WebClient.create(vertx);
     List<Future<Void>> started = new ArrayList<>();
     for (ChainFollower.Settings chain : settings.chains()) {
+      AbiCatalog catalog = catalogs.computeIfAbsent(chain.abi(), AbiCatalog::load);
       ChainFollower follower = new ChainFollower(vertx, chain, new EthRpc(client, chain.rpcUrl()), catalog, store, env().meters());
       followers.add(follower);
       started.add(follower.start());

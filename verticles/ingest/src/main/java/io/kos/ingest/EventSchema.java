@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -27,11 +28,28 @@ import java.util.stream.Collectors;
  */
 final class EventSchema {
 
-  /** The registries and the event types each emits (ERC-8004 v0.4). */
+  /** The spec versions the log holds: v0.4 (October 2025, legacy testnets) and v1 (January 2026, deployed since). */
+  static final String V04 = "v0.4";
+  static final String V1 = "v1";
+  /** The registries and the event types each emits, per version: v1 spells {@code URIUpdated}, v0.4 {@code UriUpdated}. */
+  private static final Map<String, Map<String, Set<String>>> EVENT_TYPES_BY_VERSION = Map.of(
+      V04, Map.of("identity", Set.of("Registered", "MetadataSet", "UriUpdated"),
+          "reputation", Set.of("NewFeedback", "FeedbackRevoked", "ResponseAppended"),
+          "validation", Set.of("ValidationRequest", "ValidationResponse")),
+      V1, Map.of("identity", Set.of("Registered", "MetadataSet", "URIUpdated"),
+          "reputation", Set.of("NewFeedback", "FeedbackRevoked", "ResponseAppended"),
+          "validation", Set.of("ValidationRequest", "ValidationResponse")));
+  /** The registries and every event type of either version. */
   static final Map<String, Set<String>> EVENT_TYPES = Map.of(
-      "identity", Set.of("Registered", "MetadataSet", "UriUpdated"),
+      "identity", Set.of("Registered", "MetadataSet", "UriUpdated", "URIUpdated"),
       "reputation", Set.of("NewFeedback", "FeedbackRevoked", "ResponseAppended"),
       "validation", Set.of("ValidationRequest", "ValidationResponse"));
+  /** Fields only a v1 event carries: an event with one of them and no {@code spec_version} is v1. */
+  private static final Set<String> V1_ONLY = Set.of("value", "value_decimals", "endpoint", "tag1_text", "tag2_text", "tag_text");
+  /** Fields only a v0.4 event carries (v1 tags are strings, feedback a value). */
+  private static final Set<String> V04_ONLY = Set.of("score", "tag1", "tag2", "tag");
+  private static final BigInteger INT128_MIN = BigInteger.ONE.shiftLeft(127).negate();
+  private static final BigInteger INT128_MAX = BigInteger.ONE.shiftLeft(127).subtract(BigInteger.ONE);
 
   private static final Pattern DECIMAL = Pattern.compile("0|[1-9][0-9]{0,77}");
   private static final BigInteger UINT256_LIMIT = BigInteger.ONE.shiftLeft(256);
@@ -46,7 +64,15 @@ final class EventSchema {
   static final long MAX_AHEAD_SECONDS = 366 * 86_400L;
   private static final int BYTES_MAX_HEX = 2 + 2 * 8192;
 
-  enum Kind { ID, CHAIN_ID, UINT64, INT_INDEX, HASH, ADDRESS, TEXT, BYTES, PERCENT, TIMESTAMP, REGISTRY, EVENT_TYPE, UINT256, TAG, TAG_TEXT }
+  enum Kind {
+    ID, CHAIN_ID, UINT64, INT_INDEX, HASH, ADDRESS, TEXT, BYTES, PERCENT, TIMESTAMP, REGISTRY, EVENT_TYPE, UINT256, TAG,
+    /** a tag's text: given by a v1 event, derived from the bytes32 of a v0.4 one */
+    TAG_TEXT,
+    INT128, DECIMALS,
+    /** derived: value x 10^-value_decimals */
+    VALUE_DECIMAL,
+    SPEC_VERSION
+  }
 
   /** One column: its name, its rule, whether a pushed event must carry it, the SQL type it is cast to. */
   record Column(String name, Kind kind, boolean required, String sqlType) {
@@ -85,14 +111,24 @@ final class EventSchema {
       new Column("request_hash", Kind.HASH, false, "text"),
       new Column("response", Kind.PERCENT, false, "smallint"),
       new Column("tag", Kind.TAG, false, "text"),
-      new Column("tag_text", Kind.TAG_TEXT, false, "text"));
+      new Column("tag_text", Kind.TAG_TEXT, false, "text"),
+      new Column("spec_version", Kind.SPEC_VERSION, false, "text"),
+      new Column("value", Kind.INT128, false, "numeric"),
+      new Column("value_decimals", Kind.DECIMALS, false, "smallint"),
+      new Column("value_decimal", Kind.VALUE_DECIMAL, false, "numeric"),
+      new Column("endpoint", Kind.TEXT, false, "text"));
 
   static final Map<String, Integer> INDEX = indexOf();
+  private static final int SPEC = INDEX.get("spec_version");
+  private static final int SCORE = INDEX.get("score");
+  private static final int VALUE = INDEX.get("value");
+  private static final int DECIMALS = INDEX.get("value_decimals");
+  private static final int VALUE_DECIMAL = INDEX.get("value_decimal");
   /** The events table's columns as every read selects them: {@code seq}, then {@link #COLUMNS} in order. */
   static final String COLUMN_LIST = COLUMNS.stream().map(Column::name).collect(Collectors.joining(", "));
   static final String SELECT_COLUMNS = "seq, " + COLUMN_LIST;
-  /** Fields a producer may send: every column except the derived tag texts. */
-  static final Set<String> ACCEPTED = Set.copyOf(COLUMNS.stream().filter(c -> c.kind() != Kind.TAG_TEXT).map(Column::name).toList());
+  /** Fields a producer may send: every column but the derived value_decimal (each version refuses the other's own fields). */
+  static final Set<String> ACCEPTED = Set.copyOf(COLUMNS.stream().filter(c -> c.kind() != Kind.VALUE_DECIMAL).map(Column::name).toList());
 
   private EventSchema() {
   }
@@ -114,30 +150,38 @@ final class EventSchema {
       return null;
     }
     int before = problems.size();
+    String version = version(event, index, problems);
+    Set<String> otherVersionOnly = V1.equals(version) ? V04_ONLY : V1_ONLY;
     for (String name : event.fieldNames()) {
       if (!ACCEPTED.contains(name)) {
         problems.add(new Problem(index, name, "unknown field"));
+      } else if (otherVersionOnly.contains(name)) {
+        problems.add(new Problem(index, name, V1.equals(version)
+            ? "is a v0.4 field; a v1 event carries value and value_decimals, and tag texts in tag1_text, tag2_text, tag_text"
+            : "is a v1 field; send spec_version v1 (or leave out the v0.4 fields score, tag1, tag2, tag)"));
       }
     }
     String[] row = new String[COLUMNS.size()];
     for (int c = 0; c < COLUMNS.size(); c++) {
       Column column = COLUMNS.get(c);
-      if (column.kind() == Kind.TAG_TEXT) {
-        continue; // derived below
-      }
       Object raw = event.getValue(column.name());
-      if (raw == null) {
-        if (column.required()) {
+      if (column.kind() == Kind.VALUE_DECIMAL || column.kind() == Kind.SPEC_VERSION || raw == null
+          || otherVersionOnly.contains(column.name())) {
+        if (raw == null && column.required()) {
           problems.add(new Problem(index, column.name(), "is required"));
         }
-        continue;
+        continue; // derived, checked above, or absent
       }
-      Checked checked = check(column, raw, event);
+      Checked checked = check(column, raw, event, version);
       if (checked instanceof Valid valid) {
         row[c] = valid.text();
       } else {
         problems.add(new Problem(index, column.name(), ((Refused) checked).reason()));
       }
+    }
+    if ((event.getValue("value") == null) != (event.getValue("value_decimals") == null)) {
+      problems.add(new Problem(index, event.getValue("value") == null ? "value" : "value_decimals",
+          "value and value_decimals go together: the value is value x 10^-value_decimals"));
     }
     if (problems.size() > before) {
       return null;
@@ -150,11 +194,48 @@ final class EventSchema {
       problems.add(new Problem(index, "id", "must be {chain_id}-{block_number}-{log_index}, here " + expectedId));
       return null;
     }
-    for (String tag : List.of("tag1", "tag2", "tag")) {
-      String hex = row[INDEX.get(tag)];
-      row[INDEX.get(tag + "_text")] = hex == null ? null : tagText(hex);
-    }
+    derive(row, version);
     return row;
+  }
+
+  /**
+   * The columns one version gives and the other derives, so that consumers read one set: a v0.4
+   * tag's text from its bytes32, a v0.4 score as the value {@code score} with 0 decimals, and for
+   * both the exact {@code value_decimal}.
+   */
+  private static void derive(String[] row, String version) {
+    row[SPEC] = version;
+    if (V04.equals(version)) {
+      for (String tag : List.of("tag1", "tag2", "tag")) {
+        String hex = row[INDEX.get(tag)];
+        row[INDEX.get(tag + "_text")] = hex == null ? null : tagText(hex);
+      }
+      if (row[SCORE] != null) {
+        row[VALUE] = row[SCORE];
+        row[DECIMALS] = "0";
+      }
+    }
+    if (row[VALUE] != null) {
+      row[VALUE_DECIMAL] = new BigDecimal(row[VALUE]).movePointLeft(Integer.parseInt(row[DECIMALS])).toPlainString();
+    }
+  }
+
+  /** The event's version: {@code spec_version} when given, else v1 when it carries a field only v1 has, else v0.4. */
+  private static String version(JsonObject event, int index, List<Problem> problems) {
+    Object given = event.getValue("spec_version");
+    if (given != null) {
+      if (V04.equals(given) || V1.equals(given)) {
+        return (String) given;
+      }
+      problems.add(new Problem(index, "spec_version", "must be v0.4 or v1"));
+      return V04;
+    }
+    for (String field : V1_ONLY) {
+      if (event.containsKey(field)) {
+        return V1;
+      }
+    }
+    return "URIUpdated".equals(event.getValue("event_type")) ? V1 : V04;
   }
 
   /** A field's value after its check: the text the insert binds, or why it is refused. */
@@ -167,7 +248,7 @@ final class EventSchema {
   private record Refused(String reason) implements Checked {
   }
 
-  private static Checked check(Column column, Object raw, JsonObject event) {
+  private static Checked check(Column column, Object raw, JsonObject event, String version) {
     return switch (column.kind()) {
       case ID -> raw instanceof String s && s.length() <= 100 && Text.flaw(s) == null ? new Valid(s)
           : new Refused("must be a string of at most 100 characters without NUL or a lone UTF-16 surrogate");
@@ -186,19 +267,24 @@ final class EventSchema {
       case TEXT -> raw instanceof String s && s.length() <= TEXT_MAX && Text.flaw(s) == null
           ? new Valid(s) : new Refused("must be a string of at most " + TEXT_MAX + " characters without NUL or a lone UTF-16 surrogate");
       case REGISTRY -> raw instanceof String s && EVENT_TYPES.containsKey(s) ? new Valid(s) : new Refused("must be identity, reputation or validation");
-      case EVENT_TYPE -> eventType(raw, event.getValue("registry"));
-      case TAG_TEXT -> new Refused("is derived, not sent");
+      case EVENT_TYPE -> eventType(raw, event.getValue("registry"), version);
+      case TAG_TEXT -> raw instanceof String s && s.length() <= TEXT_MAX && Text.flaw(s) == null
+          ? new Valid(s) : new Refused("must be a string of at most " + TEXT_MAX + " characters without NUL or a lone UTF-16 surrogate");
+      case INT128 -> signedInteger(raw);
+      case DECIMALS -> integer(raw, BigInteger.ZERO, BigInteger.valueOf(18), "an integer from 0 to 18");
+      case VALUE_DECIMAL, SPEC_VERSION -> new Refused("is derived, not sent");
     };
   }
 
-  private static Checked eventType(Object raw, Object registry) {
-    Set<String> types = registry instanceof String r ? EVENT_TYPES.get(r) : null;
+  private static Checked eventType(Object raw, Object registry, String version) {
+    Set<String> types = registry instanceof String r ? EVENT_TYPES_BY_VERSION.get(version).get(r) : null;
     if (types == null) {
       return raw instanceof String s && EVENT_TYPES.values().stream().anyMatch(t -> t.contains(s)) ? new Valid(s)
           : new Refused("is not an ERC-8004 event type");
     }
     return raw instanceof String s && types.contains(s) ? new Valid(s)
-        : new Refused("must be one of " + String.join(", ", types.stream().sorted().toList()) + " for registry " + registry);
+        : new Refused("must be one of " + String.join(", ", types.stream().sorted().toList()) + " for registry " + registry
+            + " in " + version);
   }
 
   /** {@code 0x} and exactly {@code digits} hex digits; a loop, since a regex here costs more than the rest of the check. */
@@ -234,6 +320,22 @@ final class EventSchema {
       return new Refused("must be " + what);
     }
     return value.compareTo(min) < 0 || value.compareTo(max) > 0 ? new Refused("must be " + what) : new Valid(value.toString());
+  }
+
+  /** A signed int128 as a JSON integer or a decimal string (optional {@code -}, no leading zero). */
+  private static Checked signedInteger(Object raw) {
+    String what = "an integer from -2^127 to 2^127-1 (a decimal string for large values)";
+    BigInteger value;
+    if (raw instanceof Integer || raw instanceof Long) {
+      value = BigInteger.valueOf(((Number) raw).longValue());
+    } else if (raw instanceof BigInteger big) {
+      value = big;
+    } else if (raw instanceof String s && !s.equals("-0") && isDecimal(s.startsWith("-") ? s.substring(1) : s)) {
+      value = new BigInteger(s);
+    } else {
+      return new Refused("must be " + what);
+    }
+    return value.compareTo(INT128_MIN) < 0 || value.compareTo(INT128_MAX) > 0 ? new Refused("must be " + what) : new Valid(value.toString());
   }
 
   /**
@@ -283,7 +385,8 @@ final class EventSchema {
         case "bigint" -> row.getLong(position);
         case "integer" -> row.getInteger(position);
         case "smallint" -> row.getShort(position) == null ? null : row.getShort(position).intValue();
-        case "numeric" -> row.getValue(position) == null ? null : row.getValue(position).toString();
+        // plain digits: BigDecimal.toString would write 0.000000000000000001 as 1E-18
+        case "numeric" -> row.getBigDecimal(position) == null ? null : row.getBigDecimal(position).toPlainString();
         default -> row.getString(position);
       };
       if (value != null) {

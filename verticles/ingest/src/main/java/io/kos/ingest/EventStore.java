@@ -74,7 +74,7 @@ final class EventStore {
   static final List<Filter> FILTERS = List.of(
       new Filter("chain_id", "chain_id = $%d::bigint"),
       new Filter("registry", "registry = $%d"),
-      new Filter("event_type", "event_type = $%d"),
+      new Filter("event_type", "event_type = ANY($%d::text[])"),
       new Filter("agent_id", "agent_id = $%d::numeric"),
       new Filter("client_address", "client_address = lower($%d)"),
       new Filter("validator_address", "validator_address = lower($%d)"),

@@ -22,10 +22,7 @@ record IngestSettings(int batchMax, int retentionDays, List<ChainFollower.Settin
     JsonFields fields = JsonFields.ofSettings(config).onlyKnown(KEYS);
     int batchMax = fields.intValue("batch_max", 5000, 1, 100_000);
     int retentionDays = fields.intValue("retention_days", 365, 1, 36_500);
-    Object abi = config.getValue("abi", AbiCatalog.DEFAULT);
-    if (!(abi instanceof String resource)) {
-      throw new IllegalArgumentException("abi must be the path of an ABI catalogue on the class path");
-    }
+    String resource = abi(config.getValue("abi", AbiCatalog.DEFAULT));
     Object rawChains = config.getValue("chains", new JsonArray());
     if (!(rawChains instanceof JsonArray list)) {
       throw new IllegalArgumentException("chains must be a list of chains to follow");
@@ -38,7 +35,7 @@ record IngestSettings(int batchMax, int retentionDays, List<ChainFollower.Settin
       }
       ChainFollower.Settings settings;
       try {
-        settings = ChainFollower.Settings.parse(chain);
+        settings = ChainFollower.Settings.parse(chain, resource);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("chains[" + i + "]: " + e.getMessage());
       }
@@ -47,9 +44,15 @@ record IngestSettings(int batchMax, int retentionDays, List<ChainFollower.Settin
       }
       chains.add(settings);
     }
-    if (!chains.isEmpty()) {
-      AbiCatalog.load(resource);
-    }
     return new IngestSettings(batchMax, retentionDays, List.copyOf(chains), resource);
+  }
+
+  /** An ABI catalogue setting: a name ({@code erc8004-v1}, {@code erc8004-v0.4}) or a class-path resource. */
+  static String abi(Object value) {
+    if (!(value instanceof String resource)) {
+      throw new IllegalArgumentException("abi must be the path of an ABI catalogue on the class path or a catalogue name ("
+          + AbiCatalog.V1 + ", " + AbiCatalog.V04 + "), not " + value);
+    }
+    return resource;
   }
 }

@@ -125,7 +125,11 @@ final class IngestVerticle extends KosVerticle {
       case "chain_id" -> request.queryLong(parameter, 0, 1, Long.MAX_VALUE);
       case "from_block", "to_block" -> request.queryLong(parameter, 0, 0, Long.MAX_VALUE);
       case "registry" -> request.queryOneOf(parameter, EventSchema.EVENT_TYPES.keySet());
-      case "event_type" -> request.queryOneOf(parameter, EventSchema.EVENT_TYPES.values().stream().flatMap(java.util.Set::stream).toList());
+      // the two spellings of one event (v0.4 UriUpdated, v1 URIUpdated): either finds both
+      case "event_type" -> {
+        String type = request.queryOneOf(parameter, EventSchema.EVENT_TYPES.values().stream().flatMap(java.util.Set::stream).toList());
+        yield type.equalsIgnoreCase("UriUpdated") ? new String[] {"UriUpdated", "URIUpdated"} : new String[] {type};
+      }
       case "agent_id" -> {
         if (!EventSchema.isDecimal(value)) {
           throw ApiError.invalidParameter(parameter, "must be a decimal integer from 0 to 2^256-1");

@@ -49,7 +49,8 @@ final class LogDecoder {
         .put("log_index", quantity(log.getString("logIndex")))
         .put("timestamp", blockTimestamp)
         .put("registry", definition.registry())
-        .put("event_type", definition.name());
+        .put("event_type", definition.name())
+        .put("spec_version", catalog.specVersion());
     List<AbiCatalog.Input> dataInputs = new ArrayList<>();
     List<TypeReference<Type>> dataTypes = new ArrayList<>();
     int topic = 1;

@@ -22,7 +22,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -92,6 +94,43 @@ class ChainFollowerTest {
       JsonArray all = expected.copy();
       second.getJsonArray("events").forEach(all::add);
       assertMatches(events(admin), all);
+    }
+  }
+
+  @Test
+  void oneNodeFollowsAV04AndAV1ChainIntoOneSetOfColumns() throws Exception {
+    JsonObject legacy = chain.emit(chain.newState(), "1");
+    try (LocalChain current = LocalChain.start(LocalChain.CHAIN_ID + 1)) {
+      JsonObject deployed = current.emit(current.newState(), "v1", "1");
+      String config = LocalChain.followerConfig(List.of(
+          chain.chainEntry(chain.chainId(), legacy, legacy.getLong("deployBlock"), 0, 2000, "erc8004-v0.4"),
+          current.chainEntry(current.chainId(), deployed, deployed.getLong("deployBlock"), 0, 2000, "erc8004-v1")));
+      try (TestNode node = TestNode.start(Map.of("verticles.deploy", "ingest"), TestNode.configFile(config))) {
+        Http admin = node.admin().http();
+        awaitCheckpoint(admin, current.chainId(), current.head());
+        awaitCheckpoint(admin, chain.chainId(), chain.head());
+        // every column of every v1 event exactly, boundary values included
+        JsonArray v1 = events(admin, current.chainId());
+        assertMatches(v1, deployed.getJsonArray("events"), current.chainId());
+        assertThat(v1.stream().map(e -> ((JsonObject) e).getString("event_type")).distinct().toList())
+            .containsExactlyInAnyOrder("Registered", "MetadataSet", "URIUpdated", "NewFeedback", "FeedbackRevoked", "ResponseAppended",
+                "ValidationRequest", "ValidationResponse");
+        JsonArray v04 = events(admin, chain.chainId());
+        assertThat(v04.stream().filter(e -> legacy.getJsonArray("events").stream()
+            .anyMatch(want -> ((JsonObject) want).getString("transaction_hash").equals(((JsonObject) e).getString("transaction_hash")))))
+            .isNotEmpty().allSatisfy(e -> assertThat(((JsonObject) e).getString("spec_version")).isEqualTo("v0.4"));
+        // the official registry's Transfer and MetadataUpdate are ignored, not counted as undecoded
+        assertThat(status(admin, current.chainId()).getLong("undecoded_logs")).isZero();
+        // a trigger-style condition over the shared columns finds both versions' events
+        try (Connection c = node.jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+            "SELECT string_agg(DISTINCT spec_version, ',' ORDER BY spec_version) FROM ingest.events WHERE event_type = 'NewFeedback' "
+                + "AND value_decimal >= 0.5 AND tag1_text = 'quality' AND chain_id IN (" + chain.chainId() + ", " + current.chainId() + ")")) {
+          rs.next();
+          assertThat(rs.getString(1)).isEqualTo("v0.4,v1");
+        }
+        assertThat(admin.get("/api/ingest/v1/events?chain_id=" + current.chainId() + "&event_type=UriUpdated").json().getJsonArray("events"))
+            .hasSize(1);
+      }
     }
   }
 
@@ -231,6 +270,10 @@ class ChainFollowerTest {
 
   /** Every expected event is stored once, in order, with every field the contract emitted. */
   private static void assertMatches(JsonArray stored, JsonArray expected) {
+    assertMatches(stored, expected, LocalChain.CHAIN_ID);
+  }
+
+  private static void assertMatches(JsonArray stored, JsonArray expected, long chainId) {
     assertThat(stored).hasSize(expected.size());
     for (int i = 0; i < expected.size(); i++) {
       JsonObject want = expected.getJsonObject(i);
@@ -239,17 +282,26 @@ class ChainFollowerTest {
         assertThat(String.valueOf(got.getValue(field))).as(want.getString("event_type") + "." + field)
             .isEqualTo(String.valueOf(want.getValue(field)));
       }
-      assertThat(got.getLong("chain_id")).isEqualTo(LocalChain.CHAIN_ID);
+      assertThat(got.getLong("chain_id")).isEqualTo(chainId);
       assertThat(got.getLong("timestamp")).isPositive();
     }
   }
 
   private static JsonArray events(Http admin) {
-    return admin.get("/api/ingest/v1/events?chain_id=" + LocalChain.CHAIN_ID + "&limit=1000").json().getJsonArray("events");
+    return events(admin, LocalChain.CHAIN_ID);
+  }
+
+  private static JsonArray events(Http admin, long chainId) {
+    return admin.get("/api/ingest/v1/events?chain_id=" + chainId + "&limit=1000").json().getJsonArray("events");
   }
 
   private static JsonObject status(Http admin) {
     return admin.get("/api/ingest/v1/chains").json().getJsonArray("chains").getJsonObject(0);
+  }
+
+  private static JsonObject status(Http admin, long chainId) {
+    return admin.get("/api/ingest/v1/chains").json().getJsonArray("chains").stream().map(JsonObject.class::cast)
+        .filter(chain -> chain.getLong("chain_id") == chainId).findFirst().orElseThrow();
   }
 
   /** The chain's status once it is halted, or after 30 s whatever it is. */
@@ -264,10 +316,14 @@ class ChainFollowerTest {
   }
 
   private static void awaitCheckpoint(Http admin, long block) throws InterruptedException {
+    awaitCheckpoint(admin, LocalChain.CHAIN_ID, block);
+  }
+
+  private static void awaitCheckpoint(Http admin, long chainId, long block) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     JsonObject status = null;
     while (System.nanoTime() < deadline) {
-      status = status(admin);
+      status = status(admin, chainId);
       JsonObject checkpoint = status.getJsonObject("checkpoint");
       if (checkpoint != null && checkpoint.getLong("block_number") >= block) {
         assertThat(checkpoint.getLong("block_number")).as("never past head - confirmations").isEqualTo(block);

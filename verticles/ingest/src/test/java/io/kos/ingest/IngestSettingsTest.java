@@ -30,7 +30,7 @@ class IngestSettingsTest {
     IngestSettings withChain = IngestSettings.parse(new JsonObject().put("chains", new JsonArray().add(CHAIN.copy().put("start_block", 12)
         .put("confirmations", 0).put("max_block_range", 10).put("poll_interval_ms", 500))));
     assertThat(withChain.chains()).singleElement().isEqualTo(new ChainFollower.Settings(8453, "http://127.0.0.1:8545",
-        Map.of("identity", "0x" + "ab".repeat(20)), 12, 0, 10, 500, 60_000));
+        Map.of("identity", "0x" + "ab".repeat(20)), 12, 0, 10, 500, 60_000, "erc8004-v1"));
   }
 
   @Test
@@ -49,6 +49,9 @@ class IngestSettingsTest {
     assertRefused(chains(CHAIN.copy().put("rpc_url", "ws://127.0.0.1:8546")), "chains[0]: rpc_url must be an http(s) URL");
     assertRefused(chains(CHAIN.copy().put("confirmations", -1)), "chains[0]: confirmations must be an integer from 0");
     assertRefused(chains(CHAIN.copy().put("max_block_range", "big")), "chains[0]: max_block_range must be an integer");
+    assertRefused(chains(CHAIN.copy().put("abi", "erc8004-v2")), "chains[0]: no ABI catalogue abi/erc8004-v2.json");
+    assertRefused(chains(CHAIN.copy().put("abi", 4)), "chains[0]: abi must be the path");
+    assertThat(IngestSettings.parse(chains(CHAIN.copy().put("abi", "erc8004-v0.4"))).chains().get(0).abi()).isEqualTo("erc8004-v0.4");
     assertRefused(chains(CHAIN.copy().put("unhealthy_after_ms", -1)), "chains[0]: unhealthy_after_ms must be an integer from 0 to 86400000");
     assertRefused(chains(CHAIN.copy().put("registries", new JsonObject().put("identity", "0x12"))),
         "chains[0]: registries.identity must be 0x and 40 hex digits");

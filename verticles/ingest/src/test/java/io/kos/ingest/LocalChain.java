@@ -30,10 +30,12 @@ public final class LocalChain implements AutoCloseable {
 
   private final Process ganache;
   private final String rpcUrl;
+  private final long chainId;
 
-  private LocalChain(Process ganache, String rpcUrl) {
+  private LocalChain(Process ganache, String rpcUrl, long chainId) {
     this.ganache = ganache;
     this.rpcUrl = rpcUrl;
+    this.chainId = chainId;
   }
 
   /** True where Node.js is installed; without it there is no local chain. */
@@ -46,6 +48,11 @@ public final class LocalChain implements AutoCloseable {
   }
 
   public static LocalChain start() throws Exception {
+    return start(CHAIN_ID);
+  }
+
+  /** A chain with this id (a second chain beside the first needs another). */
+  public static LocalChain start(long chainId) throws Exception {
     Files.createDirectories(TOOLS);
     for (String file : List.of("package.json", "package-lock.json", "emit.js", "Registries.sol")) {
       Files.copy(SOURCES.resolve(file), TOOLS.resolve(file), StandardCopyOption.REPLACE_EXISTING);
@@ -55,10 +62,10 @@ public final class LocalChain implements AutoCloseable {
     }
     int port = NodeProcess.freePort();
     Process ganache = new ProcessBuilder("node", "node_modules/ganache/dist/node/cli.js", "--host", "127.0.0.1", "--port",
-        Integer.toString(port), "--chain.chainId", Long.toString(CHAIN_ID), "--wallet.deterministic", "--logging.quiet",
+        Integer.toString(port), "--chain.chainId", Long.toString(chainId), "--wallet.deterministic", "--logging.quiet",
         "--miner.blockGasLimit", "0x3938700")
         .directory(TOOLS.toFile()).redirectErrorStream(true).redirectOutput(TOOLS.resolve("ganache.log").toFile()).start();
-    LocalChain chain = new LocalChain(ganache, "http://127.0.0.1:" + port);
+    LocalChain chain = new LocalChain(ganache, "http://127.0.0.1:" + port, chainId);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (chain.rpc("eth_blockNumber") == null) {
       if (System.nanoTime() > deadline) {
@@ -112,18 +119,23 @@ public final class LocalChain implements AutoCloseable {
     }
   }
 
-  /** The follower's configuration for this chain's registries of one emit.js state. */
+  public long chainId() {
+    return chainId;
+  }
+
+  /** The follower's configuration for this chain's registries of one emit.js state (v0.4 contracts). */
   public String followerConfig(JsonObject deployed, long startBlock, int confirmations, int maxBlockRange) {
-    return followerConfig(CHAIN_ID, deployed, startBlock, confirmations, maxBlockRange);
+    return followerConfig(chainId, deployed, startBlock, confirmations, maxBlockRange);
   }
 
   /** As above, claiming {@code chainId} for the chain (a wrong one is a misconfiguration the follower must catch). */
   public String followerConfig(long chainId, JsonObject deployed, long startBlock, int confirmations, int maxBlockRange) {
+    return followerConfig(List.of(chainEntry(chainId, deployed, startBlock, confirmations, maxBlockRange, "erc8004-v0.4")));
+  }
+
+  /** One entry of {@code chains}, for {@link #followerConfig(List)}. */
+  public String chainEntry(long chainId, JsonObject deployed, long startBlock, int confirmations, int maxBlockRange, String abi) {
     return """
-        verticles:
-          config:
-            ingest:
-              chains:
                 - chain_id: %d
                   rpc_url: %s
                   registries: {identity: "%s", reputation: "%s", validation: "%s"}
@@ -131,8 +143,19 @@ public final class LocalChain implements AutoCloseable {
                   confirmations: %d
                   max_block_range: %d
                   poll_interval_ms: 100
+                  abi: %s
         """.formatted(chainId, rpcUrl, deployed.getString("identity"), deployed.getString("reputation"),
-        deployed.getString("validation"), startBlock, confirmations, maxBlockRange);
+        deployed.getString("validation"), startBlock, confirmations, maxBlockRange, abi);
+  }
+
+  /** A node config following these chains. */
+  public static String followerConfig(List<String> chainEntries) {
+    return """
+        verticles:
+          config:
+            ingest:
+              chains:
+        """ + String.join("", chainEntries);
   }
 
   @Override

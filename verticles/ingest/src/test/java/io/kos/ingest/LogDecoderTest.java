@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Table-driven decoding of the eight ERC-8004 v0.4 events, from logs encoded as a contract emits them. */
 class LogDecoderTest {
 
-  private static final AbiCatalog CATALOG = AbiCatalog.load(AbiCatalog.DEFAULT);
+  private static final AbiCatalog CATALOG = AbiCatalog.load(AbiCatalog.V04);
   private static final LogDecoder DECODER = new LogDecoder(CATALOG);
   private static final String AGENT = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
   private static final String CLIENT = "0x00000000000000000000000000000000000000c1";

@@ -32,16 +32,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class IngestBench {
 
-  private static final String COLUMNS = "id, chain_id, block_number, block_hash, transaction_hash, log_index, timestamp, registry, "
-      + "event_type, agent_id, client_address, score, tag1, tag1_text, tag2, file_uri, file_hash";
+  /** Every column either version's bench event fills, the derived ones included, so COPY writes what the push writes. */
+  private static final List<String> COLUMNS = List.of("id", "chain_id", "block_number", "block_hash", "transaction_hash", "log_index",
+      "timestamp", "registry", "event_type", "agent_id", "client_address", "score", "tag1", "tag1_text", "tag2", "tag2_text", "file_uri",
+      "file_hash", "feedback_index", "endpoint", "spec_version", "value", "value_decimals", "value_decimal");
+  /** {@code -Dbench.spec=v1}: NewFeedback events in the January 2026 shape (value, string tags, endpoint); default v0.4. */
+  private static final boolean V1 = "v1".equals(System.getProperty("bench.spec", "v0.4"));
 
   public static void main(String[] args) throws Exception {
     int batches = Integer.getInteger("bench.batches", 100);
     int producers = Integer.getInteger("bench.producers", 4);
     int rounds = Integer.getInteger("bench.rounds", 2);
     int batchSize = 1000;
-    System.out.printf("ingest bench: %d cores, %d batches of %d events per round, %d producers, %d rounds%n",
-        Runtime.getRuntime().availableProcessors(), batches, batchSize, producers, rounds);
+    System.out.printf("ingest bench: %d cores, %d batches of %d %s events per round, %d producers, %d rounds%n",
+        Runtime.getRuntime().availableProcessors(), batches, batchSize, V1 ? "v1" : "v0.4", producers, rounds);
     String databaseUrl = TestDatabase.freshDatabaseUrl();
     Path dataDir = TestNode.tempDir();
     try (NodeProcess node = NodeProcess.startAsDeployed(List.of("--http-port", "0", "--data-dir", dataDir.toString(), "--db-url", databaseUrl,
@@ -81,11 +85,13 @@ public final class IngestBench {
     try (LocalChain chain = LocalChain.start()) {
       Path state = chain.newState();
       long begin = System.nanoTime();
-      JsonObject deployed = chain.emit(state, "bulk", Integer.toString(count));
-      System.out.printf("%nfollower: %d NewFeedback events emitted on ganache in %.0f s%n", count, (System.nanoTime() - begin) / 1e9);
+      JsonObject deployed = chain.emit(state, V1 ? "v1-bulk" : "bulk", Integer.toString(count));
+      System.out.printf("%nfollower: %d %s NewFeedback events emitted on ganache in %.0f s%n", count, V1 ? "v1" : "v0.4",
+          (System.nanoTime() - begin) / 1e9);
       long head = chain.head();
       Path dataDir = TestNode.tempDir();
-      Path config = TestNode.configFile(chain.followerConfig(deployed, deployed.getLong("deployBlock"), 0, 10));
+      Path config = TestNode.configFile(LocalChain.followerConfig(List.of(chain.chainEntry(chain.chainId(), deployed,
+          deployed.getLong("deployBlock"), 0, 10, V1 ? "erc8004-v1" : "erc8004-v0.4"))));
       long start = System.nanoTime();
       try (NodeProcess node = NodeProcess.startAsDeployed(List.of("--config", config.toString(), "--http-port", "0", "--data-dir", dataDir.toString(),
           "--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", "ingest"), benchEnv(), Duration.ofSeconds(120))) {
@@ -213,16 +219,19 @@ public final class IngestBench {
     StringBuilder csv = new StringBuilder();
     for (int i = 0; i < rows; i++) {
       JsonObject e = event(chain, i / 1000, i % 1000, now);
-      csv.append(String.join(",", e.getString("id"), e.getLong("chain_id").toString(), e.getLong("block_number").toString(),
-          e.getString("block_hash"), e.getString("transaction_hash"), e.getInteger("log_index").toString(), e.getLong("timestamp").toString(),
-          e.getString("registry"), e.getString("event_type"), e.getString("agent_id"), e.getString("client_address").toLowerCase(),
-          e.getInteger("score").toString(), e.getString("tag1"), "quality", e.getString("tag2"), e.getString("file_uri"),
-          e.getString("file_hash"))).append('\n');
+      // what the push derives: the spec version, the tag text, the value and its exact decimal
+      e.put("spec_version", V1 ? "v1" : "v0.4");
+      if (!V1) {
+        e.put("tag1_text", "quality").put("value", e.getValue("score")).put("value_decimals", 0);
+      }
+      e.put("value_decimal", new java.math.BigDecimal(e.getValue("value").toString()).movePointLeft(e.getInteger("value_decimals")).toPlainString());
+      csv.append(String.join(",", COLUMNS.stream().map(column -> e.getValue(column) == null ? "" : e.getValue(column).toString()).toList()))
+          .append('\n');
     }
     try (Connection c = TestDatabase.connect(databaseUrl)) {
       CpuTime cpu = new CpuTime(node.pid());
       long begin = System.nanoTime();
-      c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY ingest.events (" + COLUMNS + ") FROM STDIN WITH (FORMAT csv)",
+      c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY ingest.events (" + String.join(", ", COLUMNS) + ") FROM STDIN WITH (FORMAT csv)",
           new StringReader(csv.toString()));
       double seconds = (System.nanoTime() - begin) / 1e9;
       // measured before the connection closes: its server process ends with it
@@ -231,7 +240,7 @@ public final class IngestBench {
   }
 
   private static JsonObject event(long chain, long block, int logIndex, long timestamp) {
-    return new JsonObject()
+    JsonObject event = new JsonObject()
         .put("id", chain + "-" + block + "-" + logIndex)
         .put("chain_id", chain)
         .put("block_number", block)
@@ -243,11 +252,14 @@ public final class IngestBench {
         .put("event_type", "NewFeedback")
         .put("agent_id", Long.toString(1000 + logIndex % 50))
         .put("client_address", String.format("0x%040x", logIndex % 97))
-        .put("score", logIndex % 101)
-        .put("tag1", "0x7175616c69747900000000000000000000000000000000000000000000000000")
-        .put("tag2", hash(logIndex))
         .put("file_uri", "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/" + logIndex)
         .put("file_hash", hash(block + 17));
+    if (V1) {
+      return event.put("value", Integer.toString(logIndex * 37 - 500)).put("value_decimals", 2).put("tag1_text", "quality")
+          .put("tag2_text", "latency").put("endpoint", "https://agent.example.org/a2a").put("feedback_index", Integer.toString(logIndex));
+    }
+    return event.put("score", logIndex % 101).put("tag1", "0x7175616c69747900000000000000000000000000000000000000000000000000")
+        .put("tag2", hash(logIndex));
   }
 
   private static String hash(long n) {
