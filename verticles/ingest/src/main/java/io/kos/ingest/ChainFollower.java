@@ -35,12 +35,15 @@ final class ChainFollower {
   private static final Logger LOG = LoggerFactory.getLogger(ChainFollower.class);
   private static final long MAX_BACKOFF_MILLIS = 30_000;
 
-  /** One chain's settings, from {@code verticles.config.ingest.chains[]}. */
+  /**
+   * One chain's settings, from {@code verticles.config.ingest.chains[]}. {@code startBlock} -1: a
+   * preset chain without {@code start_block} starts where its identity registry was deployed.
+   */
   record Settings(long chainId, String rpcUrl, Map<String, String> registries, long startBlock, int confirmations,
                   int maxBlockRange, long pollMillis, long unhealthyAfterMillis, String abi) {
 
     private static final List<String> KEYS = List.of("chain_id", "rpc_url", "registries", "start_block", "confirmations",
-        "max_block_range", "poll_interval_ms", "unhealthy_after_ms", "abi");
+        "max_block_range", "poll_interval_ms", "unhealthy_after_ms", "abi", "deployment");
 
     /** @param defaultAbi the catalogue of a chain that names none ({@code verticles.config.ingest.abi}) */
     static Settings parse(JsonObject chain, String defaultAbi) {
@@ -48,7 +51,9 @@ final class ChainFollower {
       if (!(chain.getValue("registries", new JsonObject()) instanceof JsonObject registries)) {
         throw new IllegalArgumentException("registries must map identity, reputation and validation to addresses");
       }
-      Map<String, String> byRegistry = new HashMap<>();
+      Object deployment = chain.getValue("deployment");
+      // a preset's addresses first; an entry of registries overrides its registry's
+      Map<String, String> byRegistry = new HashMap<>(deployment == null ? Map.of() : Deployments.registries(deployment));
       for (String registry : registries.fieldNames()) {
         if (!EventSchema.EVENT_TYPES.containsKey(registry)) {
           throw new IllegalArgumentException("registries." + registry + ": not a registry (identity, reputation, validation)");
@@ -65,7 +70,7 @@ final class ChainFollower {
         throw new IllegalArgumentException("rpc_url must be an http(s) URL");
       }
       return new Settings(fields.integer("chain_id", null, 1, Long.MAX_VALUE), fields.string("rpc_url", null, 2048), Map.copyOf(byRegistry),
-          fields.integer("start_block", 0L, 0, Long.MAX_VALUE), fields.intValue("confirmations", 12, 0, 10_000),
+          fields.integer("start_block", deployment == null ? 0L : -1L, 0, Long.MAX_VALUE), fields.intValue("confirmations", 12, 0, 10_000),
           fields.intValue("max_block_range", 2000, 1, 100_000), fields.integer("poll_interval_ms", 4000L, 100, 3_600_000),
           fields.integer("unhealthy_after_ms", 60_000L, 0, 86_400_000), abi(chain.getValue("abi", defaultAbi)));
     }
@@ -87,6 +92,8 @@ final class ChainFollower {
   private final EventStore store;
   private final Counter stored;
   private EventStore.Checkpoint checkpoint;
+  /** The first block to read without a checkpoint: start_block, or once found the identity registry's deployment (-1 until then). */
+  private long firstBlock;
   private int range;
   private long backoffMillis = 1000;
   private long head = -1;
@@ -108,6 +115,7 @@ final class ChainFollower {
     this.meters = meters;
     this.store = store;
     this.range = settings.maxBlockRange();
+    this.firstBlock = settings.startBlock();
     Tags chain = Tags.of("chain_id", Long.toString(settings.chainId()));
     Gauge.builder("kos.ingest.chain.halted", this, f -> f.halted == null ? 0 : 1).tags(chain)
         .description("1 when the follower stopped this chain after a reorganisation deeper than its confirmations").register(meters);
@@ -135,6 +143,8 @@ final class ChainFollower {
       answered();
       if (served != settings.chainId()) {
         halt("the RPC endpoint serves chain " + served + ", not the configured chain " + settings.chainId());
+      } else if (checkpoint == null && firstBlock < 0) {
+        findDeployment();
       } else {
         step();
       }
@@ -204,7 +214,42 @@ final class ChainFollower {
   }
 
   private long nextBlock() {
-    return checkpoint == null ? settings.startBlock() : checkpoint.blockNumber() + 1;
+    return checkpoint == null ? firstBlock : checkpoint.blockNumber() + 1;
+  }
+
+  /**
+   * The block where the identity registry was deployed, by binary search over {@code eth_getCode}
+   * (about log2(head) calls; the endpoint must serve historical state), so a preset chain does not
+   * read from genesis. No code at the head: the chain has no such deployment, and it halts.
+   */
+  private void findDeployment() {
+    String registry = settings.registries().get("identity");
+    rpc.blockNumber().compose(latest -> rpc.hasCode(registry, latest).compose(deployed -> {
+      if (!deployed) {
+        halt("no contract at the identity registry " + registry + " at block " + latest + ": this chain has no such deployment");
+        return Future.succeededFuture(-1L);
+      }
+      return firstWithCode(registry, 0, latest);
+    })).onComplete(block -> {
+      if (halted == null) {
+        firstBlock = block;
+        LOG.info("chain {}: the identity registry {} was deployed at block {}; following from there", settings.chainId(), registry, block);
+        step();
+      }
+    }, failure -> {
+      if (!stopped) {
+        retryLater("cannot find where the identity registry was deployed (" + failure + ")", this::findDeployment);
+      }
+    });
+  }
+
+  /** The first block in [low, high] with code at {@code address}; there is code at {@code high}. */
+  private Future<Long> firstWithCode(String address, long low, long high) {
+    if (low >= high) {
+      return Future.succeededFuture(high);
+    }
+    long middle = low + (high - low) / 2;
+    return rpc.hasCode(address, middle).compose(deployed -> deployed ? firstWithCode(address, low, middle) : firstWithCode(address, middle + 1, high));
   }
 
   private void step() {

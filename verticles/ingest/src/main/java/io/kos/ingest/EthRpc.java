@@ -140,7 +140,12 @@ final class EthRpc {
     return new Block(number, block.getString("hash"), block.getString("parentHash"), LogDecoder.quantity(block.getString("timestamp")));
   }
 
-  /** Every log of these contracts in the range, whatever its topics: the caller counts what it cannot decode. */
+  /** True when {@code address} holds contract code at {@code block} ({@code eth_getCode}). */
+  Future<Boolean> hasCode(String address, long block) {
+    return call("eth_getCode", new JsonArray().add(address).add(hex(block))).map(code -> code instanceof String c && c.length() > 2);
+  }
+
+    /** Every log of these contracts in the range, whatever its topics: the caller counts what it cannot decode. */
   Future<JsonArray> logs(long fromBlock, long toBlock, List<String> addresses) {
     JsonObject filter = new JsonObject().put("fromBlock", hex(fromBlock)).put("toBlock", hex(toBlock))
         .put("address", new JsonArray(List.copyOf(addresses)));

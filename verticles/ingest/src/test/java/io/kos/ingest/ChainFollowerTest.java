@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -131,6 +132,41 @@ class ChainFollowerTest {
         assertThat(admin.get("/api/ingest/v1/events?chain_id=" + current.chainId() + "&event_type=UriUpdated").json().getJsonArray("events"))
             .hasSize(1);
       }
+    }
+  }
+
+  @Test
+  void aPresetChainWithoutStartBlockStartsWhereItsIdentityRegistryWasDeployed() throws Exception {
+    chain.mine(5);
+    JsonObject deployed = chain.emit(chain.newState(), "0");
+    // the preset's addresses overridden by the local contracts; confirmations beyond the head keep it at its first block
+    String config = """
+        verticles:
+          config:
+            ingest:
+              chains:
+                - chain_id: %d
+                  rpc_url: %s
+                  deployment: erc8004-testnet
+                  registries: {identity: "%s", reputation: "%s"}
+                  confirmations: 10000
+                  poll_interval_ms: 100
+                  abi: erc8004-v0.4
+        """.formatted(LocalChain.CHAIN_ID, chain.rpcUrl(), deployed.getString("identity"), deployed.getString("reputation"));
+    try (TestNode node = TestNode.start(Map.of("verticles.deploy", "ingest"), TestNode.configFile(config))) {
+      Http admin = node.admin().http();
+      JsonObject status = admin.await("/api/ingest/v1/chains",
+          r -> r.json().getJsonArray("chains").getJsonObject(0).getLong("next_block") >= 0, Duration.ofSeconds(30))
+          .json().getJsonArray("chains").getJsonObject(0);
+      assertThat(status.getLong("next_block")).isEqualTo(deployed.getLong("deployBlock"));
+      assertThat(status.getString("state")).isEqualTo("following");
+    }
+    // a preset whose identity registry has no code on this chain: the chain halts, saying why
+    String absent = config.replace("registries: {identity: \"" + deployed.getString("identity") + "\", ",
+        "registries: {");
+    try (TestNode node = TestNode.start(Map.of("verticles.deploy", "ingest"), TestNode.configFile(absent))) {
+      JsonObject status = awaitHalted(node.admin().http());
+      assertThat(status.getString("halted_because")).contains("no contract at the identity registry 0x8004a818bfb912233c491871b3d84c89a494bd9e");
     }
   }
 

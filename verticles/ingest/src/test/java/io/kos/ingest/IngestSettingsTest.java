@@ -34,6 +34,24 @@ class IngestSettingsTest {
   }
 
   @Test
+  void aPresetChainResolvesToTheOfficialAddressesAndStartsAtTheirDeployment() {
+    JsonObject mainnet = new JsonObject().put("chain_id", 8453).put("rpc_url", "http://127.0.0.1:8545").put("deployment", "erc8004-mainnet");
+    ChainFollower.Settings base = IngestSettings.parse(chains(mainnet)).chains().get(0);
+    assertThat(base.registries()).isEqualTo(Map.of("identity", "0x8004a169fb4a3325136eb29fa0ceb6d2e539a432",
+        "reputation", "0x8004baa17c55a88189ae136b182e5fda19de9b63"));
+    assertThat(base.startBlock()).as("found from the identity registry's code").isEqualTo(-1);
+    ChainFollower.Settings sepolia = IngestSettings.parse(chains(mainnet.copy().put("chain_id", 11155111).put("deployment", "erc8004-testnet")
+        .put("registries", new JsonObject().put("validation", "0x" + "cd".repeat(20)).put("reputation", "0x" + "ef".repeat(20)))
+        .put("start_block", 7))).chains().get(0);
+    // registries entries override the preset one by one
+    assertThat(sepolia.registries()).isEqualTo(Map.of("identity", "0x8004a818bfb912233c491871b3d84c89a494bd9e",
+        "reputation", "0x" + "ef".repeat(20), "validation", "0x" + "cd".repeat(20)));
+    assertThat(sepolia.startBlock()).isEqualTo(7);
+    assertRefused(chains(mainnet.copy().put("deployment", "erc8004-mainet")),
+        "chains[0]: deployment must be one of erc8004-mainnet, erc8004-testnet, not erc8004-mainet");
+  }
+
+  @Test
   void eachBadKeyOrValueIsNamed() {
     assertRefused(new JsonObject().put("retention_dayz", 30), "unknown key 'retention_dayz' (known: abi, batch_max, chains, retention_days)");
     assertRefused(new JsonObject().put("stats_refresh_seconds", 60), "unknown key 'stats_refresh_seconds'");
