@@ -1,6 +1,5 @@
 package io.kos.ingest;
 
-import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.Http;
 import io.kos.ingest.api.Event;
 import io.kos.ingest.api.EventPage;
@@ -39,7 +38,7 @@ class ConsumerTest {
   @BeforeAll
   static void start() {
     node = TestNode.start(Map.of("verticles.deploy", "ingest"));
-    producer = node.http().withApiKey(Accounts.apiKey(node.user("producer", "editor"), "producer"));
+    producer = Events.producer(node);
     now = System.currentTimeMillis() / 1000;
   }
 

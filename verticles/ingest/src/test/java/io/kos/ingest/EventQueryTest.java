@@ -1,6 +1,5 @@
 package io.kos.ingest;
 
-import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -33,7 +32,7 @@ class EventQueryTest {
   @BeforeAll
   static void start() {
     node = TestNode.start(Map.of("verticles.deploy", "ingest"));
-    producer = node.http().withApiKey(Accounts.apiKey(node.user("producer", "editor"), "producer"));
+    producer = Events.producer(node);
     reader = node.user("reader", "viewer").http();
     now = System.currentTimeMillis() / 1000;
     JsonObject validation = Events.feedback(CHAIN, 20, 0, now).put("registry", "validation").put("event_type", "ValidationRequest")

@@ -1,5 +1,8 @@
 package io.kos.ingest;
 
+import io.kos.node.testkit.Accounts;
+import io.kos.node.testkit.Http;
+import io.kos.node.testkit.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -32,6 +35,11 @@ final class Events {
         .put("tag2", hash(99))
         .put("file_uri", "ipfs://bafy/feedback.json")
         .put("file_hash", hash(5));
+  }
+
+  /** A producer as the push API expects one: an editor's API key. */
+  static Http producer(TestNode node) {
+    return node.http().withApiKey(Accounts.apiKey(node.user("producer", "editor"), "producer"));
   }
 
   static JsonObject batch(JsonObject... events) {

@@ -31,7 +31,7 @@ class PushTest {
   @BeforeAll
   static void start() {
     node = TestNode.start(Map.of("verticles.deploy", "ingest"));
-    producer = node.http().withApiKey(Accounts.apiKey(node.user("producer", "editor"), "producer"));
+    producer = Events.producer(node);
     now = System.currentTimeMillis() / 1000;
   }
 

@@ -1,7 +1,6 @@
 package io.kos.ingest;
 
 import io.kos.ingest.api.IngestClient;
-import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.TestNode;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -38,7 +37,7 @@ class V1PushTest {
   @BeforeAll
   static void start() {
     node = TestNode.start(Map.of("verticles.deploy", "ingest"));
-    producer = node.http().withApiKey(Accounts.apiKey(node.user("producer", "editor"), "producer"));
+    producer = Events.producer(node);
     now = System.currentTimeMillis() / 1000;
   }
 
