@@ -33,15 +33,15 @@ final class EventSchema {
   static final String V1 = "v1";
   /** The registries and the event types each emits, per version: v1 spells {@code URIUpdated}, v0.4 {@code UriUpdated}. */
   private static final Map<String, Map<String, Set<String>>> EVENT_TYPES_BY_VERSION = Map.of(
-      V04, Map.of("identity", Set.of("Registered", "MetadataSet", "UriUpdated"),
+      V04, Map.of("identity", Set.of("Registered", "MetadataSet", "UriUpdated", "Transfer"),
           "reputation", Set.of("NewFeedback", "FeedbackRevoked", "ResponseAppended"),
           "validation", Set.of("ValidationRequest", "ValidationResponse")),
-      V1, Map.of("identity", Set.of("Registered", "MetadataSet", "URIUpdated"),
+      V1, Map.of("identity", Set.of("Registered", "MetadataSet", "URIUpdated", "Transfer"),
           "reputation", Set.of("NewFeedback", "FeedbackRevoked", "ResponseAppended"),
           "validation", Set.of("ValidationRequest", "ValidationResponse")));
   /** The registries and every event type of either version. */
   static final Map<String, Set<String>> EVENT_TYPES = Map.of(
-      "identity", Set.of("Registered", "MetadataSet", "UriUpdated", "URIUpdated"),
+      "identity", Set.of("Registered", "MetadataSet", "UriUpdated", "URIUpdated", "Transfer"),
       "reputation", Set.of("NewFeedback", "FeedbackRevoked", "ResponseAppended"),
       "validation", Set.of("ValidationRequest", "ValidationResponse"));
   /** Fields only a v1 event carries: an event with one of them and no {@code spec_version} is v1. */
@@ -116,7 +116,8 @@ final class EventSchema {
       new Column("value", Kind.INT128, false, "numeric"),
       new Column("value_decimals", Kind.DECIMALS, false, "smallint"),
       new Column("value_decimal", Kind.VALUE_DECIMAL, false, "numeric"),
-      new Column("endpoint", Kind.TEXT, false, "text"));
+      new Column("endpoint", Kind.TEXT, false, "text"),
+      new Column("previous_owner", Kind.ADDRESS, false, "text"));
 
   static final Map<String, Integer> INDEX = indexOf();
   private static final int SPEC = INDEX.get("spec_version");

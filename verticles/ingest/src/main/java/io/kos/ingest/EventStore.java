@@ -1,6 +1,8 @@
 package io.kos.ingest;
 
+import io.kos.ingest.api.Agent;
 import io.kos.ingest.api.Event;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
@@ -46,6 +48,9 @@ final class EventStore {
   static final String EVENTS_SINCE = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
   static final String EVENTS_BETWEEN = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
   static final String EVENT_BY_ID = "SELECT " + SELECT_COLUMNS + " FROM events WHERE id = $1";
+  /** One agent's identity events in log order (index events_agent_identity): few per agent. */
+  static final String AGENT_EVENTS = "SELECT " + SELECT_COLUMNS + " FROM events WHERE chain_id = $1 AND agent_id = $2 "
+      + "AND registry = 'identity' ORDER BY seq";
   /** The last seq handed out; inside a writer's transaction (writers are serialised) that is its own newest event. */
   static final String LAST_SEQ = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_seq";
   /** The newest committed event's seq. */
@@ -211,6 +216,34 @@ final class EventStore {
   /** Hourly counts with {@code from <= hour < to}. */
   Future<List<HourlyCount>> hourly(long fromTimestamp, long toTimestamp) {
     return SqlTemplate.forQuery(pool, STATS).mapTo(HOURLY_ROW).execute(Map.of("from", fromTimestamp, "to", toTimestamp)).map(EventStore::list);
+  }
+
+  /** An agent as its identity events say, folded in log order; null when the log has none. */
+  Future<Agent> agent(long chainId, String agentId) {
+    return pool.preparedQuery(AGENT_EVENTS).mapping(EventSchema::event).execute(Tuple.of(chainId, new java.math.BigDecimal(agentId)))
+        .map(rows -> {
+          String tokenUri = null;
+          String owner = null;
+          Map<String, String> metadata = new java.util.TreeMap<>();
+          long lastSeq = -1;
+          for (Event event : rows) {
+            JsonObject fields = event.fields();
+            switch (event.eventType()) {
+              case "Registered" -> {
+                tokenUri = fields.getString("token_uri");
+                owner = fields.getString("owner");
+              }
+              case "UriUpdated", "URIUpdated" -> tokenUri = fields.getString("token_uri");
+              case "Transfer" -> owner = fields.getString("owner");
+              case "MetadataSet" -> metadata.put(fields.getString("metadata_key"), fields.getString("metadata_value"));
+              default -> {
+                continue;
+              }
+            }
+            lastSeq = event.seq();
+          }
+          return lastSeq < 0 ? null : new Agent(chainId, agentId, tokenUri, owner, metadata, lastSeq);
+        });
   }
 
   /** The event with this id, or null. */

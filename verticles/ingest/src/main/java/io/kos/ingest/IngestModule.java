@@ -24,6 +24,7 @@ public final class IngestModule implements VerticleModule {
         RouteSpec.post("/events", "events.push"),
         RouteSpec.get("/events", "events.list"),
         RouteSpec.get("/events/:id", "events.get"),
+        RouteSpec.get("/agents/:chain_id/:agent_id", "agents.get"),
         RouteSpec.get("/stats", "stats"),
         RouteSpec.get("/checkpoints", "checkpoints.list"),
         RouteSpec.put("/checkpoints/:chain_id", "checkpoints.put"),
@@ -53,6 +54,6 @@ public final class IngestModule implements VerticleModule {
 
   @Override
   public List<String> capabilities() {
-    return List.of("ingest.push", "ingest.events", "ingest.since");
+    return List.of("ingest.push", "ingest.events", "ingest.since", "ingest.agents");
   }
 }

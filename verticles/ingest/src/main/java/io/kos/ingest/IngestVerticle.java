@@ -44,6 +44,7 @@ final class IngestVerticle extends KosVerticle {
     serve("events.list", this::list);
     serve("events.get", this::get);
     serve("events.since", this::since);
+    serve("agents.get", this::agent);
     serve("stats", this::stats);
     serve("checkpoints.list", request -> {
       request.caller();
@@ -154,6 +155,24 @@ final class IngestVerticle extends KosVerticle {
         throw ApiError.notFound("no event " + id);
       }
       return event.fields();
+    });
+  }
+
+  /**
+   * An agent's current URI, owner and metadata as the log says. HTTP callers are authenticated by
+   * the ingress; other verticles (actions, resolving an MCP endpoint) ask over the bus with the same params.
+   */
+  private Future<JsonObject> agent(ApiRequest request) {
+    long chainId = IngestRequests.chainId(request);
+    String agentId = request.pathParam("agent_id");
+    if (agentId == null || !EventSchema.isDecimal(agentId)) {
+      throw ApiError.invalidParameter("agent_id", "must be a decimal integer from 0 to 2^256-1");
+    }
+    return store.agent(chainId, agentId).map(agent -> {
+      if (agent == null) {
+        throw ApiError.notFound("no identity event of agent " + agentId + " on chain " + chainId);
+      }
+      return agent.toJson();
     });
   }
 

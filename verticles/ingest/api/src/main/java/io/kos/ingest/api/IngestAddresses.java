@@ -10,6 +10,11 @@ public final class IngestAddresses {
   public static final String EVENTS_SINCE = "kos.ingest.events.since";
   /** Publication of every new {@link Event}, in seq order, after its commit. Use {@link IngestClient#onNewEvent}. */
   public static final String EVENTS_NEW = "kos.ingest.events.new";
+  /**
+   * Request with params {@code {chain_id, agent_id}} → an {@link Agent} as JSON; 404 when the log has
+   * no identity event of it. Use {@link IngestClient#agent}.
+   */
+  public static final String AGENTS_GET = "kos.ingest.agents.get";
   /** The most events one {@link #EVENTS_SINCE} request returns. */
   public static final int SINCE_MAX = 10_000;
 

@@ -42,6 +42,13 @@ public final class IngestClient {
     });
   }
 
+  /** The agent's current URI, owner and metadata as the log says; fails with 404 when the log has no identity event of it. */
+  public Future<Agent> agent(long chainId, String agentId) {
+    JsonObject request = ApiRequest.envelope(new JsonObject().put("chain_id", Long.toString(chainId)).put("agent_id", agentId),
+        new JsonObject(), null);
+    return vertx.eventBus().<Buffer>request(IngestAddresses.AGENTS_GET, request).map(reply -> Agent.fromJson(new JsonObject(reply.body())));
+  }
+
   /**
    * Subscribes to every new event, in seq order, after its commit. A live publication can be missed
    * (a restart, a partition): keep a durable cursor and catch up with {@link #since}.
