@@ -196,11 +196,14 @@ public final class Node {
       pools.put(name, pool);
       VerticleEnv env = new VerticleEnv(name, pool, config.configOf(name), identity.did(), identity.nodeClass(),
           BackendRegistries.getNow(state.metricsRegistry()));
+      List<String> deployed = new ArrayList<>();
       for (Deployable deployable : module.deployables()) {
         int instances = deployable.single() ? 1 : config.instancesOf(name);
         verticleDeployments.add(vertx().deployVerticle(() -> deployable.factory().get().bind(env),
             new DeploymentOptions().setInstances(instances)).await());
+        deployed.add(deployable.role() + " x" + instances);
       }
+      LOG.info("verticle {} deployed: {}", name, String.join(", ", deployed));
     }
     state.deployed(config.verticles());
     state.documents(identity.signedDocument(Version.VALUE, endpoint(), capabilities(modules)), capabilityDocument(modules));

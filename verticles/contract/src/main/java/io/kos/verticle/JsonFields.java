@@ -31,10 +31,6 @@ public final class JsonFields {
     return new JsonFields(settings, false);
   }
 
-  public JsonObject json() {
-    return json;
-  }
-
   /** The failure for {@code key} with {@code reason}, as this reader reports it. */
   public RuntimeException invalid(String key, String reason) {
     return body ? ApiError.invalidField(key, reason) : new IllegalArgumentException(key + " " + reason);

@@ -10,6 +10,7 @@ import io.vertx.ext.web.client.WebClient;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -88,7 +89,7 @@ final class ChainsVerticle extends KosVerticle {
     if (!EventSchema.isHex(hash, 64)) {
       throw body.invalid("block_hash", "must be 0x and 64 hex digits");
     }
-    return store.putCheckpoint(new EventStore.Checkpoint(chainId, blockNumber, hash.toLowerCase(java.util.Locale.ROOT)))
+    return store.putCheckpoint(new EventStore.Checkpoint(chainId, blockNumber, hash.toLowerCase(Locale.ROOT)))
         .map(IngestRequests::checkpointJson);
   }
 

@@ -12,6 +12,7 @@ import io.vertx.sqlclient.Tuple;
 import io.vertx.sqlclient.templates.RowMapper;
 import io.vertx.sqlclient.templates.SqlTemplate;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Every statement of the ingest verticle on its tables. */
@@ -220,11 +222,11 @@ final class EventStore {
 
   /** An agent as its identity events say, folded in log order; null when the log has none. */
   Future<Agent> agent(long chainId, String agentId) {
-    return pool.preparedQuery(AGENT_EVENTS).mapping(EventSchema::event).execute(Tuple.of(chainId, new java.math.BigDecimal(agentId)))
+    return pool.preparedQuery(AGENT_EVENTS).mapping(EventSchema::event).execute(Tuple.of(chainId, new BigDecimal(agentId)))
         .map(rows -> {
           String tokenUri = null;
           String owner = null;
-          Map<String, String> metadata = new java.util.TreeMap<>();
+          Map<String, String> metadata = new TreeMap<>();
           long lastSeq = -1;
           for (Event event : rows) {
             JsonObject fields = event.fields();

@@ -14,7 +14,7 @@ import java.util.Set;
  * starts anything ({@link IngestModule#checkConfig}), so a typo or a bad value stops the start with
  * the key's name rather than being ignored.
  */
-record IngestSettings(int batchMax, int retentionDays, List<ChainFollower.Settings> chains, String abi) {
+record IngestSettings(int batchMax, int retentionDays, List<ChainFollower.Settings> chains) {
 
   private static final List<String> KEYS = List.of("abi", "batch_max", "chains", "retention_days");
 
@@ -44,7 +44,7 @@ record IngestSettings(int batchMax, int retentionDays, List<ChainFollower.Settin
       }
       chains.add(settings);
     }
-    return new IngestSettings(batchMax, retentionDays, List.copyOf(chains), resource);
+    return new IngestSettings(batchMax, retentionDays, List.copyOf(chains));
   }
 
   /** An ABI catalogue setting: a name ({@code erc8004-v1}, {@code erc8004-v0.4}) or a class-path resource. */

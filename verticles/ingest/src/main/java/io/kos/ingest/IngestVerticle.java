@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The ingest API, as many instances as configured: push, queries, checkpoints and the consumers'
@@ -128,7 +129,7 @@ final class IngestVerticle extends KosVerticle {
       case "registry" -> request.queryOneOf(parameter, EventSchema.EVENT_TYPES.keySet());
       // the two spellings of one event (v0.4 UriUpdated, v1 URIUpdated): either finds both
       case "event_type" -> {
-        String type = request.queryOneOf(parameter, EventSchema.EVENT_TYPES.values().stream().flatMap(java.util.Set::stream).toList());
+        String type = request.queryOneOf(parameter, EventSchema.EVENT_TYPES.values().stream().flatMap(Set::stream).toList());
         yield type.equalsIgnoreCase("UriUpdated") ? new String[] {"UriUpdated", "URIUpdated"} : new String[] {type};
       }
       case "agent_id" -> {
