@@ -3,8 +3,13 @@ pragma solidity ^0.8.20;
 
 // Test contracts of this project: they emit exactly the ERC-8004 v0.4 events the ingest follower
 // decodes, with the values the test asks for, plus what real registries emit beside them: the
-// ERC-721 Transfer of a registration (the catalogue ignores it) and an event no catalogue knows
-// (a proxy's Upgraded), which the follower must count, not drop silently. No registry logic.
+// ERC-721 Transfer of a registration (stored: it sets the owner), an ERC-20-shaped Transfer (same
+// topic0, three topics: counted as undecoded) and an event no catalogue knows (a proxy's Upgraded),
+// which the follower must count, not drop silently. No registry logic.
+
+interface ERC20 {
+    event Transfer(address indexed from, address indexed to, uint256 value);
+}
 
 contract IdentityRegistry {
     event Registered(uint256 indexed agentId, string tokenURI, address indexed owner);
@@ -20,6 +25,7 @@ contract IdentityRegistry {
 
     function upgrade(address implementation) external {
         emit Upgraded(implementation);
+        emit ERC20.Transfer(msg.sender, implementation, 1);
     }
 
     function setMetadata(uint256 agentId, string calldata key, bytes calldata value) external {
@@ -28,6 +34,13 @@ contract IdentityRegistry {
 
     function updateUri(uint256 agentId, string calldata newUri) external {
         emit UriUpdated(agentId, newUri, msg.sender);
+    }
+
+    /// UriUpdated's topics with no data: what a registry whose ABI is not the catalogue's would emit.
+    function emitMalformedUriUpdated(uint256 agentId) external {
+        bytes32 topic0 = keccak256("UriUpdated(uint256,string,address)");
+        uint256 sender = uint256(uint160(msg.sender));
+        assembly { log3(0, 0, topic0, agentId, sender) }
     }
 }
 
@@ -76,7 +89,7 @@ contract ValidationRegistry {
 
 // ERC-8004 as deployed since January 2026 (ERCS/erc-8004.md, getVersion() "2.0.0"): the same
 // events with these signatures, plus the ERC-721 Transfer and ERC-4906 MetadataUpdate the official
-// identity registry emits beside them (the v1 catalogue ignores both).
+// identity registry emits beside them (the log stores Transfer; the catalogue ignores MetadataUpdate).
 
 contract IdentityRegistryV1 {
     event Registered(uint256 indexed agentId, string agentURI, address indexed owner);
@@ -98,6 +111,10 @@ contract IdentityRegistryV1 {
     function setAgentURI(uint256 agentId, string calldata newURI) external {
         emit URIUpdated(agentId, newURI, msg.sender);
         emit MetadataUpdate(agentId);
+    }
+
+    function transferFrom(address from, address to, uint256 agentId) external {
+        emit Transfer(from, to, agentId);
     }
 }
 

@@ -3,17 +3,20 @@
 //        node emit.js <rpc url> <state file> bulk <count>   (count NewFeedback events, 1000 per transaction)
 //        node emit.js <rpc url> <state file> v1 <rounds>    (the January 2026 registries: every v1 event, boundary values)
 //        node emit.js <rpc url> <state file> v1-bulk <count> (count v1 NewFeedback events, 1000 per transaction)
+//        node emit.js <rpc url> <state file> malformed      (a log with UriUpdated's topics and no data)
 // Prints one JSON line: {identity, reputation, validation, deployBlock, events: [{event_type, block_number, transaction_hash, ...values}]}
 const fs = require('fs');
 const path = require('path');
 const solc = require('solc');
 const { ethers } = require('ethers');
 
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
+
 async function main() {
   const [url, stateFile, roundsArg, bulkArg] = process.argv.slice(2);
   const v1 = roundsArg === 'v1' || roundsArg === 'v1-bulk';
   const bulk = roundsArg === 'bulk' || roundsArg === 'v1-bulk' ? parseInt(bulkArg, 10) : 0;
-  const rounds = bulk ? 0 : parseInt((v1 ? bulkArg : roundsArg) || '1', 10);
+  const rounds = bulk || roundsArg === 'malformed' ? 0 : parseInt((v1 ? bulkArg : roundsArg) || '1', 10);
   const suffix = v1 ? 'V1' : '';
   const provider = new ethers.JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 20 });
   const signer = await provider.getSigner(0);
@@ -41,6 +44,9 @@ async function main() {
     const tx = await reputation.giveFeedbackMany(1_000_000 + sent, count, { gasLimit: 25_000_000 });
     await tx.wait();
   }
+  if (roundsArg === 'malformed') {
+    await (await identity.emitMalformedUriUpdated(7)).wait();
+  }
   for (let r = 0; v1 && !bulk && r < rounds; r++) {
     await emitV1(++state.round, identity, reputation, validation, owner.toLowerCase(), validatorAddress.toLowerCase(), events);
   }
@@ -49,14 +55,17 @@ async function main() {
     const agentId = 1000n + BigInt(n);
     const tag = ethers.encodeBytes32String('quality');
     const h = (s) => ethers.keccak256(ethers.toUtf8Bytes(s));
-    const sent = async (promise, values) => {
+    const sent = async (promise, ...logged) => {
       const tx = await promise;
       const receipt = await tx.wait();
-      events.push({ block_number: receipt.blockNumber, transaction_hash: receipt.hash, agent_id: agentId.toString(), ...values });
+      logged.forEach(values =>
+        events.push({ block_number: receipt.blockNumber, transaction_hash: receipt.hash, agent_id: agentId.toString(), ...values }));
     };
     await sent(identity.register(agentId, `ipfs://agent-${n}.json`, owner),
+      { event_type: 'Transfer', previous_owner: ZERO_ADDRESS, owner: owner.toLowerCase() },
       { event_type: 'Registered', token_uri: `ipfs://agent-${n}.json`, owner: owner.toLowerCase() });
-    await (await identity.upgrade(validatorAddress)).wait(); // not an ERC-8004 event: counted as undecoded
+    // not ERC-8004 events (a proxy's Upgraded, an ERC-20-shaped Transfer): counted as undecoded
+    await (await identity.upgrade(validatorAddress)).wait();
     await sent(identity.setMetadata(agentId, 'name', ethers.toUtf8Bytes(`agent ${n}`)),
       { event_type: 'MetadataSet', metadata_key: 'name', metadata_value: ethers.hexlify(ethers.toUtf8Bytes(`agent ${n}`)) });
     await sent(identity.updateUri(agentId, `ipfs://agent-${n}-v2.json`),
@@ -96,18 +105,22 @@ function fixed(value, decimals) {
 async function emitV1(n, identity, reputation, validation, owner, validatorAddress, events) {
   const agentId = BigInt(n - 1); // the official registries number agents from 0
   const h = (s) => ethers.keccak256(ethers.toUtf8Bytes(s));
-  const sent = async (promise, values) => {
+  const sent = async (promise, ...logged) => {
     const receipt = await (await promise).wait();
-    events.push({ block_number: receipt.blockNumber, transaction_hash: receipt.hash, agent_id: agentId.toString(), spec_version: 'v1',
-      ...values });
+    logged.forEach(values => events.push({ block_number: receipt.blockNumber, transaction_hash: receipt.hash, agent_id: agentId.toString(),
+      spec_version: 'v1', ...values }));
   };
   await sent(identity.register(agentId, `ipfs://agent-v1-${n}.json`, owner),
+    { event_type: 'Transfer', previous_owner: ZERO_ADDRESS, owner },
     { event_type: 'Registered', token_uri: `ipfs://agent-v1-${n}.json`, owner });
   // metadata bytes that are not UTF-8
   await sent(identity.setMetadata(agentId, 'agentWallet', '0xff00fe'),
     { event_type: 'MetadataSet', metadata_key: 'agentWallet', metadata_value: '0xff00fe' });
   await sent(identity.setAgentURI(agentId, `ipfs://agent-v1-${n}-b.json`),
     { event_type: 'URIUpdated', token_uri: `ipfs://agent-v1-${n}-b.json`, updated_by: owner });
+  // the agent changes hands: the log records the new owner and the one before
+  await sent(identity.transferFrom(owner, validatorAddress, agentId),
+    { event_type: 'Transfer', previous_owner: owner, owner: validatorAddress });
   const feedback = [
     [75n, 2, 'quality', '', 'https://agent.example.org/a2a'],
     [-5n, 2, 'quality', 'negative', ''],

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.HashSet;
@@ -36,16 +37,20 @@ final class AbiCatalog {
   record Input(String name, String type, boolean indexed, String column, TypeReference<?> reference) {
   }
 
-  /** One event definition; {@code topic} is keccak-256 of its canonical signature. */
-  record Definition(String registry, String name, List<Input> inputs, String topic) {
+  /**
+   * One event definition; {@code topic} is keccak-256 of its canonical signature and
+   * {@code topicCount} the topics its logs carry (topic0 and one per indexed input).
+   */
+  record Definition(String registry, String name, List<Input> inputs, String topic, int topicCount) {
   }
 
   private final String version;
   private final String specVersion;
-  private final Map<String, Definition> byTopic;
+  /** By topic0, then by topic count: ERC-721 and ERC-20 {@code Transfer} share a signature and differ only in what is indexed. */
+  private final Map<String, Map<Integer, Definition>> byTopic;
   private final Set<String> ignored;
 
-  private AbiCatalog(String version, String specVersion, Map<String, Definition> byTopic, Set<String> ignored) {
+  private AbiCatalog(String version, String specVersion, Map<String, Map<Integer, Definition>> byTopic, Set<String> ignored) {
     this.specVersion = specVersion;
     this.ignored = ignored;
     this.version = version;
@@ -66,7 +71,7 @@ final class AbiCatalog {
   }
 
   static AbiCatalog parse(JsonObject catalogue) {
-    Map<String, Definition> byTopic = new LinkedHashMap<>();
+    Map<String, Map<Integer, Definition>> byTopic = new LinkedHashMap<>();
     for (Object entry : catalogue.getJsonArray("events")) {
       JsonObject event = (JsonObject) entry;
       String registry = event.getString("registry");
@@ -92,7 +97,11 @@ final class AbiCatalog {
         references.add(reference);
       }
       String topic = EventEncoder.encode(new Event(name, references));
-      byTopic.put(topic, new Definition(registry, name, List.copyOf(inputs), topic));
+      int topicCount = 1 + (int) inputs.stream().filter(Input::indexed).count();
+      Definition definition = new Definition(registry, name, List.copyOf(inputs), topic, topicCount);
+      if (byTopic.computeIfAbsent(topic, t -> new HashMap<>()).putIfAbsent(topicCount, definition) != null) {
+        throw new IllegalArgumentException("catalogue event " + name + " is defined twice with the same indexed inputs");
+      }
     }
     Set<String> ignored = new HashSet<>();
     JsonObject ignoring = catalogue.getJsonObject("ignored", new JsonObject());
@@ -103,7 +112,9 @@ final class AbiCatalog {
     if (!specVersion.equals(EventSchema.V04) && !specVersion.equals(EventSchema.V1)) {
       throw new IllegalArgumentException("catalogue spec_version must be v0.4 or v1, not " + specVersion);
     }
-    return new AbiCatalog(catalogue.getString("version"), specVersion, Map.copyOf(byTopic), Set.copyOf(ignored));
+    Map<String, Map<Integer, Definition>> frozen = new LinkedHashMap<>();
+    byTopic.forEach((topic, shapes) -> frozen.put(topic, Map.copyOf(shapes)));
+    return new AbiCatalog(catalogue.getString("version"), specVersion, java.util.Collections.unmodifiableMap(frozen), Set.copyOf(ignored));
   }
 
   String version() {
@@ -115,9 +126,10 @@ final class AbiCatalog {
     return specVersion;
   }
 
-  /** The definition whose topic0 this is, or null. */
-  Definition byTopic(String topic0) {
-    return byTopic.get(topic0.toLowerCase(java.util.Locale.ROOT));
+  /** The definition of a log with this topic0 and this many topics, or null. */
+  Definition definition(String topic0, int topicCount) {
+    Map<Integer, Definition> shapes = byTopic.get(topic0.toLowerCase(java.util.Locale.ROOT));
+    return shapes == null ? null : shapes.get(topicCount);
   }
 
   /** Every topic0 the catalogue decodes. */

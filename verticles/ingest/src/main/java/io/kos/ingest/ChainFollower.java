@@ -310,7 +310,14 @@ final class ChainFollower {
       if (!block.hash().equalsIgnoreCase(log.getString("blockHash"))) {
         return Future.failedFuture(new IllegalStateException("block " + block.number() + " changed while reading it; retrying"));
       }
-      JsonObject event = decoder.decode(log, settings.chainId(), block.timestamp());
+      JsonObject event;
+      try {
+        event = decoder.decode(log, settings.chainId(), block.timestamp());
+      } catch (RuntimeException malformed) {
+        // its topics say a catalogue event but its data is not that event's: retrying would read the same bytes
+        halt("the log at block " + block.number() + " index " + log.getString("logIndex") + " does not decode: " + malformed.getMessage());
+        return Future.failedFuture(new IllegalStateException(halted));
+      }
       if (event == null) {
         undecoded(log);
       } else if (log.getString("address", "").equalsIgnoreCase(settings.registries().get(event.getString("registry")))) {

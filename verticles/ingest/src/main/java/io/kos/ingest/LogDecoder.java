@@ -25,7 +25,10 @@ final class LogDecoder {
   }
 
   /**
-   * The event, or null when topic0 is none of the catalogue's (another contract's event).
+   * The event, or null when no catalogue entry has this topic0 with this many topics: another
+   * contract's event, an ERC-20 {@code Transfer} (three topics, the ERC-721 one has four), or a
+   * log whose indexing the catalogue does not know. The follower counts those as undecoded rather
+   * than stalling on them.
    *
    * @param log            as {@code eth_getLogs} returns it (hex quantities)
    * @param chainId        the chain being followed
@@ -37,7 +40,7 @@ final class LogDecoder {
     if (topics == null || topics.isEmpty()) {
       return null;
     }
-    AbiCatalog.Definition definition = catalog.byTopic(topics.getString(0));
+    AbiCatalog.Definition definition = catalog.definition(topics.getString(0), topics.size());
     if (definition == null) {
       return null;
     }
@@ -56,9 +59,6 @@ final class LogDecoder {
     int topic = 1;
     for (AbiCatalog.Input input : definition.inputs()) {
       if (input.indexed()) {
-        if (topic >= topics.size()) {
-          throw new IllegalArgumentException(definition.name() + " log has too few topics");
-        }
         String raw = topics.getString(topic++);
         if (input.column() != null) {
           event.put(input.column(), value(FunctionReturnDecoder.decodeIndexedValue(raw, (TypeReference) input.reference())));

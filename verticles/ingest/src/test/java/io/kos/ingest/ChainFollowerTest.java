@@ -75,14 +75,17 @@ class ChainFollowerTest {
       assertThat(status(admin).getString("state")).isEqualTo("following");
       assertThat(node.http().get("/health/ready").json().getString("status")).isEqualTo("ready");
       assertThat(node.http().get("/metrics").text()).contains("kos_ingest_chain_halted{chain_id=\"31337\"} 0.0")
-          .contains("kos_ingest_events_stored_total{source=\"follower\"} 8.0");
-      // the registration's ERC-721 Transfer is ignored; the proxy's Upgraded is counted and shown, not dropped silently
+          .contains("kos_ingest_events_stored_total{source=\"follower\"} 9.0");
+      // the registration's ERC-721 Transfer is stored; the proxy's Upgraded and an ERC-20-shaped Transfer (same topic0, three
+      // topics) are counted and shown, not dropped silently
       String upgraded = Hash.sha3String("Upgraded(address)");
-      assertThat(status(admin).getLong("undecoded_logs")).isEqualTo(1);
-      assertThat(status(admin).getString("last_undecoded_topic0")).isEqualTo(upgraded);
+      String transfer = Hash.sha3String("Transfer(address,address,uint256)");
+      assertThat(status(admin).getLong("undecoded_logs")).isEqualTo(2);
+      assertThat(status(admin).getString("last_undecoded_topic0")).isEqualTo(transfer);
       assertThat(status(admin).getValue("last_error")).isNull();
       assertThat(node.http().get("/metrics").text())
-          .contains("kos_ingest_logs_undecoded_total{chain_id=\"31337\",topic0=\"" + upgraded + "\"} 1.0");
+          .contains("kos_ingest_logs_undecoded_total{chain_id=\"31337\",topic0=\"" + upgraded + "\"} 1.0")
+          .contains("kos_ingest_logs_undecoded_total{chain_id=\"31337\",topic0=\"" + transfer + "\"} 1.0");
     }
 
     // events emitted while the node is down are picked up from the checkpoint, each once
@@ -114,13 +117,20 @@ class ChainFollowerTest {
         JsonArray v1 = events(admin, current.chainId());
         assertMatches(v1, deployed.getJsonArray("events"), current.chainId());
         assertThat(v1.stream().map(e -> ((JsonObject) e).getString("event_type")).distinct().toList())
-            .containsExactlyInAnyOrder("Registered", "MetadataSet", "URIUpdated", "NewFeedback", "FeedbackRevoked", "ResponseAppended",
-                "ValidationRequest", "ValidationResponse");
+            .containsExactlyInAnyOrder("Transfer", "Registered", "MetadataSet", "URIUpdated", "NewFeedback", "FeedbackRevoked",
+                "ResponseAppended", "ValidationRequest", "ValidationResponse");
+        // the agent lookup folds the followed events: the URI update, then the transfer to its new owner
+        JsonObject transferred = deployed.getJsonArray("events").stream().map(JsonObject.class::cast)
+            .filter(e -> e.getString("event_type").equals("Transfer") && !e.getString("previous_owner").equals(LocalChain.ZERO_ADDRESS))
+            .findFirst().orElseThrow();
+        JsonObject agent = admin.get("/api/ingest/v1/agents/" + current.chainId() + "/" + transferred.getString("agent_id")).json();
+        assertThat(agent.getString("owner")).isEqualTo(transferred.getString("owner"));
+        assertThat(agent.getString("token_uri")).endsWith("-b.json");
         JsonArray v04 = events(admin, chain.chainId());
         assertThat(v04.stream().filter(e -> legacy.getJsonArray("events").stream()
             .anyMatch(want -> ((JsonObject) want).getString("transaction_hash").equals(((JsonObject) e).getString("transaction_hash")))))
             .isNotEmpty().allSatisfy(e -> assertThat(((JsonObject) e).getString("spec_version")).isEqualTo("v0.4"));
-        // the official registry's Transfer and MetadataUpdate are ignored, not counted as undecoded
+        // the official registry's ERC-4906 MetadataUpdate is ignored, not counted as undecoded
         assertThat(status(admin, current.chainId()).getLong("undecoded_logs")).isZero();
         // a trigger-style condition over the shared columns finds both versions' events
         try (Connection c = node.jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
@@ -228,6 +238,22 @@ class ChainFollowerTest {
           .isEqualTo("chain_followed");
       assertThat(node.http().get("/health/ready").json().getString("status")).isEqualTo("ready");
       assertThat(node.http().get("/metrics").text()).contains("kos_ingest_chain_halted{chain_id=\"31337\"} 0.0");
+    }
+  }
+
+  @Test
+  void aLogWithACatalogueEventsTopicsButNotItsDataHaltsTheChainAndStoresNothingOfItsRange() throws Exception {
+    Path state = chain.newState();
+    JsonObject deployed = chain.emit(state, "1");
+    chain.emit(state, "malformed");
+    long malformedBlock = chain.head();
+    Path config = TestNode.configFile(chain.followerConfig(deployed, deployed.getLong("deployBlock"), 0, 2000));
+    try (TestNode node = TestNode.start(Map.of("verticles.deploy", "ingest"), config)) {
+      Http admin = node.admin().http();
+      JsonObject status = awaitHalted(admin);
+      assertThat(status.getString("halted_because")).contains("the log at block " + malformedBlock + " index 0x0 does not decode");
+      assertThat(events(admin)).as("the range is stored whole or not at all").isEmpty();
+      assertThat(node.http().get("/metrics").text()).contains("kos_ingest_chain_halted{chain_id=\"31337\"} 1.0");
     }
   }
 

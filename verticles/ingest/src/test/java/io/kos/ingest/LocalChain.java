@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 public final class LocalChain implements AutoCloseable {
 
   public static final long CHAIN_ID = 31337;
+  /** The mint's {@code from} in an ERC-721 Transfer. */
+  public static final String ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
   private static final Path SOURCES = Path.of(System.getProperty("user.dir"), "src", "test", "chain");
   private static final Path TOOLS = Path.of(System.getProperty("user.dir"), "target", "chain-tools");
 

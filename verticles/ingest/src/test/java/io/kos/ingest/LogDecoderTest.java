@@ -24,7 +24,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Table-driven decoding of the eight ERC-8004 v0.4 events, from logs encoded as a contract emits them. */
+/** Table-driven decoding of the eight ERC-8004 v0.4 events and ERC-721 Transfer, from logs encoded as a contract emits them. */
 class LogDecoderTest {
 
   private static final AbiCatalog CATALOG = AbiCatalog.load(AbiCatalog.V04);
@@ -38,10 +38,12 @@ class LogDecoderTest {
     // ERC-20 Transfer's topic0, as every block explorer shows it
     assertThat(EventEncoder.buildEventSignature("Transfer(address,address,uint256)"))
         .isEqualTo("0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
-    assertThat(CATALOG.topics()).hasSize(8)
-        .contains(Hash.sha3String("NewFeedback(uint256,address,uint8,bytes32,bytes32,string,bytes32)"));
+    assertThat(CATALOG.topics()).hasSize(9)
+        .contains(Hash.sha3String("NewFeedback(uint256,address,uint8,bytes32,bytes32,string,bytes32)"))
+        .contains("0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
     // known events the log does not store are ignored, anything else is for the follower to count
-    assertThat(CATALOG.isIgnored("0xDDF252AD1BE2C89B69C2B068FC378DAA952BA7F163C4A11628F55A4DF523B3EF")).isTrue();
+    assertThat(CATALOG.isIgnored(Hash.sha3String("Approval(address,address,uint256)"))).isTrue();
+    assertThat(CATALOG.isIgnored("0xDDF252AD1BE2C89B69C2B068FC378DAA952BA7F163C4A11628F55A4DF523B3EF")).isFalse();
     assertThat(CATALOG.isIgnored(Hash.sha3String("MetadataUpdate(uint256)"))).isTrue();
     assertThat(CATALOG.isIgnored(Hash.sha3String("Upgraded(address)"))).isFalse();
     assertThat(CATALOG.isIgnored(Hash.sha3String("NewFeedback(uint256,address,uint8,bytes32,bytes32,string,bytes32)"))).isFalse();
@@ -52,6 +54,8 @@ class LogDecoderTest {
     Bytes32 tag1 = new Bytes32(HexFormat.of().parseHex(Events.tag("quality").substring(2)));
     Bytes32 hash = new Bytes32(HexFormat.of().parseHex(Events.hash(42).substring(2)));
     List<Case> cases = List.of(
+        new Case("Transfer(address,address,uint256)", List.of(new Address(CLIENT), new Address(VALIDATOR), new Uint256(new BigInteger(AGENT))),
+            List.of(), new JsonObject().put("agent_id", AGENT).put("previous_owner", CLIENT).put("owner", VALIDATOR)),
         new Case("Registered(uint256,string,address)", List.of(new Uint256(new BigInteger(AGENT)), new Address(CLIENT)),
             List.of(new Utf8String("ipfs://agent.json")),
             new JsonObject().put("agent_id", AGENT).put("owner", CLIENT).put("token_uri", "ipfs://agent.json")),
@@ -94,12 +98,27 @@ class LogDecoderTest {
   }
 
   @Test
-  void logsOfOtherContractsAreIgnoredAndMalformedOnesRefused() {
-    JsonObject transfer = log("Transfer(address,address,uint256)", List.of(new Address(CLIENT), new Address(VALIDATOR)),
+  void logsOfAnotherShapeAreLeftForTheFollowerToCountAndBadDataRefused() {
+    // an ERC-20 Transfer: the ERC-721 topic0, but the value is data (three topics, not four)
+    JsonObject erc20 = log("Transfer(address,address,uint256)", List.of(new Address(CLIENT), new Address(VALIDATOR)),
         List.of(new Uint256(1)), 0);
-    assertThat(DECODER.decode(transfer, 1, 1)).isNull();
+    assertThat(DECODER.decode(erc20, 1, 1)).isNull();
     JsonObject truncated = log("FeedbackRevoked(uint256,address,uint64)", List.of(new Uint256(7)), List.of(), 0);
-    assertThatThrownBy(() -> DECODER.decode(truncated, 1, 1)).hasMessageContaining("too few topics");
+    assertThat(DECODER.decode(truncated, 1, 1)).isNull();
+    JsonObject extra = log("FeedbackRevoked(uint256,address,uint64)", List.of(new Uint256(7), new Address(CLIENT), new Uint64(3),
+        new Uint64(4)), List.of(), 0);
+    assertThat(DECODER.decode(extra, 1, 1)).isNull();
+    // the right topics with data too short for the definition's string
+    JsonObject shortData = log("UriUpdated(uint256,string,address)", List.of(new Uint256(7), new Address(CLIENT)), List.of(), 0);
+    assertThatThrownBy(() -> DECODER.decode(shortData, 1, 1)).isInstanceOf(RuntimeException.class);
+  }
+
+  @Test
+  void aCatalogueDefiningOneShapeTwiceIsRefused() {
+    JsonObject transfer = new JsonObject().put("registry", "identity").put("name", "Transfer").put("inputs", new JsonArray()
+        .add(new JsonObject().put("name", "from").put("type", "address").put("indexed", true).put("column", "previous_owner")));
+    JsonObject twice = new JsonObject().put("version", "x").put("events", new JsonArray().add(transfer).add(transfer.copy()));
+    assertThatThrownBy(() -> AbiCatalog.parse(twice)).hasMessageContaining("defined twice");
   }
 
   @Test
