@@ -98,11 +98,30 @@ final class EventBatch {
     return months;
   }
 
+  /** True when every row was stored, in the batch's order (the write hands out seqs so): the usual case, no lookup by id. */
+  private boolean inBatchOrder(EventStore.Stored stored) {
+    if (stored.ids().length != rows.size()) {
+      return false;
+    }
+    for (int i = 0; i < rows.size(); i++) {
+      if (!rows.get(i)[ID].equals(stored.ids()[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The events a stored batch inserted, in seq order, as consumers receive them. */
   List<Event> inserted(EventStore.Stored stored) {
+    List<Event> events = new ArrayList<>(stored.seqs().length);
+    if (inBatchOrder(stored)) {
+      for (int i = 0; i < rows.size(); i++) {
+        events.add(EventSchema.event(rows.get(i), stored.seqs()[i]));
+      }
+      return events;
+    }
     Map<String, String[]> byId = new HashMap<>();
     rows.forEach(row -> byId.put(row[ID], row));
-    List<Event> events = new ArrayList<>(stored.seqs().length);
     for (int i = 0; i < stored.seqs().length; i++) {
       events.add(EventSchema.event(byId.get(stored.ids()[i]), stored.seqs()[i]));
     }

@@ -6,19 +6,18 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -51,9 +50,12 @@ final class EventSchema {
   private static final BigInteger INT128_MIN = BigInteger.ONE.shiftLeft(127).negate();
   private static final BigInteger INT128_MAX = BigInteger.ONE.shiftLeft(127).subtract(BigInteger.ONE);
 
-  private static final Pattern DECIMAL = Pattern.compile("0|[1-9][0-9]{0,77}");
-  private static final BigInteger UINT256_LIMIT = BigInteger.ONE.shiftLeft(256);
-  private static final BigInteger UINT64_LIMIT = BigInteger.ONE.shiftLeft(64);
+  private static final BigInteger UINT256_MAX = BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE);
+  private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+  private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+  private static final BigInteger INT_MAX = BigInteger.valueOf(Integer.MAX_VALUE);
+  private static final BigInteger PERCENT_MAX = BigInteger.valueOf(100);
+  private static final BigInteger DECIMALS_MAX = BigInteger.valueOf(18);
   private static final int TEXT_MAX = 2048;
   /**
    * Block times accepted: from the first Ethereum block (no EVM chain is older) to a year ahead of
@@ -125,11 +127,22 @@ final class EventSchema {
   private static final int VALUE = INDEX.get("value");
   private static final int DECIMALS = INDEX.get("value_decimals");
   private static final int VALUE_DECIMAL = INDEX.get("value_decimal");
+  private static final int[] TAG_COLUMNS = {INDEX.get("tag1"), INDEX.get("tag2"), INDEX.get("tag")};
+  private static final int[] TAG_TEXT_COLUMNS = {INDEX.get("tag1_text"), INDEX.get("tag2_text"), INDEX.get("tag_text")};
   /** The events table's columns as every read selects them: {@code seq}, then {@link #COLUMNS} in order. */
   static final String COLUMN_LIST = COLUMNS.stream().map(Column::name).collect(Collectors.joining(", "));
+  /** The required columns as a mask (see {@link #filledColumns}: bit i is column i; bit 63 is the store's). */
+  private static final long REQUIRED_COLUMNS = mask(COLUMNS.stream().filter(Column::required).map(Column::name).toList());
   static final String SELECT_COLUMNS = "seq, " + COLUMN_LIST;
   /** Fields a producer may send: every column but the derived value_decimal (each version refuses the other's own fields). */
   static final Set<String> ACCEPTED = Set.copyOf(COLUMNS.stream().filter(c -> c.kind() != Kind.VALUE_DECIMAL).map(Column::name).toList());
+  /**
+   * The hot path's lookups, once per field of every pushed event: a HashMap (hashing a field name
+   * reuses the String's cached hash) and flags by column position rather than a set probe per column.
+   */
+  private static final Map<String, Integer> FIELD_INDEX = acceptedFields();
+  private static final boolean[] V1_ONLY_COLUMN = flags(V1_ONLY);
+  private static final boolean[] V04_ONLY_COLUMN = flags(V04_ONLY);
 
   private EventSchema() {
   }
@@ -152,11 +165,12 @@ final class EventSchema {
     }
     int before = problems.size();
     String version = version(event, index, problems);
-    Set<String> otherVersionOnly = V1.equals(version) ? V04_ONLY : V1_ONLY;
+    boolean[] otherVersionOnly = V1.equals(version) ? V04_ONLY_COLUMN : V1_ONLY_COLUMN;
     for (String name : event.fieldNames()) {
-      if (!ACCEPTED.contains(name)) {
+      Integer c = FIELD_INDEX.get(name);
+      if (c == null) {
         problems.add(new Problem(index, name, "unknown field"));
-      } else if (otherVersionOnly.contains(name)) {
+      } else if (otherVersionOnly[c]) {
         problems.add(new Problem(index, name, V1.equals(version)
             ? "is a v0.4 field; a v1 event carries value and value_decimals, and tag texts in tag1_text, tag2_text, tag_text"
             : "is a v1 field; send spec_version v1 (or leave out the v0.4 fields score, tag1, tag2, tag)"));
@@ -166,8 +180,7 @@ final class EventSchema {
     for (int c = 0; c < COLUMNS.size(); c++) {
       Column column = COLUMNS.get(c);
       Object raw = event.getValue(column.name());
-      if (column.kind() == Kind.VALUE_DECIMAL || column.kind() == Kind.SPEC_VERSION || raw == null
-          || otherVersionOnly.contains(column.name())) {
+      if (column.kind() == Kind.VALUE_DECIMAL || column.kind() == Kind.SPEC_VERSION || raw == null || otherVersionOnly[c]) {
         if (raw == null && column.required()) {
           problems.add(new Problem(index, column.name(), "is required"));
         }
@@ -207,9 +220,9 @@ final class EventSchema {
   private static void derive(String[] row, String version) {
     row[SPEC] = version;
     if (V04.equals(version)) {
-      for (String tag : List.of("tag1", "tag2", "tag")) {
-        String hex = row[INDEX.get(tag)];
-        row[INDEX.get(tag + "_text")] = hex == null ? null : tagText(hex);
+      for (int t = 0; t < TAG_COLUMNS.length; t++) {
+        String hex = row[TAG_COLUMNS[t]];
+        row[TAG_TEXT_COLUMNS[t]] = hex == null ? null : tagText(hex);
       }
       if (row[SCORE] != null) {
         row[VALUE] = row[SCORE];
@@ -217,8 +230,22 @@ final class EventSchema {
       }
     }
     if (row[VALUE] != null) {
-      row[VALUE_DECIMAL] = new BigDecimal(row[VALUE]).movePointLeft(Integer.parseInt(row[DECIMALS])).toPlainString();
+      row[VALUE_DECIMAL] = decimal(row[VALUE], Integer.parseInt(row[DECIMALS]));
     }
+  }
+
+  /** The exact value x 10^-decimals in plain digits, by moving the point in the text (what BigDecimal would print, without one). */
+  static String decimal(String value, int decimals) {
+    if (decimals == 0) {
+      return value;
+    }
+    boolean negative = value.startsWith("-");
+    String digits = negative ? value.substring(1) : value;
+    if (digits.length() <= decimals) {
+      digits = "0".repeat(decimals - digits.length() + 1) + digits;
+    }
+    int point = digits.length() - decimals;
+    return (negative ? "-" : "") + digits.substring(0, point) + "." + digits.substring(point);
   }
 
   /** The event's version: {@code spec_version} when given, else v1 when it carries a field only v1 has, else v0.4. */
@@ -253,14 +280,13 @@ final class EventSchema {
     return switch (column.kind()) {
       case ID -> raw instanceof String s && s.length() <= 100 && Text.flaw(s) == null ? new Valid(s)
           : new Refused("must be a string of at most 100 characters without NUL or a lone UTF-16 surrogate");
-      case CHAIN_ID -> integer(raw, BigInteger.ONE, BigInteger.valueOf(Long.MAX_VALUE), "a positive integer");
-      case UINT64 -> integer(raw, BigInteger.ZERO, column.sqlType().equals("bigint") ? BigInteger.valueOf(Long.MAX_VALUE) : UINT64_LIMIT.subtract(BigInteger.ONE),
-          "an integer >= 0");
-      case INT_INDEX -> integer(raw, BigInteger.ZERO, BigInteger.valueOf(Integer.MAX_VALUE), "an integer >= 0");
-      case TIMESTAMP -> integer(raw, BigInteger.valueOf(MIN_TIMESTAMP), BigInteger.valueOf(System.currentTimeMillis() / 1000 + MAX_AHEAD_SECONDS),
+      case CHAIN_ID -> integer(raw, 1, LONG_MAX, "a positive integer");
+      case UINT64 -> integer(raw, 0, column.sqlType().equals("bigint") ? LONG_MAX : UINT64_MAX, "an integer >= 0");
+      case INT_INDEX -> integer(raw, 0, INT_MAX, "an integer >= 0");
+      case TIMESTAMP -> integer(raw, MIN_TIMESTAMP, BigInteger.valueOf(System.currentTimeMillis() / 1000 + MAX_AHEAD_SECONDS),
           "a unix time in seconds from " + MIN_TIMESTAMP + " (2015-07-30, the first Ethereum block) to a year ahead of this node's clock");
-      case PERCENT -> integer(raw, BigInteger.ZERO, BigInteger.valueOf(100), "an integer from 0 to 100");
-      case UINT256 -> integer(raw, BigInteger.ZERO, UINT256_LIMIT.subtract(BigInteger.ONE), "an integer from 0 to 2^256-1 (a decimal string for large values)");
+      case PERCENT -> integer(raw, 0, PERCENT_MAX, "an integer from 0 to 100");
+      case UINT256 -> integer(raw, 0, UINT256_MAX, "an integer from 0 to 2^256-1 (a decimal string for large values)");
       case HASH, TAG -> raw instanceof String s && isHex(s, 64) ? new Valid(s.toLowerCase(Locale.ROOT)) : new Refused("must be 0x and 64 hex digits");
       case ADDRESS -> raw instanceof String s && isHex(s, 40) ? new Valid(s.toLowerCase(Locale.ROOT)) : new Refused("must be 0x and 40 hex digits");
       case BYTES -> raw instanceof String s && s.length() <= BYTES_MAX_HEX && s.length() % 2 == 0 && isHex(s, s.length() - 2)
@@ -272,7 +298,7 @@ final class EventSchema {
       case TAG_TEXT -> raw instanceof String s && s.length() <= TEXT_MAX && Text.flaw(s) == null
           ? new Valid(s) : new Refused("must be a string of at most " + TEXT_MAX + " characters without NUL or a lone UTF-16 surrogate");
       case INT128 -> signedInteger(raw);
-      case DECIMALS -> integer(raw, BigInteger.ZERO, BigInteger.valueOf(18), "an integer from 0 to 18");
+      case DECIMALS -> integer(raw, 0, DECIMALS_MAX, "an integer from 0 to 18");
       case VALUE_DECIMAL, SPEC_VERSION -> new Refused("is derived, not sent");
     };
   }
@@ -303,40 +329,64 @@ final class EventSchema {
     return true;
   }
 
-  /** A non-negative decimal integer of at most 78 digits, without leading zeros (uint256 fits). */
+  /** A non-negative decimal integer of at most 78 digits, without leading zeros (uint256 fits); a loop, not a regex, on the hot path. */
   static boolean isDecimal(String s) {
-    return DECIMAL.matcher(s).matches();
+    int length = s.length();
+    if (length == 0 || length > 78 || (s.charAt(0) == '0' && length > 1)) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
-  /** Integers arrive as JSON numbers or, when too large for JSON readers, as decimal strings. */
-  private static Checked integer(Object raw, BigInteger min, BigInteger max, String what) {
-    BigInteger value;
+  /**
+   * Integers arrive as JSON numbers or, when too large for JSON readers, as decimal strings (kept
+   * as given: {@link #isDecimal} already makes them canonical). Values of up to 18 digits are
+   * compared as longs; only wider ones pay for a BigInteger.
+   */
+  private static Checked integer(Object raw, long min, BigInteger max, String what) {
     if (raw instanceof Integer || raw instanceof Long) {
-      value = BigInteger.valueOf(((Number) raw).longValue());
-    } else if (raw instanceof BigInteger big) {
-      value = big;
-    } else if (raw instanceof String s && isDecimal(s)) {
-      value = new BigInteger(s);
-    } else {
-      return new Refused("must be " + what);
+      long value = ((Number) raw).longValue();
+      return inRange(value, min, max) ? new Valid(Long.toString(value)) : new Refused("must be " + what);
     }
-    return value.compareTo(min) < 0 || value.compareTo(max) > 0 ? new Refused("must be " + what) : new Valid(value.toString());
+    if (raw instanceof String s && isDecimal(s)) {
+      // more than 18 digits is above every min
+      boolean inRange = s.length() <= 18 ? inRange(Long.parseLong(s), min, max) : new BigInteger(s).compareTo(max) <= 0;
+      return inRange ? new Valid(s) : new Refused("must be " + what);
+    }
+    if (raw instanceof BigInteger big) {
+      return big.compareTo(BigInteger.valueOf(min)) >= 0 && big.compareTo(max) <= 0 ? new Valid(big.toString()) : new Refused("must be " + what);
+    }
+    return new Refused("must be " + what);
+  }
+
+  private static boolean inRange(long value, long min, BigInteger max) {
+    return value >= min && (max.bitLength() >= 64 || value <= max.longValue());
   }
 
   /** A signed int128 as a JSON integer or a decimal string (optional {@code -}, no leading zero). */
   private static Checked signedInteger(Object raw) {
-    String what = "an integer from -2^127 to 2^127-1 (a decimal string for large values)";
-    BigInteger value;
+    String what = "must be an integer from -2^127 to 2^127-1 (a decimal string for large values)";
     if (raw instanceof Integer || raw instanceof Long) {
-      value = BigInteger.valueOf(((Number) raw).longValue());
-    } else if (raw instanceof BigInteger big) {
-      value = big;
-    } else if (raw instanceof String s && !s.equals("-0") && isDecimal(s.startsWith("-") ? s.substring(1) : s)) {
-      value = new BigInteger(s);
-    } else {
-      return new Refused("must be " + what);
+      return new Valid(raw.toString());
     }
-    return value.compareTo(INT128_MIN) < 0 || value.compareTo(INT128_MAX) > 0 ? new Refused("must be " + what) : new Valid(value.toString());
+    if (raw instanceof String s && !s.equals("-0") && isDecimal(s.startsWith("-") ? s.substring(1) : s)) {
+      // 39 digits are past int128 both ways; fewer than 39 are inside it
+      return s.length() - (s.startsWith("-") ? 1 : 0) < 39 || inInt128(new BigInteger(s)) ? new Valid(s) : new Refused(what);
+    }
+    if (raw instanceof BigInteger big) {
+      return inInt128(big) ? new Valid(big.toString()) : new Refused(what);
+    }
+    return new Refused(what);
+  }
+
+  private static boolean inInt128(BigInteger value) {
+    return value.compareTo(INT128_MIN) >= 0 && value.compareTo(INT128_MAX) <= 0;
   }
 
   /**
@@ -420,6 +470,29 @@ final class EventSchema {
     return array;
   }
 
+  private static Map<String, Integer> acceptedFields() {
+    Map<String, Integer> fields = new HashMap<>();
+    ACCEPTED.forEach(name -> fields.put(name, INDEX.get(name)));
+    return fields;
+  }
+
+  private static long mask(List<String> names) {
+    if (COLUMNS.size() > 63) {
+      throw new IllegalStateException("a column mask is a long: at most 63 columns");
+    }
+    long mask = 0;
+    for (String name : names) {
+      mask |= 1L << INDEX.get(name);
+    }
+    return mask;
+  }
+
+  private static boolean[] flags(Set<String> names) {
+    boolean[] flags = new boolean[COLUMNS.size()];
+    names.forEach(name -> flags[INDEX.get(name)] = true);
+    return flags;
+  }
+
   private static Map<String, Integer> indexOf() {
     Map<String, Integer> index = new LinkedHashMap<>();
     for (int i = 0; i < COLUMNS.size(); i++) {
@@ -429,13 +502,33 @@ final class EventSchema {
   }
 
   /** Columns as arrays for {@code unnest}: {@code result[c][i]} is column c of event i. */
-  static String[][] columnsOf(List<String[]> rows) {
-    String[][] columns = new String[COLUMNS.size()][rows.size()];
-    for (int i = 0; i < rows.size(); i++) {
-      String[] row = rows.get(i);
+  /** The columns some row fills, as a mask over {@link #COLUMNS} (bit i: column i). */
+  static long filledColumns(List<String[]> rows) {
+    long filled = 0;
+    for (String[] row : rows) {
       for (int c = 0; c < row.length; c++) {
-        columns[c][i] = row[c];
+        if (row[c] != null) {
+          filled |= 1L << c;
+        }
       }
+    }
+    // an empty batch still binds the required columns' (empty) arrays
+    return rows.isEmpty() ? REQUIRED_COLUMNS : filled;
+  }
+
+  /** The values of the {@code filled} columns, a text array per column in column order, as the write binds them. */
+  static String[][] columnsOf(List<String[]> rows, long filled) {
+    String[][] columns = new String[Long.bitCount(filled)][];
+    int bound = 0;
+    for (int c = 0; c < COLUMNS.size(); c++) {
+      if ((filled & (1L << c)) == 0) {
+        continue;
+      }
+      String[] values = new String[rows.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = rows.get(i)[c];
+      }
+      columns[bound++] = values;
     }
     return columns;
   }

@@ -38,14 +38,19 @@ final class EventStore {
   static final String DROP_PARTITIONS_BEFORE = "SELECT drop_event_partitions_before($1)";
   /**
    * The whole write of a batch in one statement, run under the writers' lock: the first block whose
-   * stored hash differs from the batch's (a reorg: then nothing is written), else the events (every
-   * column as a text array, cast here; seqs in batch order) and the checkpoint when one is given (the
-   * follower's range). Most batches are new events, so this one does not look for stored copies: a
-   * duplicate fails it on the primary key, and the batch is written again with
-   * {@link #WRITE_BATCH_SKIPPING_DUPLICATES}. Looking up every event first costs a fifth of the insert.
+   * stored hash differs from the batch's (a reorg: then nothing is written), else the events (each
+   * column the batch fills as a text array, cast here; seqs in batch order) and the checkpoint when
+   * one is given (the follower's range). Most batches are new events, so the first try does not look
+   * for stored copies: a duplicate fails it on the primary key, and the batch is written again
+   * skipping duplicates. Looking up every event first costs a fifth of the insert.
+   *
+   * <p>By column mask (and the duplicate-skipping bit): a column no event of the batch fills is left
+   * out rather than sent and unnested as an array of nulls (a v1 feedback batch fills 24 of the
+   * table's columns). Few shapes occur: each is built once here and prepared once per connection by
+   * the pool's statement cache.
    */
-  static final String WRITE_BATCH = writeBatch(false);
-  static final String WRITE_BATCH_SKIPPING_DUPLICATES = writeBatch(true);
+  private static final Map<Long, String> WRITES = new ConcurrentHashMap<>();
+  private static final long SKIPPING_DUPLICATES = 1L << 63;
   private static final String UNIQUE_VIOLATION = "23505";
   static final String EVENTS_SINCE = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
   static final String EVENTS_BETWEEN = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
@@ -134,7 +139,7 @@ final class EventStore {
 
   /**
    * Stores a validated batch in one transaction: writers' lock, the seq before it, missing
-   * partitions, then {@link #WRITE_BATCH} (reorg check, insert, checkpoint), and once more skipping
+   * partitions, then the write ({@link #WRITES}: reorg check, insert, checkpoint), and once more skipping
    * duplicates when the batch holds stored events. Every statement of a transaction is sent at once,
    * pipelined on one connection, so the writers' lock is held only while PostgreSQL works, never
    * while this node's event loop is busy elsewhere (not {@code pool.withTransaction}, which waits for
@@ -153,16 +158,17 @@ final class EventStore {
       blockNumbers[i] = blocks.get(i).number();
       blockHashes[i] = blocks.get(i).hash();
     }
-    Tuple args = Tuple.from(EventSchema.columnsOf(batch.rows())).addArrayOfLong(blockChains).addArrayOfLong(blockNumbers)
+    long filled = EventSchema.filledColumns(batch.rows());
+    Tuple args = Tuple.from(EventSchema.columnsOf(batch.rows(), filled)).addArrayOfLong(blockChains).addArrayOfLong(blockNumbers)
         .addArrayOfString(blockHashes);
     if (checkpoint == null) {
       args.addValue(null).addValue(null).addValue(null);
     } else {
       args.addLong(checkpoint.chainId()).addLong(checkpoint.blockNumber()).addString(checkpoint.blockHash());
     }
-    return write(WRITE_BATCH, batch, args)
+    return write(writeStatement(filled, false), batch, args)
         .recover(failure -> failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())
-            ? write(WRITE_BATCH_SKIPPING_DUPLICATES, batch, args)
+            ? write(writeStatement(filled, true), batch, args)
             : Future.failedFuture(failure));
   }
 
@@ -328,23 +334,36 @@ final class EventStore {
     return list;
   }
 
-  private static String writeBatch(boolean skipDuplicates) {
+  private static String writeStatement(long filled, boolean skipDuplicates) {
+    return WRITES.computeIfAbsent(filled | (skipDuplicates ? SKIPPING_DUPLICATES : 0), key -> writeBatch(skipDuplicates, filled));
+  }
+
+  /** The write statement binding the columns of {@code filled} (a mask over {@link EventSchema#COLUMNS}) in column order. */
+  private static String writeBatch(boolean skipDuplicates, long filled) {
     StringBuilder arrays = new StringBuilder();
     StringBuilder casts = new StringBuilder();
+    StringBuilder names = new StringBuilder();
+    int bound = 0;
     for (int i = 0; i < EventSchema.COLUMNS.size(); i++) {
+      if ((filled & (1L << i)) == 0) {
+        continue;
+      }
       EventSchema.Column column = EventSchema.COLUMNS.get(i);
-      arrays.append(i == 0 ? "" : ", ").append('$').append(i + 1).append("::text[]");
-      casts.append(i == 0 ? "" : ", ").append("t.").append(column.name())
+      String separator = bound == 0 ? "" : ", ";
+      arrays.append(separator).append('$').append(++bound).append("::text[]");
+      names.append(separator).append(column.name());
+      casts.append(separator).append("t.").append(column.name())
           .append(column.sqlType().equals("text") ? "" : "::" + column.sqlType());
     }
-    int blocks = EventSchema.COLUMNS.size() + 1;
+    String columnList = names.toString();
+    int blocks = bound + 1;
     int checkpoint = blocks + 3;
     return "WITH conflict AS MATERIALIZED (SELECT b.chain_id, b.block_number, e.block_hash AS stored, b.block_hash AS pushed "
         + "FROM unnest($" + blocks + "::bigint[], $" + (blocks + 1) + "::bigint[], $" + (blocks + 2) + "::text[]) AS b(chain_id, block_number, block_hash) "
         + "JOIN LATERAL (SELECT block_hash FROM events e WHERE e.chain_id = b.chain_id AND e.block_number = b.block_number LIMIT 1) e "
         + "ON e.block_hash <> b.block_hash LIMIT 1), "
-        + "inserted AS (INSERT INTO events (" + COLUMN_LIST + ") SELECT " + casts + " FROM unnest(" + arrays + ") WITH ORDINALITY AS t("
-        + COLUMN_LIST + ", ord) WHERE NOT EXISTS (SELECT 1 FROM conflict) "
+        + "inserted AS (INSERT INTO events (" + columnList + ") SELECT " + casts + " FROM unnest(" + arrays + ") WITH ORDINALITY AS t("
+        + columnList + ", ord) WHERE NOT EXISTS (SELECT 1 FROM conflict) "
         + (skipDuplicates ? "AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = t.id AND e.timestamp = t.timestamp::bigint) " : "")
         // seqs follow the batch's order (a chain's order for the follower) whatever join the planner picks
         + "ORDER BY t.ord RETURNING seq, id), "
