@@ -34,6 +34,11 @@ public final class LocalChain implements AutoCloseable {
   private final String rpcUrl;
   private final long chainId;
 
+  /** The chain's process id, for benchmarks that say where CPU went. */
+  public long pid() {
+    return ganache.pid();
+  }
+
   private LocalChain(Process ganache, String rpcUrl, long chainId) {
     this.ganache = ganache;
     this.rpcUrl = rpcUrl;

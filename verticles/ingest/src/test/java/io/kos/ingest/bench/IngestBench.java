@@ -98,6 +98,8 @@ public final class IngestBench {
           "--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", "ingest"), benchEnv(), Duration.ofSeconds(120))) {
         Accounts.Session admin = Accounts.bootstrapAdmin(node.http(), dataDir);
         long readyAt = System.nanoTime();
+        CpuTime cpu = new CpuTime(node.pid());
+        long chainCpu = CpuTime.cpuNanos(ProcessHandle.of(chain.pid()).stream());
         long atReady = checkpoint(admin);
         long reached = atReady;
         while (reached < head) {
@@ -112,6 +114,10 @@ public final class IngestBench {
             + "  after ready: %d events in %.1f s = %.0f events/s decoded and stored (10 blocks of 1000 logs per eth_getLogs)%n",
             head, (end - start) / 1e9, count / ((end - start) / 1e9), eventsAfterReady, (end - readyAt) / 1e9,
             eventsAfterReady / ((end - readyAt) / 1e9));
+        if (eventsAfterReady > 0) {
+          System.out.printf("  CPU per 1000 events after ready: %s, ganache (serving eth_getLogs) %.1f ms%n", cpu.perThousand(eventsAfterReady),
+              (CpuTime.cpuNanos(ProcessHandle.of(chain.pid()).stream()) - chainCpu) * 1000.0 / eventsAfterReady / 1e6);
+        }
       }
     }
   }
