@@ -1,0 +1,227 @@
+package io.kos.triggers;
+
+import io.kos.ingest.api.Event;
+import io.kos.ingest.api.EventPage;
+import io.kos.ingest.api.IngestClient;
+import io.kos.triggers.api.TriggersAddresses;
+import io.kos.verticle.ApiRequest;
+import io.kos.verticle.KosVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Evaluates the log against the enabled triggers, in seq order, from a durable cursor. A range of
+ * events is read with {@code kos.ingest.events.since}, evaluated in memory, and its state updates,
+ * fire decisions and the cursor's advance are committed in one transaction; the relay then hands
+ * each committed fire to {@code kos.actions.enqueue} until it is acknowledged. A crash anywhere
+ * re-evaluates at most the uncommitted range from the stored state (each state also remembers the
+ * last seq it applied), and fires are unique by idempotency key: every fire exactly once in
+ * effect. {@code kos.ingest.events.new} and {@code kos.triggers.changed} only wake it.
+ *
+ * <p>Several nodes may run it on one database: the cursor advances by compare-and-set, so a writer
+ * whose range another committed first writes nothing and reloads (see docs/triggers.md).
+ */
+final class EvaluatorVerticle extends KosVerticle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluatorVerticle.class);
+  static final String CONSUMER = "evaluator";
+  private static final long POLL_MS = 2000;
+  private static final int RELAY_BATCH = 200;
+  private static final long ENQUEUE_TIMEOUT_MS = 10_000;
+
+  private final TriggerIndex index = new TriggerIndex();
+  private final Set<UUID> changed = new LinkedHashSet<>();
+  private TriggerStore store;
+  private IngestClient ingest;
+  private TriggersSettings settings;
+  private long cursor = -1;
+  private boolean pumping;
+  private boolean wakeAgain;
+  private boolean relaying;
+  private boolean reloadAll = true;
+  private String lastError;
+  private long evaluated;
+
+  @Override
+  protected Future<?> setUp() {
+    settings = TriggersSettings.parse(env().config());
+    store = new TriggerStore(pool());
+    ingest = new IngestClient(vertx);
+    vertx.eventBus().<JsonObject>consumer(TriggersAddresses.CHANGED, message -> {
+      changed.add(UUID.fromString(message.body().getString("trigger_id")));
+      pump();
+    });
+    ingest.onNewEvent(event -> pump());
+    vertx.setPeriodic(POLL_MS, id -> {
+      pump();
+      relay();
+    });
+    reportHealth(() -> new JsonObject().put("ok", lastError == null).put("cursor", cursor).put("triggers", index.size())
+        .put("evaluated", evaluated).put("last_error", lastError));
+    vertx.runOnContext(v -> pump());
+    return Future.succeededFuture();
+  }
+
+  /** Runs the loop unless it is running; a wake-up while it runs makes it go round once more. */
+  private void pump() {
+    if (pumping) {
+      wakeAgain = true;
+      return;
+    }
+    pumping = true;
+    wakeAgain = false;
+    step().onComplete(more -> {
+      pumping = false;
+      if (more.failed()) {
+        failed(more.cause());
+      } else {
+        lastError = null;
+        relay();
+        if (more.result() || wakeAgain) {
+          vertx.runOnContext(v -> pump());
+        }
+      }
+    });
+  }
+
+  /** One round: triggers changed, then one range of events; true when there may be more to read. */
+  private Future<Boolean> step() {
+    return prepare().compose(v -> ingest.since(cursor, settings.batchSize())).compose(this::evaluate);
+  }
+
+  private Future<Void> prepare() {
+    if (reloadAll) {
+      changed.clear();
+      return ingest.since(0, 1).compose(page -> store.cursor(CONSUMER, page.highWaterSeq()))
+          .compose(stored -> store.enabled().compose(this::loaded).map(v -> {
+            cursor = stored;
+            reloadAll = false;
+            LOG.info("triggers: evaluating {} enabled triggers from seq {}", index.size(), cursor);
+            return null;
+          }));
+    }
+    if (changed.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<UUID> ids = List.copyOf(changed);
+    changed.clear();
+    List<Future<Trigger>> loads = ids.stream().map(store::any).toList();
+    return Future.all(loads).compose(v -> {
+      ids.forEach(index::remove);
+      return loaded(loads.stream().map(Future::result).filter(t -> t != null && t.enabled()).toList());
+    });
+  }
+
+  /** Indexes these triggers with their stored states and the last hour's fires. */
+  private Future<Void> loaded(List<Trigger> triggers) {
+    if (triggers.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return Future.all(store.states(triggers.stream().map(Trigger::id).toList()), store.recentFires()).map(v -> {
+      Map<Long, TriggerStore.StoredState> states = v.resultAt(0);
+      Map<UUID, List<Long>> fires = v.resultAt(1);
+      triggers.forEach(t -> index.put(new LiveTrigger(t, states, fires.getOrDefault(t.id(), List.of()))));
+      return null;
+    });
+  }
+
+  private Future<Boolean> evaluate(EventPage page) {
+    if (page.events().isEmpty()) {
+      return Future.succeededFuture(false);
+    }
+    long from = cursor;
+    long to = page.events().get(page.events().size() - 1).seq();
+    List<TriggerStore.FireWrite> fires = new ArrayList<>();
+    Set<LiveTrigger> touched = new LinkedHashSet<>();
+    long now = System.currentTimeMillis();
+    for (Event event : page.events()) {
+      JsonObject fields = event.fields();
+      for (LiveTrigger live : index.candidates(fields)) {
+        if (live.trigger.isStateful()) {
+          touched.add(live);
+        }
+        if (live.evaluate(event.seq(), fields)) {
+          decide(live, event, now, fires);
+        }
+      }
+    }
+    List<TriggerStore.StateWrite> states = new ArrayList<>();
+    touched.forEach(live -> live.collectStates(from, states));
+    return store.commit(CONSUMER, from, to, states, fires).map(committed -> {
+      if (!committed) {
+        // another writer committed this range: its state is the truth
+        LOG.info("triggers: seq {} to {} was committed by another evaluator; reloading", from, to);
+        reloadAll = true;
+        index.clear();
+        return true;
+      }
+      cursor = to;
+      evaluated += page.events().size();
+      return page.events().size() >= settings.batchSize();
+    });
+  }
+
+  /** One fire decision per action; all suppressed past the hourly limit (recorded, not enqueued). */
+  private void decide(LiveTrigger live, Event event, long now, List<TriggerStore.FireWrite> fires) {
+    Trigger t = live.trigger;
+    String suppressed = live.allowFire(now) ? null : "fire_limit";
+    if (t.actions().isEmpty()) {
+      fires.add(new TriggerStore.FireWrite(t.id() + ":" + event.id() + ":0", t.id(), 0, event.id(), event.seq(), "no_actions", null));
+      return;
+    }
+    for (Trigger.Action action : t.actions()) {
+      String key = t.id() + ":" + event.id() + ":" + action.id();
+      JsonObject request = suppressed != null ? null : new JsonObject().put("idempotency_key", key)
+          .put("trigger", new JsonObject().put("id", t.id().toString()).put("name", t.name()).put("owner_id", t.ownerId().toString()))
+          .put("action", action.toJson()).put("event", event.fields());
+      fires.add(new TriggerStore.FireWrite(key, t.id(), action.id(), event.id(), event.seq(), suppressed, request));
+    }
+  }
+
+  /** Sends the committed, unsent fires; what fails stays in the outbox for the next round (every 2 s or after a commit). */
+  private void relay() {
+    if (relaying) {
+      return;
+    }
+    relaying = true;
+    store.outbox(RELAY_BATCH).compose(out -> Future.all(out.stream().map(this::send).toList()).map(v -> out.size()))
+        .onComplete(sent -> {
+          relaying = false;
+          if (sent.failed()) {
+            lastError = "relay: " + sent.cause().getMessage();
+            LOG.debug("triggers: relay paused: {}", sent.cause().toString());
+          } else if (sent.result() >= RELAY_BATCH) {
+            vertx.runOnContext(v -> relay());
+          }
+        });
+  }
+
+  private Future<Void> send(TriggerStore.Outgoing fire) {
+    return vertx.eventBus().request(TriggersAddresses.ACTIONS_ENQUEUE, ApiRequest.busRequest(fire.request()),
+            new DeliveryOptions().setSendTimeout(ENQUEUE_TIMEOUT_MS))
+        .compose(reply -> {
+          JsonObject body = reply.body() instanceof Buffer b ? new JsonObject(b) : (JsonObject) reply.body();
+          return store.markEnqueued(fire.id(), String.valueOf(body.getValue("job_id")));
+        });
+  }
+
+  private void failed(Throwable failure) {
+    lastError = failure.getMessage();
+    LOG.warn("triggers: evaluation paused at seq {}: {}; retrying", cursor, failure.toString());
+    // whatever was evaluated in memory and not committed is discarded: start again from the database
+    reloadAll = true;
+    index.clear();
+    vertx.setTimer(POLL_MS, id -> pump());
+  }
+}

@@ -1,0 +1,57 @@
+package io.kos.triggers;
+
+import io.kos.verticle.Deployable;
+import io.kos.verticle.ErrorCode;
+import io.kos.verticle.RouteSpec;
+import io.kos.verticle.VerticleModule;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/** The {@code triggers} verticle: users' rules over the event log, evaluated exactly once in effect. */
+public final class TriggersModule implements VerticleModule {
+
+  public static final String NAME = "triggers";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public List<RouteSpec> routes() {
+    return List.of(
+        RouteSpec.post("/triggers", "triggers.create").status(201),
+        RouteSpec.get("/triggers", "triggers.list"),
+        RouteSpec.get("/triggers/:id", "triggers.get"),
+        RouteSpec.put("/triggers/:id", "triggers.replace"),
+        RouteSpec.patch("/triggers/:id", "triggers.patch"),
+        RouteSpec.delete("/triggers/:id", "triggers.delete"),
+        RouteSpec.get("/triggers/:id/state", "triggers.state"),
+        RouteSpec.get("/triggers/:id/fires", "triggers.fires"),
+        RouteSpec.post("/triggers/:id/test", "triggers.test"));
+  }
+
+  @Override
+  public void checkConfig(JsonObject config) {
+    TriggersSettings.parse(config);
+  }
+
+  /** The evaluator (one per node: it owns the in-memory index and states), then the API. */
+  @Override
+  public List<Deployable> deployables() {
+    return List.of(
+        Deployable.single("evaluator", EvaluatorVerticle::new),
+        Deployable.scaled("api", TriggersVerticle::new));
+  }
+
+  @Override
+  public List<ErrorCode> errorCodes() {
+    return TriggersErrors.ALL;
+  }
+
+  @Override
+  public List<String> capabilities() {
+    return List.of("triggers.rules", "triggers.dry_run");
+  }
+}

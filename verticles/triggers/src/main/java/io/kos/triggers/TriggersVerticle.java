@@ -1,0 +1,233 @@
+package io.kos.triggers;
+
+import io.kos.ingest.api.Event;
+import io.kos.ingest.api.IngestClient;
+import io.kos.triggers.api.TriggersAddresses;
+import io.kos.verticle.ApiError;
+import io.kos.verticle.ApiRequest;
+import io.kos.verticle.ApiResponse;
+import io.kos.verticle.Caller;
+import io.kos.verticle.JsonFields;
+import io.kos.verticle.KosVerticle;
+import io.kos.verticle.OwnerScope;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** The triggers API ({@code /api/triggers/v1}): owner-scoped writes and reads, dry runs. Deployed {@code instances} times. */
+final class TriggersVerticle extends KosVerticle {
+
+  private static final long VALIDATE_TIMEOUT_MS = 5000;
+  private static final int LIST_MAX = 200;
+
+  private TriggerStore store;
+  private IngestClient ingest;
+
+  @Override
+  protected Future<?> setUp() {
+    store = new TriggerStore(pool());
+    ingest = new IngestClient(vertx);
+    serve("triggers.create", this::create);
+    serve("triggers.list", this::list);
+    serve("triggers.get", request -> store.get(id(request), OwnerScope.filter(request.caller())).map(t -> found(t, request).toJson()));
+    serve("triggers.replace", this::replace);
+    serve("triggers.patch", this::patch);
+    serve("triggers.delete", this::delete);
+    serve("triggers.state", this::state);
+    serve("triggers.fires", this::fires);
+    serve("triggers.test", this::test);
+    return Future.succeededFuture();
+  }
+
+  private Future<ApiResponse> create(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    Trigger.Draft draft = Trigger.Draft.parse(request.bodyObject());
+    return validateActions(draft).compose(v -> store.insert(OwnerScope.owner(caller), draft))
+        .map(trigger -> ApiResponse.of(201, changed(trigger).toJson()));
+  }
+
+  private Future<JsonObject> list(ApiRequest request) {
+    Caller caller = request.caller();
+    Long chainId = request.query("chain_id") == null ? null : request.queryLong("chain_id", 0, 1, Long.MAX_VALUE);
+    String registry = request.query("registry") == null ? null : request.queryOneOf("registry", Trigger.REGISTRIES);
+    String enabledText = request.query("enabled") == null ? null : request.queryOneOf("enabled", List.of("true", "false"));
+    int limit = request.queryInt("limit", 50, 1, LIST_MAX);
+    String cursor = request.query("cursor");
+    UUID after = cursor == null ? null : cursorId(cursor);
+    return store.list(OwnerScope.filter(caller), chainId, registry, enabledText == null ? null : Boolean.valueOf(enabledText), after, limit)
+        .map(triggers -> {
+          JsonArray items = new JsonArray();
+          triggers.forEach(t -> items.add(t.toJson()));
+          String next = triggers.size() == limit ? triggers.get(triggers.size() - 1).id().toString() : null;
+          return new JsonObject().put("triggers", items).put("next_cursor", next);
+        });
+  }
+
+  private Future<JsonObject> replace(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    UUID id = id(request);
+    Trigger.Draft draft = Trigger.Draft.parse(request.bodyObject());
+    return validateActions(draft).compose(v -> store.replace(id, OwnerScope.filter(caller), draft))
+        .map(trigger -> changed(found(trigger, request)).toJson());
+  }
+
+  private Future<JsonObject> patch(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    UUID id = id(request);
+    JsonObject body = request.bodyObject();
+    JsonFields fields = JsonFields.ofBody(body).onlyKnown(List.of("name", "description", "enabled", "fire_limit_per_hour"));
+    String name = body.containsKey("name") ? fields.string("name", null, 200) : null;
+    if (name != null && name.isBlank()) {
+      throw ApiError.invalidField("name", "must not be blank");
+    }
+    boolean setDescription = body.containsKey("description");
+    String description = setDescription && body.getValue("description") != null ? fields.string("description", null, 2000) : null;
+    Boolean enabled = fields.bool("enabled", null);
+    Integer fireLimit = body.containsKey("fire_limit_per_hour") ? fields.intValue("fire_limit_per_hour", 0, 1, 100_000) : null;
+    return store.patch(id, OwnerScope.filter(caller), name, setDescription, description, enabled, fireLimit)
+        .map(trigger -> changed(found(trigger, request)).toJson());
+  }
+
+  private Future<Void> delete(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    UUID id = id(request);
+    return store.delete(id, OwnerScope.filter(caller)).map(deleted -> {
+      if (!deleted) {
+        throw ApiError.notFound("no trigger " + id);
+      }
+      vertx.eventBus().publish(TriggersAddresses.CHANGED, new JsonObject().put("trigger_id", id.toString()));
+      return null;
+    });
+  }
+
+  private Future<JsonObject> state(ApiRequest request) {
+    UUID id = id(request);
+    return store.get(id, OwnerScope.filter(request.caller())).compose(t -> {
+      Trigger trigger = found(t, request);
+      return store.states(List.of(id)).map(states -> {
+        LiveTrigger live = new LiveTrigger(trigger, states, List.of());
+        return new JsonObject().put("trigger_id", id.toString()).put("conditions", live.statesJson());
+      });
+    });
+  }
+
+  private Future<JsonObject> fires(ApiRequest request) {
+    UUID id = id(request);
+    int limit = request.queryInt("limit", 50, 1, LIST_MAX);
+    Long before = request.query("cursor") == null ? null : request.queryLong("cursor", 0, 1, Long.MAX_VALUE);
+    UUID owner = OwnerScope.filter(request.caller());
+    return store.get(id, owner).compose(t -> {
+      found(t, request);
+      return store.fires(id, owner, before, limit).map(fires -> new JsonObject().put("fires", fires)
+          .put("next_cursor", fires.size() == limit ? String.valueOf(fires.getJsonObject(fires.size() - 1).getLong("id")) : null));
+    });
+  }
+
+  /** A dry run: the event given inline ({@code event}) or by seq ({@code event_seq}) against the trigger's current state, changing nothing. */
+  private Future<JsonObject> test(ApiRequest request) {
+    UUID id = id(request);
+    JsonObject body = request.bodyObject();
+    JsonFields fields = JsonFields.ofBody(body).onlyKnown(List.of("event", "event_seq"));
+    if (body.containsKey("event") == body.containsKey("event_seq")) {
+      throw ApiError.invalidField("event", "give exactly one of event (the event's JSON) and event_seq (an event of the log)");
+    }
+    Future<Event> event = body.containsKey("event") ? Future.succeededFuture(Event.of(0, checkedInline(fields.object("event", null))))
+        : eventAt(fields.integer("event_seq", null, 1, Long.MAX_VALUE));
+    return store.get(id, OwnerScope.filter(request.caller())).compose(t -> {
+      Trigger trigger = found(t, request);
+      return Future.all(event, store.states(List.of(id))).map(v -> {
+        Event e = v.resultAt(0);
+        Map<Long, TriggerStore.StoredState> states = v.resultAt(1);
+        // the stored state as it is, on a copy: applied as a new event (seq above every state) so the dry run shows its effect
+        LiveTrigger scratch = new LiveTrigger(trigger, states, List.of());
+        return scratch.explain(Long.MAX_VALUE, e.fields()).put("trigger_id", id.toString()).put("event_seq", e.seq() == 0 ? null : e.seq());
+      });
+    });
+  }
+
+  /** An inline event has what conditions read in the log's types: ids, block time, numbers as numbers or decimal strings. */
+  private static JsonObject checkedInline(JsonObject event) {
+    if (!(event.getValue("chain_id") instanceof Number chain) || chain.longValue() < 1 || chain instanceof Double) {
+      throw ApiError.invalidField("event.chain_id", "must be a positive integer");
+    }
+    if (!(event.getValue("registry") instanceof String registry) || !Trigger.REGISTRIES.contains(registry)) {
+      throw ApiError.invalidField("event.registry", "must be identity, reputation or validation");
+    }
+    if (!(event.getValue("timestamp") instanceof Integer || event.getValue("timestamp") instanceof Long) || event.getLong("timestamp") < 0) {
+      throw ApiError.invalidField("event.timestamp", "must be the block time in unix seconds");
+    }
+    for (String field : List.of("score", "response", "value_decimal")) {
+      Object value = event.getValue(field);
+      if (value != null && !(value instanceof Integer || value instanceof Long
+          || value instanceof String s && s.matches("-?(0|[1-9][0-9]{0,77})(\\.[0-9]{1,38})?"))) {
+        throw ApiError.invalidField("event." + field, "must be an integer or a decimal string");
+      }
+    }
+    for (String field : List.of("event_type", "agent_id", "tag1", "tag2", "tag", "tag1_text", "tag2_text", "tag_text", "validator_address",
+        "file_uri", "response_uri", "token_uri")) {
+      if (event.getValue(field) != null && !(event.getValue(field) instanceof String)) {
+        throw ApiError.invalidField("event." + field, "must be a string");
+      }
+    }
+    return event;
+  }
+
+  private Future<Event> eventAt(long seq) {
+    return ingest.since(seq - 1, 1).map(page -> {
+      if (page.events().isEmpty() || page.events().get(0).seq() != seq) {
+        throw ApiError.invalidField("event_seq", "the log has no event " + seq);
+      }
+      return page.events().get(0);
+    });
+  }
+
+  /** Asks the actions verticle to check the action configs; 503 when none answers (never stored unchecked). */
+  private Future<Void> validateActions(Trigger.Draft draft) {
+    if (draft.actions().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    JsonArray actions = new JsonArray();
+    draft.actions().forEach(a -> actions.add(a.toJson()));
+    return vertx.eventBus().request(TriggersAddresses.ACTIONS_VALIDATE, ApiRequest.busRequest(new JsonObject().put("actions", actions)),
+        new DeliveryOptions().setSendTimeout(VALIDATE_TIMEOUT_MS)).<Void>mapEmpty().recover(failure -> {
+          if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == 422) {
+            JsonObject error = new JsonObject(reply.getMessage());
+            return Future.failedFuture(new ApiError(TriggersErrors.INVALID_ACTION, error.getString("message"),
+                error.containsKey("field") ? new JsonObject().put("field", error.getString("field")) : null));
+          }
+          return Future.failedFuture(TriggersErrors.ACTIONS_UNAVAILABLE.error("no actions verticle checked the actions: "
+              + failure.getMessage() + "; nothing was stored"));
+        });
+  }
+
+  private Trigger changed(Trigger trigger) {
+    vertx.eventBus().publish(TriggersAddresses.CHANGED, new JsonObject().put("trigger_id", trigger.id().toString()));
+    return trigger;
+  }
+
+  private static Trigger found(Trigger trigger, ApiRequest request) {
+    if (trigger == null) {
+      throw ApiError.notFound("no trigger " + request.pathParam("id"));
+    }
+    return trigger;
+  }
+
+  private static UUID id(ApiRequest request) {
+    return OwnerScope.uuidOrNotFound(request.pathParam("id"), "trigger");
+  }
+
+  private static UUID cursorId(String cursor) {
+    try {
+      return UUID.fromString(cursor);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalidParameter("cursor", "must be the next_cursor of a previous page");
+    }
+  }
+}
