@@ -70,6 +70,12 @@ final class LiveTrigger {
         return false;
       }
     }
+    for (ConditionState state : states) {
+      if (seq <= state.lastSeq) {
+        // a replay: this event's decision was committed with this state; deciding again on the later state could differ
+        return false;
+      }
+    }
     boolean all = true;
     for (ConditionState state : states) {
       all &= state.applyAndTest(seq, event);

@@ -1,0 +1,166 @@
+package io.kos.triggers;
+
+import io.kos.node.testkit.Http;
+import io.kos.node.testkit.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.kos.triggers.Pipeline.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Events pushed into ingest reach the triggers that match them, and each fire is enqueued once. */
+class TriggerFlowTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static TestNode node;
+  private static Http editor;
+  private static Http producer;
+  private static Pipeline pipeline;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(Map.of("verticles.deploy", "ingest,triggers"));
+    pipeline = new Pipeline().answer(node.node().vertx());
+    editor = node.user("flow-editor", "editor").http();
+    producer = Pipeline.producer(node);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  static JsonObject trigger(long chainId, JsonArray conditions) {
+    return new JsonObject().put("name", "watch").put("chain_id", chainId).put("registry", "reputation").put("conditions", conditions)
+        .put("actions", new JsonArray().add(new JsonObject().put("action_type", "rest").put("priority", 2)
+            .put("config", new JsonObject().put("url", "http://127.0.0.1:9/hook"))));
+  }
+
+  private static String create(JsonObject trigger) {
+    Http.Response created = editor.postJson("/api/triggers/v1/triggers", trigger);
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    return created.json().getString("id");
+  }
+
+  @Test
+  void aMatchingEventIsEnqueuedOnceWithTheEventAndTheAction() throws Exception {
+    String id = create(trigger(81_001, new JsonArray()
+        .add(new JsonObject().put("condition_type", "agent_id_equals").put("operator", "=").put("value", "42"))
+        .add(new JsonObject().put("condition_type", "score_threshold").put("field", "value").put("operator", ">=").put("value", "0.5"))));
+    Pipeline.push(producer, Pipeline.feedback(81_001, 1, 0, "42", 90), Pipeline.feedback(81_001, 1, 1, "43", 90),
+        Pipeline.v1Feedback(81_001, 2, 0, "42", "49", 2), Pipeline.v1Feedback(81_001, 2, 1, "42", "75", 2));
+    await(WAIT, () -> pipeline.of(id).size() == 2, "two fires of " + id);
+    List<JsonObject> jobs = pipeline.of(id);
+    assertThat(jobs).extracting(j -> j.getJsonObject("event").getString("id")).containsExactly("81001-1-0", "81001-2-1");
+    JsonObject first = jobs.get(0);
+    assertThat(first.getString("idempotency_key")).startsWith(id + ":81001-1-0:");
+    assertThat(first.getJsonObject("action").getString("action_type")).isEqualTo("rest");
+    assertThat(first.getJsonObject("action").getInteger("priority")).isEqualTo(2);
+    assertThat(first.getJsonObject("trigger").getString("name")).isEqualTo("watch");
+    assertThat(first.getJsonObject("event").getLong("seq")).isPositive();
+    // the same events pushed again are duplicates for ingest: nothing new to evaluate, nothing fired twice
+    Pipeline.push(producer, Pipeline.feedback(81_001, 1, 0, "42", 90));
+    Pipeline.push(producer, Pipeline.feedback(81_001, 3, 0, "42", 0));
+    Thread.sleep(500);
+    assertThat(pipeline.of(id)).hasSize(2);
+    // the history shows both fires with their job ids, newest first
+    await(WAIT, () -> editor.get("/api/triggers/v1/triggers/" + id + "/fires").json().getJsonArray("fires").stream()
+        .allMatch(f -> ((JsonObject) f).getString("job_id") != null), "job ids recorded");
+    JsonArray fires = editor.get("/api/triggers/v1/triggers/" + id + "/fires").json().getJsonArray("fires");
+    assertThat(fires).hasSize(2);
+    assertThat(fires.getJsonObject(0).getString("event_id")).isEqualTo("81001-2-1");
+  }
+
+  @Test
+  void aStatefulTriggerKeepsItsStateAcrossARestartAndNeverCountsTwice() throws Exception {
+    String id = create(trigger(81_002, new JsonArray()
+        .add(new JsonObject().put("condition_type", "ema_threshold").put("field", "score").put("operator", ">=").put("value", 50)
+            .put("config", new JsonObject().put("alpha", "0.5")))
+        .add(new JsonObject().put("condition_type", "rate_limit").put("operator", ">=").put("value", 2)
+            .put("config", new JsonObject().put("time_window", "1h")))));
+    Pipeline.push(producer, Pipeline.feedback(81_002, 1, 0, "1", 100), Pipeline.feedback(81_002, 2, 0, "1", 0));
+    await(WAIT, () -> state(id).getJsonObject(0).getLong("last_seq") > 0
+        && state(id).getJsonObject(1).getJsonObject("state").getJsonArray("buckets").getJsonArray(0).getLong(1) == 2, "both events applied");
+    // EMA 100 then 50: the second event fires (50 >= 50, two events in the hour)
+    await(WAIT, () -> pipeline.of(id).size() == 1, "one fire");
+    assertThat(state(id).getJsonObject(0).getJsonObject("state").getJsonObject("averages").getJsonObject("").getString("ema")).isEqualTo("50");
+    // replaying the cursor (as a crash before the commit would) applies nothing twice: per-condition last_seq
+    try (Connection c = node.jdbc(); Statement s = c.createStatement()) {
+      s.executeUpdate("UPDATE triggers.trigger_cursor SET last_seq = 0");
+    }
+    Pipeline.push(producer, Pipeline.feedback(81_002, 3, 0, "1", 0));
+    await(WAIT, () -> state(id).getJsonObject(1).getJsonObject("state").getJsonArray("buckets").getJsonArray(0).getLong(1) == 3,
+        "the third event counted");
+    assertThat(state(id).getJsonObject(0).getJsonObject("state").getJsonObject("averages").getJsonObject("").getString("ema")).isEqualTo("25");
+    assertThat(state(id).getJsonObject(0).getJsonObject("state").getJsonObject("averages").getJsonObject("").getLong("count")).isEqualTo(3);
+    Thread.sleep(300);
+    assertThat(pipeline.of(id)).as("no fire made twice by the replay").hasSize(1);
+  }
+
+  @Test
+  void firesPastTheHourlyLimitAreRecordedAsSuppressed() throws Exception {
+    JsonObject body = trigger(81_003, new JsonArray()).put("fire_limit_per_hour", 2);
+    String id = create(body);
+    Pipeline.push(producer, Pipeline.feedback(81_003, 1, 0, "1", 1), Pipeline.feedback(81_003, 1, 1, "1", 1),
+        Pipeline.feedback(81_003, 1, 2, "1", 1));
+    await(WAIT, () -> editor.get("/api/triggers/v1/triggers/" + id + "/fires").json().getJsonArray("fires").size() == 3, "three decisions");
+    JsonArray fires = editor.get("/api/triggers/v1/triggers/" + id + "/fires").json().getJsonArray("fires");
+    assertThat(fires.stream().map(f -> ((JsonObject) f).getString("suppressed")).toList()).containsExactly("fire_limit", null, null);
+    Thread.sleep(300);
+    assertThat(pipeline.of(id)).hasSize(2);
+  }
+
+  @Test
+  void aDisabledOrDeletedTriggerStopsFiring() throws Exception {
+    String id = create(trigger(81_004, new JsonArray()));
+    Pipeline.push(producer, Pipeline.feedback(81_004, 1, 0, "1", 1));
+    await(WAIT, () -> pipeline.of(id).size() == 1, "the first fire");
+    assertThat(editor.patchJson("/api/triggers/v1/triggers/" + id, new JsonObject().put("enabled", false)).status()).isEqualTo(200);
+    Thread.sleep(200);
+    Pipeline.push(producer, Pipeline.feedback(81_004, 2, 0, "1", 1));
+    assertThat(editor.patchJson("/api/triggers/v1/triggers/" + id, new JsonObject().put("enabled", true)).status()).isEqualTo(200);
+    Pipeline.push(producer, Pipeline.feedback(81_004, 3, 0, "1", 1));
+    await(WAIT, () -> pipeline.of(id).size() == 2, "the fire after re-enabling");
+    assertThat(pipeline.of(id).get(1).getJsonObject("event").getString("id")).as("the event pushed while disabled is not evaluated")
+        .isEqualTo("81004-3-0");
+    assertThat(editor.delete("/api/triggers/v1/triggers/" + id).status()).isEqualTo(204);
+    Thread.sleep(200);
+    Pipeline.push(producer, Pipeline.feedback(81_004, 4, 0, "1", 1));
+    Thread.sleep(500);
+    assertThat(pipeline.of(id)).hasSize(2);
+  }
+
+  @Test
+  void firesWaitInTheOutboxWhileNoActionsVerticleAnswers() throws Exception {
+    String id = create(trigger(81_005, new JsonArray()));
+    pipeline.stop();
+    try {
+      Pipeline.push(producer, Pipeline.feedback(81_005, 1, 0, "1", 1));
+      await(WAIT, () -> editor.get("/api/triggers/v1/triggers/" + id + "/fires").json().getJsonArray("fires").size() == 1, "the decision");
+      Thread.sleep(300);
+      assertThat(pipeline.of(id)).isEmpty();
+      try (Connection c = node.jdbc(); Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT count(*) FROM triggers.trigger_fires WHERE job_id IS NULL AND trigger_id = '" + id + "'")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(1);
+      }
+    } finally {
+      pipeline.answer(node.node().vertx());
+    }
+    await(WAIT, () -> pipeline.of(id).size() == 1, "the relay delivering once actions answers");
+  }
+
+  private static JsonArray state(String id) {
+    return editor.get("/api/triggers/v1/triggers/" + id + "/state").json().getJsonArray("conditions");
+  }
+}
