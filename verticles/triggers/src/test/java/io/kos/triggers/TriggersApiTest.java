@@ -1,0 +1,293 @@
+package io.kos.triggers;
+
+import io.kos.node.testkit.ApiContract;
+import io.kos.node.testkit.Http;
+import io.kos.node.testkit.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every route of {@code /api/triggers/v1} with each of its parameters, valid and not, checked
+ * against the OpenAPI document; owner isolation for every route (two editors, a viewer, an admin).
+ */
+class TriggersApiTest {
+
+  private static final String BASE = "/api/triggers/v1";
+  private static TestNode node;
+  private static ApiContract contract;
+  private static Pipeline pipeline;
+  private static Http alice;
+  private static Http bob;
+  private static Http viewer;
+  private static Http admin;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(Map.of("verticles.deploy", "ingest,triggers"));
+    contract = ApiContract.served(node, TriggersModule.NAME);
+    pipeline = new Pipeline().answer(node.node().vertx());
+    alice = node.user("alice", "editor").http();
+    bob = node.user("bob", "editor").http();
+    viewer = node.user("vera", "viewer").http();
+    admin = node.admin().http();
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  static JsonObject body(String name, long chainId) {
+    return new JsonObject().put("name", name).put("description", "agent 42's feedback").put("chain_id", chainId).put("registry", "reputation")
+        .put("conditions", new JsonArray()
+            .add(new JsonObject().put("condition_type", "agent_id_equals").put("operator", "in").put("value", new JsonArray().add(42).add("43")))
+            .add(new JsonObject().put("condition_type", "ema_threshold").put("field", "value").put("operator", "<").put("value", "0.25")
+                .put("config", new JsonObject().put("window_size", 5).put("min_count", 2))))
+        .put("actions", new JsonArray().add(new JsonObject().put("action_type", "telegram").put("config", new JsonObject().put("chat_id", "1"))));
+  }
+
+  private static JsonObject created(Http who, JsonObject body) {
+    Http.Response response = who.postJson(BASE + "/triggers", body);
+    contract.conforms("triggers.create", response, 201);
+    return response.json();
+  }
+
+  @Test
+  void theDocumentCoversEveryRouteAndErrorCode() {
+    contract.coversExactly(new TriggersModule().routes());
+    contract.listsErrorCodes(new TriggersModule().errorCodes());
+  }
+
+  @Test
+  void createGetReplacePatchDelete() {
+    JsonObject t = created(alice, body("crud", 70_001));
+    String id = t.getString("id");
+    assertThat(t.getBoolean("is_stateful")).isTrue();
+    assertThat(t.getInteger("fire_limit_per_hour")).isEqualTo(100);
+    assertThat(t.getJsonArray("conditions").getJsonObject(0).getJsonArray("value")).containsExactly("42", "43");
+    assertThat(t.getJsonArray("conditions").getJsonObject(1).getJsonObject("config").getInteger("window_size")).isEqualTo(5);
+    assertThat(t.getJsonArray("actions").getJsonObject(0).getInteger("priority")).isEqualTo(1);
+    Http.Response got = alice.get(BASE + "/triggers/" + id);
+    contract.conforms("triggers.get", got, 200);
+    assertThat(got.json()).isEqualTo(t);
+
+    JsonObject replacement = body("crud v2", 70_001).put("conditions", new JsonArray()).put("enabled", false);
+    Http.Response replaced = alice.putJson(BASE + "/triggers/" + id, replacement);
+    contract.conforms("triggers.replace", replaced, 200);
+    assertThat(replaced.json().getString("name")).isEqualTo("crud v2");
+    assertThat(replaced.json().getBoolean("enabled")).isFalse();
+    assertThat(replaced.json().getBoolean("is_stateful")).isFalse();
+    assertThat(replaced.json().getJsonArray("conditions")).isEmpty();
+
+    Http.Response patched = alice.patchJson(BASE + "/triggers/" + id, new JsonObject().put("enabled", true).put("fire_limit_per_hour", 7)
+        .put("description", null));
+    contract.conforms("triggers.patch", patched, 200);
+    assertThat(patched.json().getBoolean("enabled")).isTrue();
+    assertThat(patched.json().getInteger("fire_limit_per_hour")).isEqualTo(7);
+    assertThat(patched.json().getValue("description")).isNull();
+    assertThat(patched.json().getString("name")).isEqualTo("crud v2");
+    Http.Response renamed = alice.patchJson(BASE + "/triggers/" + id, new JsonObject().put("name", "crud v3").put("description", "again"));
+    assertThat(renamed.json().getString("name")).isEqualTo("crud v3");
+    assertThat(renamed.json().getString("description")).isEqualTo("again");
+    assertThat(renamed.json().getInteger("fire_limit_per_hour")).isEqualTo(7);
+
+    Http.Response deleted = alice.delete(BASE + "/triggers/" + id);
+    assertThat(deleted.status()).isEqualTo(204);
+    contract.conforms("triggers.get", alice.get(BASE + "/triggers/" + id), 404);
+    contract.conforms("triggers.delete", alice.delete(BASE + "/triggers/" + id), 404);
+  }
+
+  @Test
+  void badBodiesAre422NamingTheField() {
+    assertRefused(body("x", 1).put("registry", "ledger"), "registry");
+    assertRefused(body("x", 0), "chain_id");
+    assertRefused(body("x", 1).put("chain_id", "1"), "chain_id");
+    assertRefused(body("", 1), "name");
+    assertRefused(body("   ", 1), "name");
+    assertRefused(body("x", 1).put("name", "a".repeat(201)), "name");
+    assertRefused(body("x", 1).put("name", "a\u0000b"), "name");
+    assertRefused(body("x", 1).put("owner_id", "someone"), "owner_id");
+    assertRefused(body("x", 1).put("enabled", "yes"), "enabled");
+    assertRefused(body("x", 1).put("fire_limit_per_hour", 0), "fire_limit_per_hour");
+    assertRefused(body("x", 1).put("conditions", "none"), "conditions");
+    JsonObject badCondition = body("x", 1);
+    badCondition.getJsonArray("conditions").getJsonObject(1).put("operator", "~");
+    assertRefused(badCondition, "conditions[1].operator");
+    assertRefused(body("x", 1).put("actions", new JsonArray().add(new JsonObject().put("action_type", "email").put("config", new JsonObject()))),
+        "actions[0].action_type");
+    assertRefused(body("x", 1).put("actions", new JsonArray().add(new JsonObject().put("action_type", "rest").put("priority", 101)
+        .put("config", new JsonObject()))), "actions[0].priority");
+    assertRefused(body("x", 1).put("actions", new JsonArray().add(new JsonObject().put("action_type", "rest"))), "actions[0].config");
+    // the actions verticle's refusal names the action's field
+    Http.Response badAction = alice.postJson(BASE + "/triggers", body("x", 1).put("actions", new JsonArray()
+        .add(new JsonObject().put("action_type", "rest").put("config", new JsonObject().put("bad", true)))));
+    contract.conforms("triggers.create", badAction, 422);
+    assertThat(badAction.json().getString("error")).isEqualTo("invalid_action");
+    assertThat(badAction.json().getString("field")).isEqualTo("actions[0].config.bad");
+    contract.conforms("triggers.create", alice.post(BASE + "/triggers", "application/json", "{"), 400);
+    contract.conforms("triggers.create", alice.post(BASE + "/triggers", "application/json", "[]"), 400);
+    Http.Response list = alice.get(BASE + "/triggers?chain_id=1");
+    assertThat(list.json().getJsonArray("triggers")).as("nothing stored by a refused write").isEmpty();
+  }
+
+  private static void assertRefused(JsonObject body, String field) {
+    Http.Response response = alice.postJson(BASE + "/triggers", body);
+    contract.conforms("triggers.create", response, 422);
+    assertThat(response.json().getString("field")).as(response.toString()).isEqualTo(field);
+  }
+
+  @Test
+  void aWriteWithActionsIs503WhenNoActionsVerticleAnswers() {
+    pipeline.stop();
+    try {
+      Http.Response response = alice.postJson(BASE + "/triggers", body("no actions verticle", 70_009));
+      contract.conforms("triggers.create", response, 503);
+      assertThat(response.json().getString("error")).isEqualTo("actions_unavailable");
+      assertThat(response.header("Retry-After")).isNotNull();
+      // a trigger without actions needs no check
+      created(alice, body("silent", 70_009).put("actions", new JsonArray()));
+    } finally {
+      pipeline.answer(node.node().vertx());
+    }
+    assertThat(alice.get(BASE + "/triggers?chain_id=70009").json().getJsonArray("triggers")).extracting(t -> ((JsonObject) t).getString("name"))
+        .containsExactly("silent");
+  }
+
+  @Test
+  void listFiltersAndPages() {
+    created(alice, body("a", 70_002));
+    created(alice, body("b", 70_002).put("enabled", false));
+    created(alice, body("c", 70_003).put("registry", "validation").put("conditions", new JsonArray()));
+    Http.Response all = alice.get(BASE + "/triggers?chain_id=70002");
+    contract.conforms("triggers.list", all, 200);
+    assertThat(all.json().getJsonArray("triggers")).hasSize(2);
+    assertThat(alice.get(BASE + "/triggers?chain_id=70002&enabled=false").json().getJsonArray("triggers")).hasSize(1);
+    assertThat(alice.get(BASE + "/triggers?chain_id=70002&enabled=true").json().getJsonArray("triggers")).hasSize(1);
+    assertThat(alice.get(BASE + "/triggers?registry=validation&chain_id=70003").json().getJsonArray("triggers")).hasSize(1);
+    assertThat(alice.get(BASE + "/triggers?registry=identity&chain_id=70003").json().getJsonArray("triggers")).isEmpty();
+    Http.Response first = alice.get(BASE + "/triggers?chain_id=70002&limit=1");
+    String cursor = first.json().getString("next_cursor");
+    assertThat(cursor).isNotNull();
+    Http.Response second = alice.get(BASE + "/triggers?chain_id=70002&limit=1&cursor=" + cursor);
+    contract.conforms("triggers.list", second, 200);
+    assertThat(second.json().getJsonArray("triggers").getJsonObject(0).getString("id"))
+        .isNotEqualTo(first.json().getJsonArray("triggers").getJsonObject(0).getString("id"));
+    for (String bad : new String[] {"chain_id=0", "chain_id=abc", "chain_id=%2B1", "registry=ledger", "enabled=maybe", "limit=0", "limit=201",
+        "cursor=nope", "cursor=%00"}) {
+      Http.Response refused = alice.get(BASE + "/triggers?" + bad);
+      contract.conforms("triggers.list", refused, 400);
+    }
+  }
+
+  @Test
+  void everyRouteIsOwnerScoped() {
+    String id = created(alice, body("alice's", 70_004)).getString("id");
+    String path = BASE + "/triggers/" + id;
+    // bob sees none of it and changes none of it: 404, as for a trigger that does not exist
+    contract.conforms("triggers.get", bob.get(path), 404);
+    contract.conforms("triggers.replace", bob.putJson(path, body("mine now", 70_004)), 404);
+    contract.conforms("triggers.patch", bob.patchJson(path, new JsonObject().put("enabled", false)), 404);
+    contract.conforms("triggers.delete", bob.delete(path), 404);
+    contract.conforms("triggers.state", bob.get(path + "/state"), 404);
+    contract.conforms("triggers.fires", bob.get(path + "/fires"), 404);
+    contract.conforms("triggers.test", bob.postJson(path + "/test", new JsonObject().put("event", Pipeline.feedback(70_004, 1, 0, "42", 1))), 404);
+    assertThat(bob.get(BASE + "/triggers?chain_id=70004").json().getJsonArray("triggers")).isEmpty();
+    // a viewer reads nothing of others' and writes nothing
+    contract.conforms("triggers.get", viewer.get(path), 404);
+    contract.conforms("triggers.create", viewer.postJson(BASE + "/triggers", body("v", 70_004)), 403);
+    contract.conforms("triggers.patch", viewer.patchJson(path, new JsonObject().put("enabled", false)), 403);
+    // an admin sees and changes everyone's
+    contract.conforms("triggers.get", admin.get(path), 200);
+    assertThat(admin.get(BASE + "/triggers?chain_id=70004").json().getJsonArray("triggers")).hasSize(1);
+    contract.conforms("triggers.patch", admin.patchJson(path, new JsonObject().put("name", "renamed by admin")), 200);
+    assertThat(alice.get(path).json().getString("name")).isEqualTo("renamed by admin");
+    // anonymous: 401
+    contract.conforms("triggers.list", node.http().get(BASE + "/triggers"), 401);
+    // ids that are not UUIDs are simply not found
+    contract.conforms("triggers.get", alice.get(BASE + "/triggers/42"), 404);
+    contract.conforms("triggers.get", alice.get(BASE + "/triggers/" + java.util.UUID.randomUUID()), 404);
+  }
+
+  @Test
+  void patchChecksEachField() {
+    String path = BASE + "/triggers/" + created(alice, body("p", 70_005)).getString("id");
+    for (JsonObject bad : new JsonObject[] {new JsonObject().put("enabled", "no"), new JsonObject().put("fire_limit_per_hour", 100_001),
+        new JsonObject().put("name", ""), new JsonObject().put("name", 5), new JsonObject().put("registry", "identity"),
+        new JsonObject().put("description", "d".repeat(2001))}) {
+      Http.Response refused = alice.patchJson(path, bad);
+      contract.conforms("triggers.patch", refused, 422);
+    }
+  }
+
+  @Test
+  void dryRunSaysWhichConditionsPassAndChangesNothing() throws Exception {
+    String id = created(alice, body("dry", 70_006)).getString("id");
+    String path = BASE + "/triggers/" + id;
+    Http.Response inline = alice.postJson(path + "/test", new JsonObject().put("event", Pipeline.feedback(70_006, 1, 0, "42", 0)
+        .put("value_decimal", "0")));
+    contract.conforms("triggers.test", inline, 200);
+    JsonArray results = inline.json().getJsonArray("conditions");
+    assertThat(inline.json().getBoolean("in_scope")).isTrue();
+    assertThat(results.getJsonObject(0).getBoolean("passed")).isTrue();
+    // min_count 2: one sample is not enough
+    assertThat(results.getJsonObject(1).getBoolean("passed")).isFalse();
+    assertThat(inline.json().getBoolean("would_fire")).isFalse();
+    Http.Response otherAgent = alice.postJson(path + "/test", new JsonObject().put("event", Pipeline.feedback(70_006, 1, 0, "7", 0)));
+    assertThat(otherAgent.json().getJsonArray("conditions").getJsonObject(1).getString("reason")).contains("not updated");
+    assertThat(alice.postJson(path + "/test", new JsonObject().put("event", Pipeline.feedback(1, 1, 0, "42", 0))).json().getBoolean("in_scope"))
+        .isFalse();
+    // by seq, from the log
+    Pipeline.push(Pipeline.producer(node), Pipeline.feedback(70_006, 5, 0, "43", 0));
+    long seq = alice.get("/api/ingest/v1/events?chain_id=70006").json().getJsonArray("events").getJsonObject(0).getLong("seq");
+    Http.Response bySeq = alice.postJson(path + "/test", new JsonObject().put("event_seq", seq));
+    contract.conforms("triggers.test", bySeq, 200);
+    assertThat(bySeq.json().getLong("event_seq")).isEqualTo(seq);
+    // nothing changed: the evaluator's own count of the same event is the first
+    Pipeline.await(Duration.ofSeconds(10), () -> alice.get(path + "/state").json().getJsonArray("conditions").getJsonObject(0)
+        .getLong("last_seq") == seq, "the live evaluation of the pushed event");
+    JsonObject live = alice.get(path + "/state").json().getJsonArray("conditions").getJsonObject(0).getJsonObject("state");
+    assertThat(live.getJsonObject("averages").getJsonObject("").getLong("count")).isEqualTo(1);
+    contract.conforms("triggers.state", alice.get(path + "/state"), 200);
+    for (JsonObject bad : new JsonObject[] {new JsonObject(), new JsonObject().put("event_seq", seq).put("event", new JsonObject()),
+        new JsonObject().put("event_seq", 0), new JsonObject().put("event_seq", 999_999_999L), new JsonObject().put("event", "x"),
+        new JsonObject().put("event", new JsonObject().put("registry", "reputation").put("timestamp", 1)),
+        new JsonObject().put("event", Pipeline.feedback(70_006, 1, 0, "42", 0).put("score", "high")),
+        new JsonObject().put("event", withoutTimestamp(Pipeline.feedback(70_006, 1, 0, "42", 0))),
+        new JsonObject().put("other", 1)}) {
+      Http.Response refused = alice.postJson(path + "/test", bad);
+      contract.conforms("triggers.test", refused, 422);
+    }
+  }
+
+  private static JsonObject withoutTimestamp(JsonObject event) {
+    event.remove("timestamp");
+    return event;
+  }
+
+  @Test
+  void firesPageNewestFirst() throws Exception {
+    JsonObject body = body("fires", 70_007).put("conditions", new JsonArray());
+    String id = created(alice, body).getString("id");
+    Pipeline.push(Pipeline.producer(node), Pipeline.feedback(70_007, 1, 0, "1", 1), Pipeline.feedback(70_007, 1, 1, "1", 1),
+        Pipeline.feedback(70_007, 1, 2, "1", 1));
+    String path = BASE + "/triggers/" + id + "/fires";
+    Pipeline.await(Duration.ofSeconds(10), () -> alice.get(path).json().getJsonArray("fires").size() == 3, "three fires");
+    Http.Response first = alice.get(path + "?limit=2");
+    contract.conforms("triggers.fires", first, 200);
+    assertThat(first.json().getJsonArray("fires")).extracting(f -> ((JsonObject) f).getString("event_id")).containsExactly("70007-1-2", "70007-1-1");
+    Http.Response rest = alice.get(path + "?limit=2&cursor=" + first.json().getString("next_cursor"));
+    assertThat(rest.json().getJsonArray("fires")).extracting(f -> ((JsonObject) f).getString("event_id")).containsExactly("70007-1-0");
+    assertThat(rest.json().getValue("next_cursor")).isNull();
+    for (String bad : new String[] {"limit=0", "limit=x", "cursor=-1", "cursor=abc"}) {
+      contract.conforms("triggers.fires", alice.get(path + "?" + bad), 400);
+    }
+  }
+}
