@@ -27,6 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class Pipeline {
 
+  /** Block times of a day ago: recent enough that ingest's retention (365 days) keeps them across restarts. */
+  private static final long DAY_AGO = System.currentTimeMillis() / 1000 - 86_400;
+
   final List<JsonObject> enqueued = new CopyOnWriteArrayList<>();
   private final Map<String, String> jobs = new ConcurrentHashMap<>();
   private final AtomicInteger nextJob = new AtomicInteger();
@@ -80,7 +83,7 @@ final class Pipeline {
   /** A v0.4 NewFeedback of the push API's shape. */
   static JsonObject feedback(long chainId, long block, int logIndex, String agent, int score) {
     return new JsonObject().put("chain_id", chainId).put("block_number", block).put("block_hash", hash(chainId * 1_000_000L + block))
-        .put("transaction_hash", hash(block * 1000 + logIndex + 7)).put("log_index", logIndex).put("timestamp", 1_750_000_000L + block)
+        .put("transaction_hash", hash(block * 1000 + logIndex + 7)).put("log_index", logIndex).put("timestamp", DAY_AGO + block)
         .put("registry", "reputation").put("event_type", "NewFeedback").put("agent_id", agent)
         .put("client_address", "0x00000000000000000000000000000000000000c1").put("score", score)
         .put("tag1", "0x7175616c69747900000000000000000000000000000000000000000000000000").put("file_uri", "ipfs://f");

@@ -160,8 +160,10 @@ class ConfigLoaderTest {
   @Test
   void shippedConfigFilesAreValid() {
     Path conf = Path.of(System.getProperty("user.dir")).resolve("../../conf").normalize();
+    // the verticles the binary ships (the shipped files configure them by name)
+    ConfigLoader shipped = new ConfigLoader(List.of("ingest", "triggers", "probe"));
     for (String name : List.of("node.yaml", "tohunga.yaml", "ronin.yaml", "hakim.yaml", "cluster.yaml")) {
-      NodeConfig config = loader.load(conf.resolve(name), Map.of(), Map.of());
+      NodeConfig config = shipped.load(conf.resolve(name), Map.of(), Map.of());
       assertThat(config.configSource()).endsWith(name);
     }
   }

@@ -2,6 +2,7 @@ package io.kos.ingest.bench;
 
 import io.kos.ingest.LocalChain;
 import io.kos.node.testkit.Accounts;
+import io.kos.node.testkit.CpuTime;
 import io.kos.node.testkit.NodeProcess;
 import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
@@ -99,7 +100,7 @@ public final class IngestBench {
         Accounts.Session admin = Accounts.bootstrapAdmin(node.http(), dataDir);
         long readyAt = System.nanoTime();
         CpuTime cpu = new CpuTime(node.pid());
-        long chainCpu = CpuTime.cpuNanos(ProcessHandle.of(chain.pid()).stream());
+        long chainCpu = CpuTime.of(chain.pid());
         long atReady = checkpoint(admin);
         long reached = atReady;
         while (reached < head) {
@@ -116,7 +117,7 @@ public final class IngestBench {
             eventsAfterReady / ((end - readyAt) / 1e9));
         if (eventsAfterReady > 0) {
           System.out.printf("  CPU per 1000 events after ready: %s, ganache (serving eth_getLogs) %.1f ms%n", cpu.perThousand(eventsAfterReady),
-              (CpuTime.cpuNanos(ProcessHandle.of(chain.pid()).stream()) - chainCpu) * 1000.0 / eventsAfterReady / 1e6);
+              (CpuTime.of(chain.pid()) - chainCpu) * 1000.0 / eventsAfterReady / 1e6);
         }
       }
     }
@@ -150,42 +151,6 @@ public final class IngestBench {
   }
 
   private record Result(double eventsPerSecond, double p50, double p99, String cpu) {
-  }
-
-  /**
-   * CPU time spent from construction on by the node process, every PostgreSQL process and this
-   * benchmark's own JVM (the load generator), so a figure says where the two cores went.
-   */
-  private static final class CpuTime {
-    private final long node;
-    private final long nodeStart;
-    private final long postgresStart;
-    private final long benchStart;
-
-    CpuTime(long node) {
-      this.node = node;
-      this.nodeStart = cpuNanos(ProcessHandle.of(node).stream());
-      this.postgresStart = postgresNanos();
-      this.benchStart = cpuNanos(ProcessHandle.current());
-    }
-
-    String perThousand(long events) {
-      double scale = 1000.0 / events / 1e6;
-      return String.format("node %.1f ms, PostgreSQL %.1f ms, load generator %.1f ms", (cpuNanos(ProcessHandle.of(node).stream()) - nodeStart) * scale,
-          (postgresNanos() - postgresStart) * scale, (cpuNanos(ProcessHandle.current()) - benchStart) * scale);
-    }
-
-    private static long postgresNanos() {
-      return cpuNanos(ProcessHandle.allProcesses().filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false)));
-    }
-
-    private static long cpuNanos(ProcessHandle process) {
-      return process.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
-    }
-
-    private static long cpuNanos(java.util.stream.Stream<ProcessHandle> processes) {
-      return processes.mapToLong(CpuTime::cpuNanos).sum();
-    }
   }
 
   private static Result push(NodeProcess node, String key, List<String> bodies, int producers) throws Exception {

@@ -1,0 +1,278 @@
+package io.kos.triggers.bench;
+
+import io.kos.node.testkit.Accounts;
+import io.kos.node.testkit.CpuTime;
+import io.kos.node.testkit.Http;
+import io.kos.node.testkit.NodeProcess;
+import io.kos.node.testkit.TestDatabase;
+import io.kos.node.testkit.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The evaluator against many triggers: {@code bench.triggers} enabled triggers of mixed condition
+ * types over 5 chains and the 3 registries, then (1) catch-up over {@code bench.events} events
+ * already in the log — events/s and CPU per 1000 events — and (2) a steady live push at
+ * {@code bench.rate} events/s — p50/p99 of event-to-decision latency (ingest's commit to the fire's
+ * commit, both PostgreSQL clocks), measured on a probe trigger that fires on every event of a
+ * sixth chain mixed into each pushed batch. Figures printed, never asserted.
+ * Run: {@code mvn -B -Pbench-triggers -DskipTests package -pl verticles/triggers -am}.
+ */
+public final class TriggersBench {
+
+  private static final int CHAINS = 5;
+  private static final String[] REGISTRIES = {"identity", "reputation", "validation"};
+  private static final long PROBE_CHAIN = 6;
+  private static final int AGENTS = 10_000;
+  /** Block times from a week ago: inside ingest's retention, so a restart keeps them. */
+  private static final long BASE_TIME = System.currentTimeMillis() / 1000 - 7 * 86_400;
+
+  public static void main(String[] args) throws Exception {
+    int triggers = Integer.getInteger("bench.triggers", 10_000);
+    int events = Integer.getInteger("bench.events", 1_000_000);
+    int rate = Integer.getInteger("bench.rate", 1000);
+    int liveSeconds = Integer.getInteger("bench.live_seconds", 30);
+    System.out.printf("triggers bench: %d cores, %d triggers, %d events in the log, live %d events/s for %d s%n",
+        Runtime.getRuntime().availableProcessors(), triggers, events, rate, liveSeconds);
+    String databaseUrl = TestDatabase.freshDatabaseUrl();
+    Path dataDir = TestNode.tempDir();
+    List<String> nodeArgs = List.of("--http-port", "0", "--data-dir", dataDir.toString(), "--db-url", databaseUrl, "--verticles",
+        "ingest,triggers");
+    Map<String, String> env = Map.of("KOS_LOGGING_LEVEL", "WARN", "KOS_AUTH_ACCESS_TOKEN_TTL", "4h");
+    String key;
+    String probe;
+    try (NodeProcess node = NodeProcess.startAsDeployed(nodeArgs, env, Duration.ofSeconds(120))) {
+      Accounts.Session admin = Accounts.bootstrapAdmin(node.http(), dataDir);
+      key = Accounts.apiKey(admin, "bench");
+      long begin = System.nanoTime();
+      createTriggers(admin.http(), triggers);
+      probe = create(admin.http(), new JsonObject().put("name", "probe").put("chain_id", PROBE_CHAIN).put("registry", "reputation")
+          .put("fire_limit_per_hour", 100_000));
+      System.out.printf("  %d triggers created through the API in %.1f s%n", triggers + 1, (System.nanoTime() - begin) / 1e9);
+      begin = System.nanoTime();
+      push(node, key, events, 4, false);
+      System.out.printf("  %d events pushed in %.1f s%n", events, (System.nanoTime() - begin) / 1e9);
+    }
+    // the backlog: the evaluator starts over at the log's beginning, with no state and no fires
+    try (Connection c = TestDatabase.connect(databaseUrl); Statement s = c.createStatement()) {
+      s.executeUpdate("UPDATE triggers.trigger_cursor SET last_seq = 0");
+      s.executeUpdate("TRUNCATE triggers.trigger_fires, triggers.trigger_state");
+    }
+    try (NodeProcess node = NodeProcess.startAsDeployed(nodeArgs, env, Duration.ofSeconds(120))) {
+      CpuTime cpu = new CpuTime(node.pid());
+      long begin = System.nanoTime();
+      long max = single(databaseUrl, "SELECT max(seq) FROM ingest.events");
+      while (single(databaseUrl, "SELECT last_seq FROM triggers.trigger_cursor") < max) {
+        Thread.sleep(100);
+      }
+      double seconds = (System.nanoTime() - begin) / 1e9;
+      System.out.printf("catch-up: %d events in %.1f s = %.0f events/s (from the node's start: loading triggers included)%n", max, seconds,
+          max / seconds);
+      System.out.printf("  fire decisions %d; CPU per 1000 events: %s%n", single(databaseUrl, "SELECT count(*) FROM triggers.trigger_fires"),
+          cpu.perThousand(max));
+
+      long fromSeq = max;
+      CpuTime liveCpu = new CpuTime(node.pid());
+      int pushed = live(node, key, rate, liveSeconds);
+      long liveMax = single(databaseUrl, "SELECT max(seq) FROM ingest.events");
+      while (single(databaseUrl, "SELECT last_seq FROM triggers.trigger_cursor") < liveMax) {
+        Thread.sleep(50);
+      }
+      try (Connection c = TestDatabase.connect(databaseUrl); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+          "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.99) WITHIN GROUP (ORDER BY ms), max(ms), count(*) FROM "
+              + "(SELECT extract(epoch FROM f.decided_at - e.created_at) * 1000 AS ms FROM triggers.trigger_fires f "
+              + "JOIN ingest.events e ON e.id = f.event_id WHERE f.trigger_id = '" + probe + "' AND f.event_seq > " + fromSeq + ") l")) {
+        rs.next();
+        System.out.printf("live: %d events at %d events/s; event-to-decision latency p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d probe events)%n",
+            pushed, rate, rs.getDouble(1), rs.getDouble(2), rs.getDouble(3), rs.getLong(4));
+      }
+      System.out.printf("  CPU per 1000 live events: %s%n", liveCpu.perThousand(pushed));
+    }
+  }
+
+  /** Mixed triggers: most follow one agent (the common case), some watch a whole chain and registry with a selective condition. */
+  private static void createTriggers(Http http, int count) throws Exception {
+    Random random = new Random(8004);
+    List<JsonObject> bodies = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      long chain = 1 + i % CHAINS;
+      String registry = REGISTRIES[(i / CHAINS) % REGISTRIES.length];
+      JsonArray conditions = new JsonArray();
+      boolean broad = i % 20 == 0;
+      if (!broad) {
+        conditions.add(condition("agent_id_equals", null, "=", Integer.toString(random.nextInt(AGENTS))));
+      }
+      switch (registry) {
+        case "reputation" -> {
+          conditions.add(condition("event_type_equals", null, "=", "NewFeedback"));
+          switch (i % 4) {
+            case 0 -> conditions.add(condition("score_threshold", "value", broad ? ">=" : "<", broad ? "99.5" : "20"));
+            case 1 -> conditions.add(condition("ema_threshold", "value", "<", "30").put("config", new JsonObject().put("window_size", 10)
+                .put("min_count", 3).put("per_agent", broad)));
+            case 2 -> conditions.add(condition("rate_limit", null, ">=", broad ? 5000 : 20).put("config", new JsonObject().put("time_window", "1h")
+                .put("reset_on_trigger", true)));
+            default -> conditions.add(condition("tag_equals", "tag1", "=", broad ? "rare" : "quality"));
+          }
+        }
+        case "validation" -> {
+          conditions.add(condition("event_type_equals", null, "=", "ValidationResponse"));
+          conditions.add(condition("validator_whitelist", null, i % 2 == 0 ? "in" : "not_in", new JsonArray().add(validator(1)).add(validator(2))));
+          if (broad) {
+            conditions.add(condition("score_threshold", "response", "<", 1));
+          }
+        }
+        default -> {
+          conditions.add(condition("event_type_equals", null, "=", "URIUpdated"));
+          conditions.add(condition("file_uri_exists", "token_uri", broad ? "not_exists" : "exists", null)
+              .put("config", new JsonObject().put("schemes", new JsonArray().add("ipfs"))));
+        }
+      }
+      bodies.add(new JsonObject().put("name", "t" + i).put("chain_id", chain).put("registry", registry).put("conditions", conditions));
+    }
+    AtomicInteger next = new AtomicInteger();
+    List<CompletableFuture<Void>> workers = new ArrayList<>();
+    for (int w = 0; w < 8; w++) {
+      workers.add(CompletableFuture.runAsync(() -> {
+        for (int i = next.getAndIncrement(); i < bodies.size(); i = next.getAndIncrement()) {
+          create(http, bodies.get(i));
+        }
+      }));
+    }
+    CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
+  }
+
+  private static String create(Http http, JsonObject body) {
+    Http.Response created = http.postJson("/api/triggers/v1/triggers", body);
+    if (created.status() != 201) {
+      throw new IllegalStateException("trigger refused: " + created);
+    }
+    return created.json().getString("id");
+  }
+
+  private static JsonObject condition(String type, String field, String operator, Object value) {
+    JsonObject c = new JsonObject().put("condition_type", type).put("operator", operator);
+    if (value != null) {
+      c.put("value", value);
+    }
+    return field == null ? c : c.put("field", field);
+  }
+
+  /** {@code count} events in batches of 1000 by {@code producers} concurrent producers. */
+  private static void push(NodeProcess node, String key, int count, int producers, boolean withProbe) {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    AtomicInteger nextBatch = new AtomicInteger();
+    int batches = (count + 999) / 1000;
+    List<CompletableFuture<Void>> workers = new ArrayList<>();
+    for (int p = 0; p < producers; p++) {
+      workers.add(CompletableFuture.runAsync(() -> {
+        for (int b = nextBatch.getAndIncrement(); b < batches; b = nextBatch.getAndIncrement()) {
+          send(client, node, key, batch(b, Math.min(1000, count - b * 1000), withProbe));
+        }
+      }));
+    }
+    CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
+  }
+
+  /** A steady push: every 10 ms a batch of rate/100 events (one of them on the probe chain); returns the events pushed. */
+  private static int live(NodeProcess node, String key, int rate, int seconds) throws Exception {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    int perTick = Math.max(1, rate / 100);
+    int ticks = seconds * 100;
+    long start = System.nanoTime();
+    List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+    for (int t = 0; t < ticks; t++) {
+      long due = start + t * 10_000_000L;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+      }
+      inFlight.add(client.sendAsync(request(node, key, batch(1_000_000 + t, perTick, true)), HttpResponse.BodyHandlers.ofString()));
+    }
+    for (CompletableFuture<HttpResponse<String>> f : inFlight) {
+      if (f.get().statusCode() != 200) {
+        throw new IllegalStateException("push failed: " + f.get().body());
+      }
+    }
+    return ticks * perTick;
+  }
+
+  private static void send(HttpClient client, NodeProcess node, String key, String body) {
+    try {
+      HttpResponse<String> response = client.send(request(node, key, body), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("push failed: " + response.statusCode() + " " + response.body());
+      }
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static HttpRequest request(NodeProcess node, String key, String body) {
+    return HttpRequest.newBuilder(URI.create(node.url() + "/api/ingest/v1/events")).header("X-API-Key", key)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+  }
+
+  /**
+   * One block's events, spread over the chains and registries as a live network mixes them
+   * (mostly feedback), agents uniform over {@link #AGENTS}; the first on the probe chain when asked.
+   */
+  private static String batch(long block, int size, boolean withProbe) {
+    Random random = new Random(block);
+    JsonArray events = new JsonArray();
+    for (int i = 0; i < size; i++) {
+      long chain = withProbe && i == 0 ? PROBE_CHAIN : 1 + random.nextInt(CHAINS);
+      int kind = withProbe && i == 0 ? 0 : random.nextInt(10);
+      JsonObject e = new JsonObject().put("chain_id", chain).put("block_number", block).put("block_hash", hash(chain * 100_000_000L + block))
+          .put("transaction_hash", hash(block * 10_000 + i)).put("log_index", i).put("timestamp", BASE_TIME + block)
+          .put("agent_id", Integer.toString(random.nextInt(AGENTS))).put("spec_version", "v1");
+      if (kind < 7) {
+        e.put("registry", "reputation").put("event_type", "NewFeedback").put("client_address", address(random.nextInt(500)))
+            .put("feedback_index", Integer.toString(i + 1)).put("value", Integer.toString(random.nextInt(10_001))).put("value_decimals", 2)
+            .put("tag1_text", random.nextInt(4) == 0 ? "latency" : "quality").put("file_uri", "ipfs://bafy/" + i).put("file_hash", hash(i));
+      } else if (kind < 9) {
+        e.put("registry", "validation").put("event_type", "ValidationResponse").put("validator_address", validator(1 + random.nextInt(4)))
+            .put("request_hash", hash(block * 7 + i)).put("response", random.nextInt(101)).put("response_uri", "ipfs://r/" + i);
+      } else {
+        e.put("registry", "identity").put("event_type", "URIUpdated").put("token_uri", (random.nextBoolean() ? "ipfs://" : "https://a.example/") + i)
+            .put("updated_by", address(1));
+      }
+      events.add(e);
+    }
+    return new JsonObject().put("events", events).encode();
+  }
+
+  private static long single(String databaseUrl, String sql) throws Exception {
+    try (Connection c = TestDatabase.connect(databaseUrl); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static String validator(int n) {
+    return String.format("0x%040x", 0xa0 + n);
+  }
+
+  private static String address(int n) {
+    return String.format("0x%040x", n);
+  }
+
+  private static String hash(long n) {
+    return "0x" + String.format("%064x", n);
+  }
+}
