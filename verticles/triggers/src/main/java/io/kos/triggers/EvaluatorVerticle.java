@@ -39,6 +39,7 @@ final class EvaluatorVerticle extends KosVerticle {
   private static final long POLL_MS = 2000;
   private static final int RELAY_BATCH = 200;
   private static final long ENQUEUE_TIMEOUT_MS = 10_000;
+  private static final long MAX_RELAY_BACKOFF_MS = 30_000;
 
   private final TriggerIndex index = new TriggerIndex();
   private final Set<UUID> changed = new LinkedHashSet<>();
@@ -49,8 +50,12 @@ final class EvaluatorVerticle extends KosVerticle {
   private boolean pumping;
   private boolean wakeAgain;
   private boolean relaying;
+  /** After a failed send the relay waits (1 s doubling to 30 s) instead of re-reading the outbox on every commit. */
+  private long relayBackoffMs;
+  private long relayResumeAt;
   private boolean reloadAll = true;
   private String lastError;
+  private String relayError;
   private long evaluated;
 
   @Override
@@ -68,7 +73,7 @@ final class EvaluatorVerticle extends KosVerticle {
       relay();
     });
     reportHealth(() -> new JsonObject().put("ok", lastError == null).put("cursor", cursor).put("triggers", index.size())
-        .put("evaluated", evaluated).put("last_error", lastError));
+        .put("evaluated", evaluated).put("last_error", lastError).put("relay_error", relayError));
     vertx.runOnContext(v -> pump());
     return Future.succeededFuture();
   }
@@ -191,7 +196,7 @@ final class EvaluatorVerticle extends KosVerticle {
 
   /** Sends the committed, unsent fires; what fails stays in the outbox for the next round (every 2 s or after a commit). */
   private void relay() {
-    if (relaying) {
+    if (relaying || System.currentTimeMillis() < relayResumeAt) {
       return;
     }
     relaying = true;
@@ -199,10 +204,16 @@ final class EvaluatorVerticle extends KosVerticle {
         .onComplete(sent -> {
           relaying = false;
           if (sent.failed()) {
-            lastError = "relay: " + sent.cause().getMessage();
-            LOG.debug("triggers: relay paused: {}", sent.cause().toString());
-          } else if (sent.result() >= RELAY_BATCH) {
-            vertx.runOnContext(v -> relay());
+            relayBackoffMs = Math.min(MAX_RELAY_BACKOFF_MS, Math.max(POLL_MS / 2, relayBackoffMs * 2));
+            relayResumeAt = System.currentTimeMillis() + relayBackoffMs;
+            relayError = sent.cause().getMessage();
+            LOG.debug("triggers: relay paused for {} ms: {}", relayBackoffMs, sent.cause().toString());
+          } else {
+            relayBackoffMs = 0;
+            relayError = null;
+            if (sent.result() >= RELAY_BATCH) {
+              vertx.runOnContext(v -> relay());
+            }
           }
         });
   }
