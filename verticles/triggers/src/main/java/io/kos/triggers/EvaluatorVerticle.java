@@ -42,7 +42,8 @@ final class EvaluatorVerticle extends KosVerticle {
   private static final long MAX_RELAY_BACKOFF_MS = 30_000;
 
   private final TriggerIndex index = new TriggerIndex();
-  private final Set<UUID> changed = new LinkedHashSet<>();
+  /** The trigger changes applied to the index (trigger_changes.generation); a commit requires that none came after. */
+  private long generation;
   private TriggerStore store;
   private IngestClient ingest;
   private TriggersSettings settings;
@@ -63,10 +64,8 @@ final class EvaluatorVerticle extends KosVerticle {
     settings = TriggersSettings.parse(env().config());
     store = new TriggerStore(pool());
     ingest = new IngestClient(vertx);
-    vertx.eventBus().<JsonObject>consumer(TriggersAddresses.CHANGED, message -> {
-      changed.add(UUID.fromString(message.body().getString("trigger_id")));
-      pump();
-    });
+    // a change only wakes the loop: which triggers changed is read from trigger_changes, which no lost message can skip
+    vertx.eventBus().<JsonObject>consumer(TriggersAddresses.CHANGED, message -> pump());
     ingest.onNewEvent(event -> pump());
     vertx.setPeriodic(POLL_MS, id -> {
       pump();
@@ -105,26 +104,32 @@ final class EvaluatorVerticle extends KosVerticle {
     return prepare().compose(v -> ingest.since(cursor, settings.batchSize())).compose(this::evaluate);
   }
 
+  /** The index up to date: everything on the first round (and after a lost race), else the triggers written since the last round. */
   private Future<Void> prepare() {
     if (reloadAll) {
-      changed.clear();
-      return ingest.since(0, 1).compose(page -> store.cursor(CONSUMER, page.highWaterSeq()))
+      index.clear();
+      // the generation first: a change committed while the triggers load is newer, and applied next round
+      return store.generation().compose(loadedAt -> ingest.since(0, 1).compose(page -> store.cursor(CONSUMER, page.highWaterSeq()))
           .compose(stored -> store.enabled().compose(this::loaded).map(v -> {
             cursor = stored;
+            generation = loadedAt;
             reloadAll = false;
             LOG.info("triggers: evaluating {} enabled triggers from seq {}", index.size(), cursor);
             return null;
-          }));
+          })));
     }
-    if (changed.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    List<UUID> ids = List.copyOf(changed);
-    changed.clear();
-    List<Future<Trigger>> loads = ids.stream().map(store::any).toList();
-    return Future.all(loads).compose(v -> {
-      ids.forEach(index::remove);
-      return loaded(loads.stream().map(Future::result).filter(t -> t != null && t.enabled()).toList());
+    return store.changesAfter(generation).compose(changes -> {
+      if (changes.triggerIds().isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<Future<Trigger>> loads = changes.triggerIds().stream().map(store::any).toList();
+      return Future.all(loads).compose(v -> {
+        changes.triggerIds().forEach(index::remove);
+        return loaded(loads.stream().map(Future::result).filter(t -> t != null && t.enabled()).toList());
+      }).map(v -> {
+        generation = changes.generation();
+        return null;
+      });
     });
   }
 
@@ -163,10 +168,10 @@ final class EvaluatorVerticle extends KosVerticle {
     }
     List<TriggerStore.StateWrite> states = new ArrayList<>();
     touched.forEach(live -> live.collectStates(from, states));
-    return store.commit(CONSUMER, from, to, states, fires).map(committed -> {
+    return store.commit(CONSUMER, from, to, generation, states, fires).map(committed -> {
       if (!committed) {
-        // another writer committed this range: its state is the truth
-        LOG.info("triggers: seq {} to {} was committed by another evaluator; reloading", from, to);
+        // another evaluator committed this range, or a trigger changed while it was evaluated: the database is the truth
+        LOG.debug("triggers: seq {} to {} not committed (another evaluator's, or a trigger changed); reloading", from, to);
         reloadAll = true;
         index.clear();
         return true;

@@ -55,8 +55,14 @@ final class TriggerStore {
       + "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING";
   static final String CURSOR = "SELECT last_seq FROM trigger_cursor WHERE consumer = $1";
   static final String CREATE_CURSOR = "INSERT INTO trigger_cursor (consumer, last_seq) VALUES ($1, $2) ON CONFLICT (consumer) DO NOTHING";
-  /** Compare and set: a writer whose cursor moved under it (another node took over) commits nothing. */
-  static final String ADVANCE_CURSOR = "UPDATE trigger_cursor SET last_seq = $3, updated_at = now() WHERE consumer = $1 AND last_seq = $2";
+  /**
+   * Compare and set: a writer whose cursor moved under it (another evaluator committed the range),
+   * or whose triggers changed after the generation it evaluated with, commits nothing.
+   */
+  static final String ADVANCE_CURSOR = "UPDATE trigger_cursor SET last_seq = $3, updated_at = now() WHERE consumer = $1 AND last_seq = $2 "
+      + "AND NOT EXISTS (SELECT 1 FROM trigger_changes WHERE generation > $4)";
+  static final String GENERATION = "SELECT generation FROM trigger_generation";
+  static final String CHANGES_AFTER = "SELECT generation, trigger_id FROM trigger_changes WHERE generation > $1 ORDER BY generation";
   static final String OUTBOX = "SELECT id, request FROM trigger_fires WHERE job_id IS NULL AND suppressed IS NULL ORDER BY id LIMIT $1";
   static final String MARK_ENQUEUED = "UPDATE trigger_fires SET job_id = $2, enqueued_at = now(), request = NULL WHERE id = $1";
   static final String FIRES_OF = "SELECT f.id, f.action_id, f.event_id, f.event_seq, f.decided_at, f.suppressed, f.job_id, f.enqueued_at "
@@ -161,11 +167,11 @@ final class TriggerStore {
 
   /**
    * One evaluated range in one transaction: states, fires and the cursor from {@code from} to
-   * {@code to}. False (nothing written) when the cursor was not at {@code from}: another writer
-   * committed this range.
+   * {@code to}. False (nothing written) when the cursor was not at {@code from} (another writer
+   * committed this range) or a trigger changed after {@code generation}.
    */
-  Future<Boolean> commit(String consumer, long from, long to, List<StateWrite> states, List<FireWrite> fires) {
-    return pool.withTransaction(conn -> conn.preparedQuery(ADVANCE_CURSOR).execute(Tuple.of(consumer, from, to)).compose(advanced -> {
+  Future<Boolean> commit(String consumer, long from, long to, long generation, List<StateWrite> states, List<FireWrite> fires) {
+    return pool.withTransaction(conn -> conn.preparedQuery(ADVANCE_CURSOR).execute(Tuple.of(consumer, from, to, generation)).compose(advanced -> {
       if (advanced.rowCount() == 0) {
         return Future.succeededFuture(false);
       }
@@ -178,6 +184,27 @@ final class TriggerStore {
       Future<?> writeFires = fireRows.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(INSERT_FIRE).executeBatch(fireRows);
       return Future.all(writeStates, writeFires).map(true);
     }));
+  }
+
+  /** The triggers' change counter now: what an evaluator loads its triggers at. */
+  Future<Long> generation() {
+    return pool.preparedQuery(GENERATION).execute().map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** The triggers written after a generation, and the newest generation among them (or the one given). */
+  record Changes(long generation, java.util.Set<UUID> triggerIds) {
+  }
+
+  Future<Changes> changesAfter(long generation) {
+    return pool.preparedQuery(CHANGES_AFTER).execute(Tuple.of(generation)).map(rows -> {
+      long newest = generation;
+      java.util.Set<UUID> ids = new java.util.LinkedHashSet<>();
+      for (Row row : rows) {
+        newest = row.getLong(0);
+        ids.add(row.getUUID(1));
+      }
+      return new Changes(newest, ids);
+    });
   }
 
   record Outgoing(long id, JsonObject request) {

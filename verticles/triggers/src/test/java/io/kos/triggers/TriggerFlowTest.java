@@ -128,6 +128,9 @@ class TriggerFlowTest {
     assertThat(editor.patchJson("/api/triggers/v1/triggers/" + id, new JsonObject().put("enabled", false)).status()).isEqualTo(200);
     Thread.sleep(200);
     Pipeline.push(producer, Pipeline.feedback(81_004, 2, 0, "1", 1));
+    // the event is decided while the trigger is disabled (a lagging evaluator would decide it with the trigger as it is then)
+    long seq = editor.get("/api/ingest/v1/events/81004-2-0").json().getLong("seq");
+    await(WAIT, () -> evaluatorCursor() >= seq, "the evaluator past the event");
     assertThat(editor.patchJson("/api/triggers/v1/triggers/" + id, new JsonObject().put("enabled", true)).status()).isEqualTo(200);
     Pipeline.push(producer, Pipeline.feedback(81_004, 3, 0, "1", 1));
     await(WAIT, () -> pipeline.of(id).size() == 2, "the fire after re-enabling");
@@ -158,6 +161,11 @@ class TriggerFlowTest {
       pipeline.answer(node.node().vertx());
     }
     await(WAIT, () -> pipeline.of(id).size() == 1, "the relay delivering once actions answers");
+  }
+
+  private static long evaluatorCursor() {
+    return node.http().get("/health/ready").json().getJsonObject("checks").getJsonObject("verticles").getJsonObject("health")
+        .getJsonObject("triggers").getLong("cursor");
   }
 
   private static JsonArray state(String id) {
