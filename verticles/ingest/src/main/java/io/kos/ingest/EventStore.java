@@ -298,10 +298,19 @@ final class EventStore {
     return months;
   }
 
-  /** Up to {@code limit} events after {@code afterSeq} in seq order, then the high-water mark (read after them: never below their seqs). */
+  /**
+   * Up to {@code limit} events after {@code afterSeq} in seq order, and the high-water mark: both
+   * queries at once (a consumer's catch-up waits for one round trip, not two), the mark raised to
+   * the last event's seq when it was read before that event's commit.
+   */
   Future<Page> since(long afterSeq, int limit) {
-    return pool.preparedQuery(EVENTS_SINCE).mapping(EventSchema::event).execute(Tuple.of(afterSeq, limit))
-        .compose(rows -> highWater().map(high -> new Page(list(rows), high)));
+    Future<RowSet<Event>> events = pool.preparedQuery(EVENTS_SINCE).mapping(EventSchema::event).execute(Tuple.of(afterSeq, limit));
+    Future<Long> high = highWater();
+    return Future.all(events, high).map(v -> {
+      List<Event> list = list(events.result());
+      long mark = list.isEmpty() ? high.result() : Math.max(high.result(), list.get(list.size() - 1).seq());
+      return new Page(list, mark);
+    });
   }
 
   /** Up to {@code limit} events with {@code afterSeq < seq <= upToSeq}, in seq order. */

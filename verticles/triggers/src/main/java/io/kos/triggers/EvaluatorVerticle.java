@@ -99,37 +99,45 @@ final class EvaluatorVerticle extends KosVerticle {
     });
   }
 
-  /** One round: triggers changed, then one range of events; true when there may be more to read. */
+  /**
+   * One round: the triggers changed and one range of events, asked at once (one round trip of
+   * latency, not two), then the range evaluated; true when there may be more to read.
+   */
   private Future<Boolean> step() {
-    return prepare().compose(v -> ingest.since(cursor, settings.batchSize())).compose(this::evaluate);
+    if (reloadAll) {
+      return reload().map(true);
+    }
+    Future<TriggerStore.Changes> changes = store.changesAfter(generation);
+    Future<EventPage> page = ingest.since(cursor, settings.batchSize());
+    return Future.all(changes, page).compose(v -> apply(changes.result())).compose(v -> evaluate(page.result()));
   }
 
-  /** The index up to date: everything on the first round (and after a lost race), else the triggers written since the last round. */
-  private Future<Void> prepare() {
-    if (reloadAll) {
-      index.clear();
-      // the generation first: a change committed while the triggers load is newer, and applied next round
-      return store.generation().compose(loadedAt -> ingest.since(0, 1).compose(page -> store.cursor(CONSUMER, page.highWaterSeq()))
-          .compose(stored -> store.enabled().compose(this::loaded).map(v -> {
-            cursor = stored;
-            generation = loadedAt;
-            reloadAll = false;
-            LOG.info("triggers: evaluating {} enabled triggers from seq {}", index.size(), cursor);
-            return null;
-          })));
+  /** Everything from the database: on the first round, and after a lost race or a failure. */
+  private Future<Void> reload() {
+    index.clear();
+    // the generation first: a change committed while the triggers load is newer, and applied next round
+    return store.generation().compose(loadedAt -> ingest.since(0, 1).compose(page -> store.cursor(CONSUMER, page.highWaterSeq()))
+        .compose(stored -> store.enabled().compose(this::loaded).map(v -> {
+          cursor = stored;
+          generation = loadedAt;
+          reloadAll = false;
+          LOG.info("triggers: evaluating {} enabled triggers from seq {}", index.size(), cursor);
+          return null;
+        })));
+  }
+
+  /** The triggers written since the last round, into the index. */
+  private Future<Void> apply(TriggerStore.Changes changes) {
+    if (changes.triggerIds().isEmpty()) {
+      return Future.succeededFuture();
     }
-    return store.changesAfter(generation).compose(changes -> {
-      if (changes.triggerIds().isEmpty()) {
-        return Future.succeededFuture();
-      }
-      List<Future<Trigger>> loads = changes.triggerIds().stream().map(store::any).toList();
-      return Future.all(loads).compose(v -> {
-        changes.triggerIds().forEach(index::remove);
-        return loaded(loads.stream().map(Future::result).filter(t -> t != null && t.enabled()).toList());
-      }).map(v -> {
-        generation = changes.generation();
-        return null;
-      });
+    List<Future<Trigger>> loads = changes.triggerIds().stream().map(store::any).toList();
+    return Future.all(loads).compose(v -> {
+      changes.triggerIds().forEach(index::remove);
+      return loaded(loads.stream().map(Future::result).filter(t -> t != null && t.enabled()).toList());
+    }).map(v -> {
+      generation = changes.generation();
+      return null;
     });
   }
 
