@@ -50,6 +50,10 @@ final class EvaluatorVerticle extends KosVerticle {
   private long cursor = -1;
   private boolean pumping;
   private boolean wakeAgain;
+  /** The newest seq published to this node: a wake-up for an event the round just read needs no other round. */
+  private long announced;
+  /** A trigger changed since the running round asked for changes. */
+  private boolean changeAnnounced;
   private boolean relaying;
   /** After a failed send the relay waits (1 s doubling to 30 s) instead of re-reading the outbox on every commit. */
   private long relayBackoffMs;
@@ -65,8 +69,14 @@ final class EvaluatorVerticle extends KosVerticle {
     store = new TriggerStore(pool());
     ingest = new IngestClient(vertx);
     // a change only wakes the loop: which triggers changed is read from trigger_changes, which no lost message can skip
-    vertx.eventBus().<JsonObject>consumer(TriggersAddresses.CHANGED, message -> pump());
-    ingest.onNewEvent(event -> pump());
+    vertx.eventBus().<JsonObject>consumer(TriggersAddresses.CHANGED, message -> {
+      changeAnnounced = true;
+      pump();
+    });
+    ingest.onNewEvent(event -> {
+      announced = Math.max(announced, event.seq());
+      pump();
+    });
     vertx.setPeriodic(POLL_MS, id -> {
       pump();
       relay();
@@ -85,6 +95,7 @@ final class EvaluatorVerticle extends KosVerticle {
     }
     pumping = true;
     wakeAgain = false;
+    changeAnnounced = false;
     step().onComplete(more -> {
       pumping = false;
       if (more.failed()) {
@@ -92,7 +103,7 @@ final class EvaluatorVerticle extends KosVerticle {
       } else {
         lastError = null;
         relay();
-        if (more.result() || wakeAgain) {
+        if (more.result() || (wakeAgain && (changeAnnounced || announced > cursor))) {
           vertx.runOnContext(v -> pump());
         }
       }
