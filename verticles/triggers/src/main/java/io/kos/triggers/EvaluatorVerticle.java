@@ -73,6 +73,7 @@ final class EvaluatorVerticle extends KosVerticle {
       changeAnnounced = true;
       pump();
     });
+    vertx.eventBus().<Object>consumer(TriggersAddresses.ACTIONS_OUTCOME, message -> outcome(message.body()));
     ingest.onNewEvent(event -> {
       announced = Math.max(announced, event.seq());
       pump();
@@ -157,10 +158,16 @@ final class EvaluatorVerticle extends KosVerticle {
     if (triggers.isEmpty()) {
       return Future.succeededFuture();
     }
-    return Future.all(store.states(triggers.stream().map(Trigger::id).toList()), store.recentFires()).map(v -> {
+    List<UUID> ids = triggers.stream().map(Trigger::id).toList();
+    return Future.all(store.states(ids), store.recentFires(), store.breakers(ids)).map(v -> {
       Map<Long, TriggerStore.StoredState> states = v.resultAt(0);
       Map<UUID, List<Long>> fires = v.resultAt(1);
-      triggers.forEach(t -> index.put(new LiveTrigger(t, states, fires.getOrDefault(t.id(), List.of()))));
+      Map<UUID, TriggerStore.Breaker> breakers = v.resultAt(2);
+      triggers.forEach(t -> {
+        LiveTrigger live = new LiveTrigger(t, states, fires.getOrDefault(t.id(), List.of()));
+        live.breaker = breakers.getOrDefault(t.id(), TriggerStore.Breaker.CLOSED);
+        index.put(live);
+      });
       return null;
     });
   }
@@ -204,7 +211,7 @@ final class EvaluatorVerticle extends KosVerticle {
   /** One fire decision per action; all suppressed past the hourly limit (recorded, not enqueued). */
   private void decide(LiveTrigger live, Event event, long now, List<TriggerStore.FireWrite> fires) {
     Trigger t = live.trigger;
-    String suppressed = live.allowFire(now) ? null : "fire_limit";
+    String suppressed = breakerOpen(live, now) ? "circuit_open" : live.allowFire(now) ? null : "fire_limit";
     if (t.actions().isEmpty()) {
       fires.add(new TriggerStore.FireWrite(t.id() + ":" + event.id() + ":0", t.id(), 0, event.id(), event.seq(), "no_actions", null));
       return;
@@ -216,6 +223,50 @@ final class EvaluatorVerticle extends KosVerticle {
           .put("action", action.toJson()).put("event", event.fields());
       fires.add(new TriggerStore.FireWrite(key, t.id(), action.id(), event.id(), event.seq(), suppressed, request));
     }
+  }
+
+  /**
+   * True while the trigger's breaker holds fires back: open within its cooldown, or half open with
+   * its one trial fire out. Past the cooldown an open breaker lets this fire through as the trial.
+   */
+  private boolean breakerOpen(LiveTrigger live, long now) {
+    TriggerStore.Breaker breaker = live.breaker;
+    if (breaker.state().equals("closed")) {
+      return false;
+    }
+    if (breaker.state().equals("open") && breaker.openedAt() != null
+        && now >= breaker.openedAt().toEpochMilli() + settings.breakerCooldownSeconds() * 1000L) {
+      live.breaker = new TriggerStore.Breaker("half_open", breaker.consecutiveFailures(), breaker.openedAt());
+      store.halfOpen(live.trigger.id()).onFailure(e -> LOG.warn("triggers: breaker of {} not stored half open: {}", live.trigger.id(), e.toString()));
+      return false;
+    }
+    return true;
+  }
+
+  /** A delivery outcome from the actions verticle: counted once (whichever node stores it first), then read back into the index. */
+  private void outcome(Object body) {
+    JsonObject outcome = body instanceof Buffer b ? new JsonObject(b) : body instanceof JsonObject j ? j : null;
+    UUID triggerId;
+    try {
+      triggerId = UUID.fromString(outcome.getString("trigger_id"));
+    } catch (RuntimeException malformed) {
+      LOG.debug("triggers: an outcome without a trigger id ignored: {}", body);
+      return;
+    }
+    String status = outcome.getString("status", "");
+    if (!status.equals("succeeded") && !status.equals("failed") && !status.equals("dead")) {
+      return;
+    }
+    String key = outcome.getValue("job_id") + ":" + outcome.getValue("attempt");
+    store.countOutcome(triggerId, status.equals("succeeded"), key, settings.breakerFailures())
+        .compose(v -> store.breakers(List.of(triggerId)))
+        .onSuccess(breakers -> {
+          LiveTrigger live = index.get(triggerId);
+          if (live != null) {
+            live.breaker = breakers.getOrDefault(triggerId, TriggerStore.Breaker.CLOSED);
+          }
+        })
+        .onFailure(e -> LOG.warn("triggers: outcome of {} not counted: {}", triggerId, e.toString()));
   }
 
   /** Sends the committed, unsent fires; what fails stays in the outbox for the next round (every 2 s or after a commit). */

@@ -21,6 +21,8 @@ final class LiveTrigger {
   private static final long HOUR_MILLIS = 3_600_000L;
 
   final Trigger trigger;
+  /** The circuit breaker as the evaluator last read or moved it. */
+  TriggerStore.Breaker breaker = TriggerStore.Breaker.CLOSED;
   private final List<Condition.Stateless> stateless = new ArrayList<>();
   private final List<Condition.Stateful> stateful = new ArrayList<>();
   private final List<Long> statefulIds = new ArrayList<>();

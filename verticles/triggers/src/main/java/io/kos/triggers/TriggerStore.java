@@ -72,6 +72,26 @@ final class TriggerStore {
   static final String RECENT_FIRES = "SELECT trigger_id, (extract(epoch FROM decided_at) * 1000)::bigint FROM trigger_fires "
       + "WHERE suppressed IS NULL AND decided_at > now() - interval '1 hour'";
 
+  /**
+   * One delivery outcome, counted once whichever node hears it first ($2: succeeded; $3: the
+   * outcome's key; $4: the failures that open the breaker): success closes, a failure counts and
+   * opens at the threshold, and a failure while half open opens again.
+   */
+  static final String COUNT_OUTCOME = "INSERT INTO trigger_breakers AS b (trigger_id, state, consecutive_failures, opened_at, last_outcome) "
+      + "SELECT $1, CASE WHEN $2 OR $4 > 1 THEN 'closed' ELSE 'open' END, CASE WHEN $2 THEN 0 ELSE 1 END, "
+      + "CASE WHEN $2 OR $4 > 1 THEN NULL ELSE now() END, $3 WHERE EXISTS (SELECT 1 FROM triggers WHERE id = $1) "
+      + "ON CONFLICT (trigger_id) DO UPDATE SET "
+      + "state = CASE WHEN $2 THEN 'closed' WHEN b.state = 'half_open' OR b.consecutive_failures + 1 >= $4 THEN 'open' ELSE b.state END, "
+      + "opened_at = CASE WHEN $2 THEN NULL WHEN b.state = 'half_open' OR (b.state = 'closed' AND b.consecutive_failures + 1 >= $4) THEN now() "
+      + "ELSE b.opened_at END, "
+      + "consecutive_failures = CASE WHEN $2 THEN 0 ELSE b.consecutive_failures + 1 END, last_outcome = $3, updated_at = now() "
+      + "WHERE b.last_outcome IS DISTINCT FROM $3";
+  static final String HALF_OPEN = "UPDATE trigger_breakers SET state = 'half_open', updated_at = now() WHERE trigger_id = $1 AND state = 'open'";
+  static final String RESET_BREAKER = "UPDATE trigger_breakers SET state = 'closed', consecutive_failures = 0, opened_at = NULL, updated_at = now() "
+      + "WHERE trigger_id = $1";
+  static final String TOUCH_TRIGGER = "UPDATE triggers SET updated_at = now() WHERE id = $1";
+  static final String BREAKERS = "SELECT trigger_id, state, consecutive_failures, opened_at FROM trigger_breakers WHERE trigger_id = ANY($1)";
+
   private final Pool pool;
 
   TriggerStore(Pool pool) {
@@ -204,6 +224,39 @@ final class TriggerStore {
         ids.add(row.getUUID(1));
       }
       return new Changes(newest, ids);
+    });
+  }
+
+  /** A trigger's breaker as stored; {@code closed} with no failures when it has no row. */
+  record Breaker(String state, int consecutiveFailures, java.time.Instant openedAt) {
+    static final Breaker CLOSED = new Breaker("closed", 0, null);
+
+    JsonObject toJson() {
+      return new JsonObject().put("state", state).put("consecutive_failures", consecutiveFailures)
+          .put("opened_at", openedAt == null ? null : openedAt.toString());
+    }
+  }
+
+  Future<Void> countOutcome(UUID triggerId, boolean succeeded, String outcomeKey, int threshold) {
+    return pool.preparedQuery(COUNT_OUTCOME).execute(Tuple.of(triggerId, succeeded, outcomeKey, threshold)).mapEmpty();
+  }
+
+  Future<Void> halfOpen(UUID triggerId) {
+    return pool.preparedQuery(HALF_OPEN).execute(Tuple.of(triggerId)).mapEmpty();
+  }
+
+  /** Closes the breaker and touches the trigger, so that every evaluator reloads it (trigger_changes) with the breaker closed. */
+  Future<Void> resetBreaker(UUID triggerId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(RESET_BREAKER).execute(Tuple.of(triggerId))
+        .compose(v -> conn.preparedQuery(TOUCH_TRIGGER).execute(Tuple.of(triggerId)))).mapEmpty();
+  }
+
+  Future<Map<UUID, Breaker>> breakers(List<UUID> triggerIds) {
+    return pool.preparedQuery(BREAKERS).execute(Tuple.of(triggerIds.toArray(UUID[]::new))).map(rows -> {
+      Map<UUID, Breaker> breakers = new HashMap<>();
+      rows.forEach(row -> breakers.put(row.getUUID(0), new Breaker(row.getString(1), row.getInteger(2),
+          row.getOffsetDateTime(3) == null ? null : row.getOffsetDateTime(3).toInstant())));
+      return breakers;
     });
   }
 

@@ -29,7 +29,9 @@ public final class TriggersModule implements VerticleModule {
         RouteSpec.delete("/triggers/:id", "triggers.delete"),
         RouteSpec.get("/triggers/:id/state", "triggers.state"),
         RouteSpec.get("/triggers/:id/fires", "triggers.fires"),
-        RouteSpec.post("/triggers/:id/test", "triggers.test"));
+        RouteSpec.post("/triggers/:id/test", "triggers.test"),
+        RouteSpec.get("/triggers/:id/circuit-breaker", "triggers.breaker"),
+        RouteSpec.post("/triggers/:id/circuit-breaker/reset", "triggers.breaker.reset"));
   }
 
   @Override

@@ -29,11 +29,13 @@ final class TriggersVerticle extends KosVerticle {
 
   private TriggerStore store;
   private IngestClient ingest;
+  private TriggersSettings settings;
 
   @Override
   protected Future<?> setUp() {
     store = new TriggerStore(pool());
     ingest = new IngestClient(vertx);
+    settings = TriggersSettings.parse(env().config());
     serve("triggers.create", this::create);
     serve("triggers.list", this::list);
     serve("triggers.get", request -> store.get(id(request), OwnerScope.filter(request.caller())).map(t -> found(t, request).toJson()));
@@ -43,6 +45,8 @@ final class TriggersVerticle extends KosVerticle {
     serve("triggers.state", this::state);
     serve("triggers.fires", this::fires);
     serve("triggers.test", this::test);
+    serve("triggers.breaker", this::breaker);
+    serve("triggers.breaker.reset", this::resetBreaker);
     return Future.succeededFuture();
   }
 
@@ -128,6 +132,25 @@ final class TriggersVerticle extends KosVerticle {
       return store.fires(id, owner, before, limit).map(fires -> new JsonObject().put("fires", fires)
           .put("next_cursor", fires.size() == limit ? String.valueOf(fires.getJsonObject(fires.size() - 1).getLong("id")) : null));
     });
+  }
+
+  private Future<JsonObject> breaker(ApiRequest request) {
+    UUID id = id(request);
+    return store.get(id, OwnerScope.filter(request.caller())).compose(t -> {
+      found(t, request);
+      return store.breakers(List.of(id)).map(breakers -> breakers.getOrDefault(id, TriggerStore.Breaker.CLOSED).toJson()
+          .put("trigger_id", id.toString()).put("failures_to_open", settings.breakerFailures())
+          .put("cooldown_seconds", settings.breakerCooldownSeconds()));
+    });
+  }
+
+  private Future<JsonObject> resetBreaker(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    UUID id = id(request);
+    return store.get(id, OwnerScope.filter(caller)).compose(t -> {
+      changed(found(t, request));
+      return store.resetBreaker(id);
+    }).compose(v -> breaker(request));
   }
 
   /** A dry run: the event given inline ({@code event}) or by seq ({@code event_seq}) against the trigger's current state, changing nothing. */

@@ -13,6 +13,12 @@ public final class TriggersAddresses {
    * owner_id}, action: {id, action_type, priority, config}, event}}, reply {@code {job_id, duplicate}}.
    */
   public static final String ACTIONS_ENQUEUE = "kos.actions.enqueue";
+  /**
+   * Published by the actions verticle after each delivery attempt: body {@code {trigger_id, job_id,
+   * attempt, status: succeeded | failed | dead}}; a failure counts toward the trigger's circuit
+   * breaker, a success closes it, any other status is ignored.
+   */
+  public static final String ACTIONS_OUTCOME = "kos.actions.outcome";
   /** Asked before a trigger with actions is stored: body {@code {actions: [...]}}, reply {@code {}} or a 422 naming the field. */
   public static final String ACTIONS_VALIDATE = "kos.actions.validate";
 
