@@ -30,6 +30,7 @@ public final class TriggersModule implements VerticleModule {
         RouteSpec.get("/triggers/:id/state", "triggers.state"),
         RouteSpec.get("/triggers/:id/fires", "triggers.fires"),
         RouteSpec.post("/triggers/:id/test", "triggers.test"),
+        RouteSpec.post("/triggers/:id/backtest", "triggers.backtest"),
         RouteSpec.get("/triggers/:id/circuit-breaker", "triggers.breaker"),
         RouteSpec.post("/triggers/:id/circuit-breaker/reset", "triggers.breaker.reset"));
   }

@@ -26,6 +26,9 @@ final class TriggersVerticle extends KosVerticle {
 
   private static final long VALIDATE_TIMEOUT_MS = 5000;
   private static final int LIST_MAX = 200;
+  static final int BACKTEST_MAX_EVENTS = 100_000;
+  private static final int BACKTEST_FIRST_FIRES = 100;
+  private static final int BACKTEST_PAGE = 10_000;
 
   private TriggerStore store;
   private IngestClient ingest;
@@ -45,6 +48,7 @@ final class TriggersVerticle extends KosVerticle {
     serve("triggers.state", this::state);
     serve("triggers.fires", this::fires);
     serve("triggers.test", this::test);
+    serve("triggers.backtest", this::backtest);
     serve("triggers.breaker", this::breaker);
     serve("triggers.breaker.reset", this::resetBreaker);
     return Future.succeededFuture();
@@ -131,6 +135,69 @@ final class TriggersVerticle extends KosVerticle {
       found(t, request);
       return store.fires(id, owner, before, limit).map(fires -> new JsonObject().put("fires", fires)
           .put("next_cursor", fires.size() == limit ? String.valueOf(fires.getJsonObject(fires.size() - 1).getLong("id")) : null));
+    });
+  }
+
+  /**
+   * What the trigger would have decided over {@code from_seq..to_seq} of the log (at most 100,000
+   * events), from empty state on a scratch copy, the hourly fire limit counted in block time: how
+   * many fires and the first 100. No state, no fire, no job.
+   */
+  private Future<JsonObject> backtest(ApiRequest request) {
+    UUID id = id(request);
+    JsonFields fields = request.bodyFields().onlyKnown(List.of("from_seq", "to_seq"));
+    long from = fields.integer("from_seq", null, 1, Long.MAX_VALUE);
+    long to = fields.integer("to_seq", null, 1, Long.MAX_VALUE);
+    if (to < from) {
+      throw ApiError.invalidField("to_seq", "must be at least from_seq");
+    }
+    if (to - from + 1 > BACKTEST_MAX_EVENTS) {
+      throw ApiError.invalidField("to_seq", "a backtest covers at most " + BACKTEST_MAX_EVENTS + " seqs; split the range");
+    }
+    return store.get(id, OwnerScope.filter(request.caller())).compose(t -> {
+      LiveTrigger scratch = new LiveTrigger(found(t, request), Map.of(), List.of());
+      return replay(scratch, from - 1, to, new Backtest());
+    }).map(result -> result.toJson().put("trigger_id", id.toString()).put("from_seq", from).put("to_seq", to));
+  }
+
+  /** The tally of a backtest. */
+  private static final class Backtest {
+    long evaluated;
+    long fires;
+    long suppressed;
+    final JsonArray first = new JsonArray();
+
+    JsonObject toJson() {
+      return new JsonObject().put("events_evaluated", evaluated).put("fires", fires).put("suppressed_by_fire_limit", suppressed)
+          .put("first_fires", first);
+    }
+  }
+
+  private Future<Backtest> replay(LiveTrigger scratch, long after, long to, Backtest tally) {
+    int limit = (int) Math.min(BACKTEST_PAGE, to - after);
+    if (limit <= 0) {
+      return Future.succeededFuture(tally);
+    }
+    return ingest.since(after, limit).compose(page -> {
+      long last = after;
+      for (Event event : page.events()) {
+        if (event.seq() > to) {
+          return Future.succeededFuture(tally);
+        }
+        last = event.seq();
+        tally.evaluated++;
+        if (scratch.evaluate(event.seq(), event.fields())) {
+          if (scratch.allowFire(event.fields().getLong("timestamp") * 1000)) {
+            tally.fires++;
+            if (tally.first.size() < BACKTEST_FIRST_FIRES) {
+              tally.first.add(new JsonObject().put("event_id", event.id()).put("event_seq", event.seq()));
+            }
+          } else {
+            tally.suppressed++;
+          }
+        }
+      }
+      return page.events().size() < limit ? Future.succeededFuture(tally) : replay(scratch, last, to, tally);
     });
   }
 

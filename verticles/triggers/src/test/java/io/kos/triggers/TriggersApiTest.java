@@ -273,6 +273,19 @@ class TriggersApiTest {
   }
 
   @Test
+  void backtestBoundsAreChecked() {
+    String path = BASE + "/triggers/" + created(alice, body("bt", 70_008)).getString("id") + "/backtest";
+    Http.Response empty = alice.postJson(path, new JsonObject().put("from_seq", 1).put("to_seq", 1));
+    contract.conforms("triggers.backtest", empty, 200);
+    for (JsonObject bad : new JsonObject[] {new JsonObject(), new JsonObject().put("from_seq", 5), new JsonObject().put("from_seq", 5).put("to_seq", 4),
+        new JsonObject().put("from_seq", 0).put("to_seq", 4), new JsonObject().put("from_seq", 1).put("to_seq", 100_001),
+        new JsonObject().put("from_seq", "1").put("to_seq", 2), new JsonObject().put("from_seq", 1).put("to_seq", 2).put("from_time", 1)}) {
+      contract.conforms("triggers.backtest", alice.postJson(path, bad), 422);
+    }
+    contract.conforms("triggers.backtest", bob.postJson(path, new JsonObject().put("from_seq", 1).put("to_seq", 1)), 404);
+  }
+
+  @Test
   void firesPageNewestFirst() throws Exception {
     JsonObject body = body("fires", 70_007).put("conditions", new JsonArray());
     String id = created(alice, body).getString("id");
