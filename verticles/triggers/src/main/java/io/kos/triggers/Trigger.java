@@ -17,7 +17,7 @@ import java.util.UUID;
  */
 record Trigger(UUID id, UUID ownerId, String name, String description, long chainId, String registry, boolean enabled,
                int fireLimitPerHour, List<Condition> conditions, List<Long> conditionIds, List<Action> actions,
-               OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+               UUID followId, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
 
   static final Set<String> REGISTRIES = Set.of("identity", "reputation", "validation");
   static final Set<String> ACTION_TYPES = Set.of("telegram", "rest", "mcp");
@@ -43,7 +43,7 @@ record Trigger(UUID id, UUID ownerId, String name, String description, long chai
     return new JsonObject().put("id", id.toString()).put("owner_id", ownerId.toString()).put("name", name).put("description", description)
         .put("chain_id", chainId).put("registry", registry).put("enabled", enabled).put("is_stateful", isStateful())
         .put("fire_limit_per_hour", fireLimitPerHour).put("conditions", conditionsJson).put("actions", actionsJson)
-        .put("created_at", createdAt.toInstant().toString()).put("updated_at", updatedAt.toInstant().toString());
+        .put("follow_id", followId == null ? null : followId.toString()).put("created_at", createdAt.toInstant().toString()).put("updated_at", updatedAt.toInstant().toString());
   }
 
   /** A trigger as a user writes it ({@code POST /triggers}, {@code PUT /triggers/{id}}): every field checked. */

@@ -23,9 +23,16 @@ import java.util.UUID;
 final class TriggerStore {
 
   private static final String TRIGGER_COLUMNS = "id, owner_id, name, description, chain_id, registry, enabled, fire_limit_per_hour, "
-      + "created_at, updated_at";
+      + "follow_id, created_at, updated_at";
   static final String INSERT_TRIGGER = "INSERT INTO triggers (owner_id, name, description, chain_id, registry, enabled, is_stateful, "
-      + "fire_limit_per_hour) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+      + "fire_limit_per_hour, follow_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+  private static final String FOLLOW_COLUMNS = "f.id, f.owner_id, f.chain_id, f.agent_id, f.created_at, "
+      + "(SELECT coalesce(array_agg(t.id ORDER BY t.registry), '{}') FROM triggers t WHERE t.follow_id = f.id) AS trigger_ids";
+  static final String INSERT_FOLLOW = "INSERT INTO follows (owner_id, chain_id, agent_id) VALUES ($1, $2, $3) RETURNING id";
+  static final String SELECT_FOLLOW = "SELECT " + FOLLOW_COLUMNS + " FROM follows f WHERE f.id = $1 AND " + OwnerScope.clause(2).replace("owner_id", "f.owner_id");
+  static final String LIST_FOLLOWS = "SELECT " + FOLLOW_COLUMNS + " FROM follows f WHERE " + OwnerScope.clause(1).replace("owner_id", "f.owner_id")
+      + " AND ($2::uuid IS NULL OR f.id > $2) ORDER BY f.id LIMIT $3";
+  static final String DELETE_FOLLOW = "DELETE FROM follows WHERE id = $1 AND " + OwnerScope.clause(2) + " RETURNING id";
   static final String REPLACE_TRIGGER = "UPDATE triggers SET name = $3, description = $4, chain_id = $5, registry = $6, enabled = $7, "
       + "is_stateful = $8, fire_limit_per_hour = $9 WHERE id = $1 AND " + OwnerScope.clause(2) + " RETURNING id";
   static final String PATCH_TRIGGER = "UPDATE triggers SET name = coalesce($3, name), description = CASE WHEN $4::boolean THEN $5 "
@@ -99,12 +106,58 @@ final class TriggerStore {
   }
 
   Future<Trigger> insert(UUID owner, Trigger.Draft draft) {
-    return pool.withTransaction(conn -> conn.preparedQuery(INSERT_TRIGGER).execute(Tuple.of(owner, draft.name(), draft.description(),
-            draft.chainId(), draft.registry(), draft.enabled(), isStateful(draft), draft.fireLimitPerHour()))
+    return pool.withTransaction(conn -> insert(conn, owner, draft, null).compose(id -> load(conn, List.of(id))).map(list -> list.get(0)));
+  }
+
+  private static Future<UUID> insert(SqlConnection conn, UUID owner, Trigger.Draft draft, UUID followId) {
+    return conn.preparedQuery(INSERT_TRIGGER).execute(Tuple.of(owner, draft.name(), draft.description(), draft.chainId(), draft.registry(),
+            draft.enabled(), isStateful(draft), draft.fireLimitPerHour(), followId))
         .compose(rows -> {
           UUID id = rows.iterator().next().getUUID(0);
-          return insertParts(conn, id, draft).compose(v -> load(conn, List.of(id))).map(list -> list.get(0));
-        }));
+          return insertParts(conn, id, draft).map(id);
+        });
+  }
+
+  /** A follow and its managed triggers (one per draft), in one transaction; its JSON. */
+  Future<JsonObject> insertFollow(UUID owner, long chainId, String agentId, List<Trigger.Draft> drafts) {
+    return pool.withTransaction(conn -> conn.preparedQuery(INSERT_FOLLOW).execute(Tuple.of(owner, chainId, agentId)).compose(rows -> {
+      UUID follow = rows.iterator().next().getUUID(0);
+      Future<Void> chain = Future.succeededFuture();
+      for (Trigger.Draft draft : drafts) {
+        chain = chain.compose(v -> insert(conn, owner, draft, follow).mapEmpty());
+      }
+      return chain.compose(v -> conn.preparedQuery(SELECT_FOLLOW).execute(Tuple.of(follow, (Object) null)))
+          .map(found -> followJson(found.iterator().next()));
+    }));
+  }
+
+  /** The follow if the caller may see it, else null. */
+  Future<JsonObject> follow(UUID id, UUID ownerFilter) {
+    return pool.preparedQuery(SELECT_FOLLOW).execute(Tuple.of(id, ownerFilter))
+        .map(rows -> rows.size() == 0 ? null : followJson(rows.iterator().next()));
+  }
+
+  Future<JsonArray> follows(UUID ownerFilter, UUID after, int limit) {
+    return pool.preparedQuery(LIST_FOLLOWS).execute(Tuple.of(ownerFilter, after, limit)).map(rows -> {
+      JsonArray follows = new JsonArray();
+      rows.forEach(row -> follows.add(followJson(row)));
+      return follows;
+    });
+  }
+
+  /** Deletes the follow and its triggers; false when not the caller's. */
+  Future<Boolean> deleteFollow(UUID id, UUID ownerFilter) {
+    return pool.preparedQuery(DELETE_FOLLOW).execute(Tuple.of(id, ownerFilter)).map(rows -> rows.rowCount() > 0);
+  }
+
+  private static JsonObject followJson(Row row) {
+    JsonArray triggers = new JsonArray();
+    for (UUID id : row.getArrayOfUUIDs("trigger_ids")) {
+      triggers.add(id.toString());
+    }
+    return new JsonObject().put("id", row.getUUID("id").toString()).put("owner_id", row.getUUID("owner_id").toString())
+        .put("chain_id", row.getLong("chain_id")).put("agent_id", row.getString("agent_id")).put("trigger_ids", triggers)
+        .put("created_at", row.getOffsetDateTime("created_at").toInstant().toString());
   }
 
   /** Replaces the whole trigger; its conditions get new ids, so their state starts again. Null when not the caller's. */
@@ -340,7 +393,7 @@ final class TriggerStore {
         }
         triggers.add(new Trigger(id, row.getUUID("owner_id"), row.getString("name"), row.getString("description"), row.getLong("chain_id"), registry,
             row.getBoolean("enabled"), row.getInteger("fire_limit_per_hour"), List.copyOf(parsed), List.copyOf(conditionIds),
-            List.copyOf(parsedActions), row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at")));
+            List.copyOf(parsedActions), row.getUUID("follow_id"), row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at")));
       });
       return triggers;
     });

@@ -32,7 +32,11 @@ public final class TriggersModule implements VerticleModule {
         RouteSpec.post("/triggers/:id/test", "triggers.test"),
         RouteSpec.post("/triggers/:id/backtest", "triggers.backtest"),
         RouteSpec.get("/triggers/:id/circuit-breaker", "triggers.breaker"),
-        RouteSpec.post("/triggers/:id/circuit-breaker/reset", "triggers.breaker.reset"));
+        RouteSpec.post("/triggers/:id/circuit-breaker/reset", "triggers.breaker.reset"),
+        RouteSpec.post("/follows", "follows.create").status(201),
+        RouteSpec.get("/follows", "follows.list"),
+        RouteSpec.get("/follows/:id", "follows.get"),
+        RouteSpec.delete("/follows/:id", "follows.delete"));
   }
 
   @Override

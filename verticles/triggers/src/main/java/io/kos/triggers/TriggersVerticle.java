@@ -49,6 +49,15 @@ final class TriggersVerticle extends KosVerticle {
     serve("triggers.fires", this::fires);
     serve("triggers.test", this::test);
     serve("triggers.backtest", this::backtest);
+    serve("follows.create", this::createFollow);
+    serve("follows.list", this::listFollows);
+    serve("follows.get", request -> store.follow(followId(request), OwnerScope.filter(request.caller())).map(f -> {
+      if (f == null) {
+        throw ApiError.notFound("no follow " + request.pathParam("id"));
+      }
+      return f;
+    }));
+    serve("follows.delete", this::deleteFollow);
     serve("triggers.breaker", this::breaker);
     serve("triggers.breaker.reset", this::resetBreaker);
     return Future.succeededFuture();
@@ -199,6 +208,56 @@ final class TriggersVerticle extends KosVerticle {
       }
       return page.events().size() < limit ? Future.succeededFuture(tally) : replay(scratch, last, to, tally);
     });
+  }
+
+  /** One managed trigger per registry for one agent, with the same actions: the "tell me everything about agent 42" case. */
+  private Future<ApiResponse> createFollow(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    JsonFields fields = request.bodyFields().onlyKnown(List.of("chain_id", "agent_id", "actions", "fire_limit_per_hour"));
+    long chainId = fields.integer("chain_id", null, 1, Long.MAX_VALUE);
+    JsonObject agentCondition = new JsonObject().put("condition_type", "agent_id_equals").put("operator", "=")
+        .put("value", request.bodyObject().getValue("agent_id"));
+    Condition.AgentId agent;
+    try {
+      agent = (Condition.AgentId) Conditions.parse(agentCondition, "agent", "identity");
+    } catch (ApiError e) {
+      throw ApiError.invalidField("agent_id", "must be an agent id: an integer from 0 to 2^256-1 (a decimal string for large ones)");
+    }
+    String agentId = (String) agent.definition().value();
+    int fireLimit = fields.intValue("fire_limit_per_hour", 100, 1, 100_000);
+    List<Trigger.ActionDraft> actions = Trigger.ActionDraft.parse(fields.array("actions", new JsonArray()));
+    List<Trigger.Draft> drafts = Trigger.REGISTRIES.stream().sorted().map(registry -> new Trigger.Draft(
+        "follow agent " + agentId + " on chain " + chainId + ": " + registry, null, chainId, registry, true, fireLimit,
+        Conditions.parse(new JsonArray().add(agentCondition.copy().put("value", agentId)), registry), actions)).toList();
+    return validateActions(drafts.get(0)).compose(v -> store.insertFollow(OwnerScope.owner(caller), chainId, agentId, drafts)).map(follow -> {
+      follow.getJsonArray("trigger_ids").forEach(id -> vertx.eventBus().publish(TriggersAddresses.CHANGED, new JsonObject().put("trigger_id", id)));
+      return ApiResponse.of(201, follow);
+    });
+  }
+
+  private Future<JsonObject> listFollows(ApiRequest request) {
+    int limit = request.queryInt("limit", 50, 1, LIST_MAX);
+    String cursor = request.query("cursor");
+    return store.follows(OwnerScope.filter(request.caller()), cursor == null ? null : cursorId(cursor), limit).map(follows -> new JsonObject()
+        .put("follows", follows).put("next_cursor", follows.size() == limit ? follows.getJsonObject(follows.size() - 1).getString("id") : null));
+  }
+
+  private Future<Void> deleteFollow(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    UUID id = followId(request);
+    return store.follow(id, OwnerScope.filter(caller)).compose(follow -> {
+      if (follow == null) {
+        throw ApiError.notFound("no follow " + id);
+      }
+      return store.deleteFollow(id, OwnerScope.filter(caller)).map(deleted -> {
+        follow.getJsonArray("trigger_ids").forEach(t -> vertx.eventBus().publish(TriggersAddresses.CHANGED, new JsonObject().put("trigger_id", t)));
+        return null;
+      });
+    });
+  }
+
+  private static UUID followId(ApiRequest request) {
+    return OwnerScope.uuidOrNotFound(request.pathParam("id"), "follow");
   }
 
   private Future<JsonObject> breaker(ApiRequest request) {

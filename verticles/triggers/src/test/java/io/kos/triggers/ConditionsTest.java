@@ -279,7 +279,7 @@ class ConditionsTest {
       ids.add((long) i + 1);
     }
     Trigger trigger = new Trigger(UUID.randomUUID(), UUID.randomUUID(), "t", null, 1, "reputation", true, 2, parsed, ids, List.of(),
-        OffsetDateTime.now(), OffsetDateTime.now());
+        null, OffsetDateTime.now(), OffsetDateTime.now());
     return new LiveTrigger(trigger, Map.of(), List.of());
   }
 }

@@ -286,6 +286,51 @@ class TriggersApiTest {
   }
 
   @Test
+  void aFollowIsOneManagedTriggerPerRegistryForOneAgent() throws Exception {
+    JsonObject body = new JsonObject().put("chain_id", 70_010).put("agent_id", 42).put("actions", new JsonArray()
+        .add(new JsonObject().put("action_type", "telegram").put("config", new JsonObject().put("chat_id", "1"))));
+    Http.Response created = alice.postJson(BASE + "/follows", body);
+    contract.conforms("follows.create", created, 201);
+    JsonObject follow = created.json();
+    assertThat(follow.getString("agent_id")).isEqualTo("42");
+    assertThat(follow.getJsonArray("trigger_ids")).hasSize(3);
+    String followId = follow.getString("id");
+    JsonArray triggers = alice.get(BASE + "/triggers?chain_id=70010").json().getJsonArray("triggers");
+    assertThat(triggers.stream().map(t -> ((JsonObject) t).getString("registry")).toList())
+        .containsExactlyInAnyOrder("identity", "reputation", "validation");
+    assertThat(triggers).allSatisfy(t -> assertThat(((JsonObject) t).getString("follow_id")).isEqualTo(followId));
+    // a v1 feedback for agent 42 fires the reputation trigger
+    Pipeline.push(Pipeline.producer(node), Pipeline.v1Feedback(70_010, 1, 0, "42", "5", 1), Pipeline.v1Feedback(70_010, 1, 1, "43", "5", 1));
+    String reputation = triggers.stream().map(t -> (JsonObject) t).filter(t -> t.getString("registry").equals("reputation")).findFirst()
+        .orElseThrow().getString("id");
+    Pipeline.await(Duration.ofSeconds(10), () -> pipeline.of(reputation).size() == 1, "the followed agent's feedback");
+    contract.conforms("follows.get", alice.get(BASE + "/follows/" + followId), 200);
+    Http.Response list = alice.get(BASE + "/follows");
+    contract.conforms("follows.list", list, 200);
+    assertThat(list.json().getJsonArray("follows")).extracting(f -> ((JsonObject) f).getString("id")).contains(followId);
+    // owners only
+    contract.conforms("follows.get", bob.get(BASE + "/follows/" + followId), 404);
+    contract.conforms("follows.delete", bob.delete(BASE + "/follows/" + followId), 404);
+    assertThat(bob.get(BASE + "/follows").json().getJsonArray("follows")).isEmpty();
+    contract.conforms("follows.create", viewer.postJson(BASE + "/follows", body), 403);
+    // bad bodies
+    for (JsonObject bad : new JsonObject[] {new JsonObject().put("chain_id", 1), new JsonObject().put("agent_id", 1),
+        body.copy().put("agent_id", "-1"), body.copy().put("agent_id", "x"), body.copy().put("chain_id", 0), body.copy().put("registry", "identity"),
+        body.copy().put("actions", new JsonArray().add(new JsonObject().put("action_type", "fax").put("config", new JsonObject())))}) {
+      contract.conforms("follows.create", alice.postJson(BASE + "/follows", bad), 422);
+    }
+    for (String bad : new String[] {"limit=0", "cursor=x"}) {
+      contract.conforms("follows.list", alice.get(BASE + "/follows?" + bad), 400);
+    }
+    // unfollowing removes its triggers
+    Http.Response deleted = alice.delete(BASE + "/follows/" + followId);
+    assertThat(deleted.status()).isEqualTo(204);
+    assertThat(alice.get(BASE + "/triggers?chain_id=70010").json().getJsonArray("triggers")).isEmpty();
+    contract.conforms("follows.get", alice.get(BASE + "/follows/" + followId), 404);
+    contract.conforms("follows.get", alice.get(BASE + "/follows/nope"), 404);
+  }
+
+  @Test
   void firesPageNewestFirst() throws Exception {
     JsonObject body = body("fires", 70_007).put("conditions", new JsonArray());
     String id = created(alice, body).getString("id");
