@@ -65,16 +65,16 @@ final class Conditions {
   static Condition parse(JsonObject condition, String at, String registry) {
     for (String key : condition.fieldNames()) {
       if (!Set.of("condition_type", "field", "operator", "value", "config").contains(key)) {
-        throw ApiError.invalidField(at + "." + key, "unknown field; a condition has condition_type, field, operator, value, config");
+        throw ApiError.invalidField(in(at) + key, "unknown field; a condition has condition_type, field, operator, value, config");
       }
     }
     Object rawType = condition.getValue("condition_type");
     if (!(rawType instanceof String type) || !TYPES.contains(type)) {
-      throw ApiError.invalidField(at + ".condition_type", "must be one of " + String.join(", ", TYPES.stream().sorted().toList()));
+      throw ApiError.invalidField(in(at) + "condition_type", "must be one of " + String.join(", ", TYPES.stream().sorted().toList()));
     }
     Object rawConfig = condition.getValue("config");
     if (rawConfig != null && !(rawConfig instanceof JsonObject)) {
-      throw ApiError.invalidField(at + ".config", "must be an object");
+      throw ApiError.invalidField(in(at) + "config", "must be an object");
     }
     JsonObject config = rawConfig == null ? new JsonObject() : (JsonObject) rawConfig;
     Object value = condition.getValue("value");
@@ -85,7 +85,7 @@ final class Conditions {
         noConfig(config, at);
         Set<String> allowed = EVENT_TYPES.get(registry);
         if (!(value instanceof String name) || !allowed.contains(name)) {
-          throw ApiError.invalidField(at + ".value", "must be an event type of the " + registry + " registry: "
+          throw ApiError.invalidField(in(at) + "value", "must be an event type of the " + registry + " registry: "
               + String.join(", ", allowed.stream().sorted().toList()));
         }
         Set<String> types = URI_UPDATED.contains(name) ? URI_UPDATED : Set.of(name);
@@ -97,11 +97,11 @@ final class Conditions {
         noConfig(config, at);
         Set<String> ids = new LinkedHashSet<>();
         if (operator.equals("in") || operator.equals("not_in")) {
-          for (Object id : list(value, at + ".value", "agent ids")) {
-            ids.add(agentId(id, at + ".value"));
+          for (Object id : list(value, in(at) + "value", "agent ids")) {
+            ids.add(agentId(id, in(at) + "value"));
           }
         } else {
-          ids.add(agentId(value, at + ".value"));
+          ids.add(agentId(value, in(at) + "value"));
         }
         Object stored = operator.equals("=") || operator.equals("!=") ? ids.iterator().next() : new JsonArray(List.copyOf(ids));
         yield new Condition.AgentId(definition(type, field, operator, stored, null), Set.copyOf(ids),
@@ -111,7 +111,7 @@ final class Conditions {
         String field = field(condition, at, NUMERIC_FIELDS, null);
         String operator = operator(condition, at, COMPARISONS, null);
         noConfig(config, at);
-        BigDecimal threshold = decimal(value, at + ".value");
+        BigDecimal threshold = decimal(value, in(at) + "value");
         yield new Condition.Threshold(definition(type, field, operator, threshold.toPlainString(), null), field,
             Condition.Comparison.of(operator), threshold);
       }
@@ -120,7 +120,7 @@ final class Conditions {
         String operator = operator(condition, at, List.of("=", "!="), null);
         noConfig(config, at);
         if (!(value instanceof String tag) || tag.length() > 2048 || Text.flaw(tag) != null) {
-          throw ApiError.invalidField(at + ".value", "must be a tag's text (at most 2048 characters) or 0x and 64 hex digits");
+          throw ApiError.invalidField(in(at) + "value", "must be a tag's text (at most 2048 characters) or 0x and 64 hex digits");
         }
         String column = BYTES32.matcher(tag).matches() ? field : field + "_text";
         yield new Condition.Tag(definition(type, field, operator, tag, null), column, tag, operator.equals("!="));
@@ -130,9 +130,9 @@ final class Conditions {
         String operator = operator(condition, at, List.of("in", "not_in"), null);
         noConfig(config, at);
         Set<String> addresses = new LinkedHashSet<>();
-        for (Object address : list(value, at + ".value", "addresses")) {
+        for (Object address : list(value, in(at) + "value", "addresses")) {
           if (!(address instanceof String a) || !ADDRESS.matcher(a).matches()) {
-            throw ApiError.invalidField(at + ".value", "each address must be 0x and 40 hex digits");
+            throw ApiError.invalidField(in(at) + "value", "each address must be 0x and 40 hex digits");
           }
           addresses.add(a.toLowerCase(Locale.ROOT));
         }
@@ -143,14 +143,14 @@ final class Conditions {
         String field = field(condition, at, URI_FIELDS, "file_uri");
         String operator = operator(condition, at, List.of("exists", "not_exists"), "exists");
         if (value != null && !Boolean.TRUE.equals(value)) {
-          throw ApiError.invalidField(at + ".value", "takes no value (or true): the operator says exists or not_exists");
+          throw ApiError.invalidField(in(at) + "value", "takes no value (or true): the operator says exists or not_exists");
         }
         onlyConfig(config, at, Set.of("schemes"));
         List<String> schemes = new ArrayList<>();
         if (config.containsKey("schemes")) {
-          for (Object scheme : list(config.getValue("schemes"), at + ".config.schemes", "schemes")) {
+          for (Object scheme : list(config.getValue("schemes"), in(at) + "config.schemes", "schemes")) {
             if (!(scheme instanceof String s) || !SCHEME.matcher(s.toLowerCase(Locale.ROOT)).matches()) {
-              throw ApiError.invalidField(at + ".config.schemes", "each scheme must be a URI scheme such as ipfs or https");
+              throw ApiError.invalidField(in(at) + "config.schemes", "each scheme must be a URI scheme such as ipfs or https");
             }
             schemes.add(s.toLowerCase(Locale.ROOT));
           }
@@ -167,33 +167,33 @@ final class Conditions {
   private static Condition ema(JsonObject condition, String at, String type, Object value, JsonObject config) {
     String field = field(condition, at, NUMERIC_FIELDS, null);
     String operator = operator(condition, at, COMPARISONS, null);
-    BigDecimal threshold = decimal(value, at + ".value");
+    BigDecimal threshold = decimal(value, in(at) + "value");
     onlyConfig(config, at, Set.of("window_size", "alpha", "min_count", "per_agent", "max_keys"));
     boolean hasWindow = config.containsKey("window_size");
     if (hasWindow == config.containsKey("alpha")) {
-      throw ApiError.invalidField(at + ".config", "needs exactly one of window_size (alpha = 2/(N+1)) and alpha");
+      throw ApiError.invalidField(in(at) + "config", "needs exactly one of window_size (alpha = 2/(N+1)) and alpha");
     }
     BigDecimal alpha;
     JsonObject stored = new JsonObject();
     if (hasWindow) {
-      long window = integer(config.getValue("window_size"), at + ".config.window_size", 1, 100_000);
+      long window = integer(config.getValue("window_size"), in(at) + "config.window_size", 1, 100_000);
       alpha = BigDecimal.valueOf(2).divide(BigDecimal.valueOf(window + 1), MathContext.DECIMAL128);
       stored.put("window_size", window);
     } else {
-      alpha = decimal(config.getValue("alpha"), at + ".config.alpha");
+      alpha = decimal(config.getValue("alpha"), in(at) + "config.alpha");
       if (alpha.signum() <= 0 || alpha.compareTo(BigDecimal.ONE) > 0) {
-        throw ApiError.invalidField(at + ".config.alpha", "must be in (0, 1]");
+        throw ApiError.invalidField(in(at) + "config.alpha", "must be in (0, 1]");
       }
       stored.put("alpha", alpha.toPlainString());
     }
-    int minCount = (int) integer(config.getValue("min_count", 1), at + ".config.min_count", 1, 1_000_000);
+    int minCount = (int) integer(config.getValue("min_count", 1), in(at) + "config.min_count", 1, 1_000_000);
     Object perAgentRaw = config.getValue("per_agent", false);
     if (!(perAgentRaw instanceof Boolean perAgent)) {
-      throw ApiError.invalidField(at + ".config.per_agent", "must be true or false");
+      throw ApiError.invalidField(in(at) + "config.per_agent", "must be true or false");
     }
-    int maxKeys = (int) integer(config.getValue("max_keys", 10_000), at + ".config.max_keys", 1, 100_000);
+    int maxKeys = (int) integer(config.getValue("max_keys", 10_000), in(at) + "config.max_keys", 1, 100_000);
     if (config.containsKey("max_keys") && !perAgent) {
-      throw ApiError.invalidField(at + ".config.max_keys", "bounds the averages kept per agent: needs per_agent true");
+      throw ApiError.invalidField(in(at) + "config.max_keys", "bounds the averages kept per agent: needs per_agent true");
     }
     stored.put("min_count", minCount).put("per_agent", perAgent);
     if (perAgent) {
@@ -206,12 +206,12 @@ final class Conditions {
   private static Condition rate(JsonObject condition, String at, String type, Object value, JsonObject config) {
     String field = field(condition, at, Set.of("events"), "events");
     String operator = operator(condition, at, COMPARISONS, ">=");
-    long count = integer(value, at + ".value", 0, 1_000_000_000);
+    long count = integer(value, in(at) + "value", 0, 1_000_000_000);
     onlyConfig(config, at, Set.of("time_window", "reset_on_trigger"));
     Object window = config.getValue("time_window");
     java.util.regex.Matcher m = window instanceof String w ? DURATION.matcher(w) : null;
     if (m == null || !m.matches()) {
-      throw ApiError.invalidField(at + ".config.time_window", "must be a duration such as 30s, 5m, 1h or 7d");
+      throw ApiError.invalidField(in(at) + "config.time_window", "must be a duration such as 30s, 5m, 1h or 7d");
     }
     long seconds = Long.parseLong(m.group(1)) * switch (m.group(2)) {
       case "s" -> 1;
@@ -220,11 +220,11 @@ final class Conditions {
       default -> 86_400;
     };
     if (seconds > MAX_WINDOW_SECONDS) {
-      throw ApiError.invalidField(at + ".config.time_window", "must be at most 366d");
+      throw ApiError.invalidField(in(at) + "config.time_window", "must be at most 366d");
     }
     Object resetRaw = config.getValue("reset_on_trigger", false);
     if (!(resetRaw instanceof Boolean reset)) {
-      throw ApiError.invalidField(at + ".config.reset_on_trigger", "must be true or false");
+      throw ApiError.invalidField(in(at) + "config.reset_on_trigger", "must be true or false");
     }
     JsonObject stored = new JsonObject().put("time_window", window).put("reset_on_trigger", reset);
     return new Condition.Rate(definition(type, field, operator, count, stored), seconds, Condition.Comparison.of(operator), count, reset);
@@ -239,6 +239,11 @@ final class Conditions {
     return raw instanceof Number n ? BigDecimal.valueOf(n.longValue()) : new BigDecimal(raw.toString());
   }
 
+  /** The prefix naming a field of the condition at {@code at}: {@code conditions[2].} in a trigger, nothing for a condition alone. */
+  static String in(String at) {
+    return at.isEmpty() ? "" : at + ".";
+  }
+
   private static Condition.Definition definition(String type, String field, String operator, Object value, JsonObject config) {
     return new Condition.Definition(type, field, operator, value, config);
   }
@@ -246,7 +251,7 @@ final class Conditions {
   private static String field(JsonObject condition, String at, Set<String> allowed, String defaultField) {
     Object raw = condition.getValue("field", defaultField);
     if (!(raw instanceof String field) || !allowed.contains(field)) {
-      throw ApiError.invalidField(at + ".field", "must be " + String.join(" or ", allowed.stream().sorted().toList()) + " for this condition type");
+      throw ApiError.invalidField(in(at) + "field", "must be " + String.join(" or ", allowed.stream().sorted().toList()) + " for this condition type");
     }
     return field;
   }
@@ -254,7 +259,7 @@ final class Conditions {
   private static String operator(JsonObject condition, String at, List<String> allowed, String defaultOperator) {
     Object raw = condition.getValue("operator", defaultOperator);
     if (!(raw instanceof String operator) || !allowed.contains(operator)) {
-      throw ApiError.invalidField(at + ".operator", "must be one of " + String.join(" ", allowed) + " for this condition type");
+      throw ApiError.invalidField(in(at) + "operator", "must be one of " + String.join(" ", allowed) + " for this condition type");
     }
     return operator;
   }
@@ -266,7 +271,7 @@ final class Conditions {
   private static void onlyConfig(JsonObject config, String at, Set<String> known) {
     for (String key : config.fieldNames()) {
       if (!known.contains(key)) {
-        throw ApiError.invalidField(at + ".config." + key, known.isEmpty() ? "this condition type takes no config"
+        throw ApiError.invalidField(in(at) + "config." + key, known.isEmpty() ? "this condition type takes no config"
             : "unknown key; this condition type takes " + String.join(", ", known.stream().sorted().toList()));
       }
     }

@@ -92,18 +92,18 @@ record Trigger(UUID id, UUID ownerId, String name, String description, long chai
     static ActionDraft parse(JsonObject action, String at) {
       for (String key : action.fieldNames()) {
         if (!Set.of("action_type", "priority", "config").contains(key)) {
-          throw ApiError.invalidField(at + "." + key, "unknown field; an action has action_type, priority, config");
+          throw ApiError.invalidField(Conditions.in(at) + key, "unknown field; an action has action_type, priority, config");
         }
       }
       if (!(action.getValue("action_type") instanceof String type) || !ACTION_TYPES.contains(type)) {
-        throw ApiError.invalidField(at + ".action_type", "must be telegram, rest or mcp");
+        throw ApiError.invalidField(Conditions.in(at) + "action_type", "must be telegram, rest or mcp");
       }
       Object priority = action.getValue("priority", 1);
       if (!(priority instanceof Integer p) || p < 0 || p > 100) {
-        throw ApiError.invalidField(at + ".priority", "must be an integer from 0 (first) to 100");
+        throw ApiError.invalidField(Conditions.in(at) + "priority", "must be an integer from 0 (first) to 100");
       }
       if (!(action.getValue("config") instanceof JsonObject config)) {
-        throw ApiError.invalidField(at + ".config", "must be an object");
+        throw ApiError.invalidField(Conditions.in(at) + "config", "must be an object");
       }
       return new ActionDraft(type, p, config);
     }

@@ -99,6 +99,22 @@ final class TriggerStore {
   static final String TOUCH_TRIGGER = "UPDATE triggers SET updated_at = now() WHERE id = $1";
   static final String BREAKERS = "SELECT trigger_id, state, consecutive_failures, opened_at FROM trigger_breakers WHERE trigger_id = ANY($1)";
 
+  static final String NEXT_POSITION = "SELECT coalesce(max(position) + 1, 0), count(*) FROM trigger_conditions WHERE trigger_id = $1";
+  static final String INSERT_ONE_CONDITION = INSERT_CONDITION + " RETURNING id";
+  static final String REPLACE_CONDITION = "UPDATE trigger_conditions SET condition_type = $3, field = $4, operator = $5, value = $6, config = $7 "
+      + "WHERE id = $1 AND trigger_id = $2 RETURNING id";
+  static final String DELETE_CONDITION = "DELETE FROM trigger_conditions WHERE id = $1 AND trigger_id = $2 RETURNING id";
+  /** A condition's state does not carry over to its new definition. */
+  static final String DELETE_CONDITION_STATE = "DELETE FROM trigger_state WHERE condition_id = $1";
+  static final String COUNT_ACTIONS = "SELECT count(*) FROM trigger_actions WHERE trigger_id = $1";
+  static final String INSERT_ONE_ACTION = INSERT_ACTION + " RETURNING id";
+  static final String REPLACE_ACTION = "UPDATE trigger_actions SET action_type = $3, priority = $4, config = $5 WHERE id = $1 AND trigger_id = $2 "
+      + "RETURNING id";
+  static final String DELETE_ACTION = "DELETE FROM trigger_actions WHERE id = $1 AND trigger_id = $2 RETURNING id";
+  /** After a part changed: the trigger's own row moves too, so every evaluator reloads it (trigger_changes). */
+  static final String PART_CHANGED = "UPDATE triggers SET is_stateful = EXISTS (SELECT 1 FROM trigger_conditions WHERE trigger_id = $1 "
+      + "AND condition_type IN ('ema_threshold', 'rate_limit')), updated_at = now() WHERE id = $1";
+
   private final Pool pool;
 
   TriggerStore(Pool pool) {
@@ -180,6 +196,62 @@ final class TriggerStore {
 
   Future<Boolean> delete(UUID id, UUID ownerFilter) {
     return pool.preparedQuery(DELETE_TRIGGER).execute(Tuple.of(id, ownerFilter)).map(rows -> rows.rowCount() > 0);
+  }
+
+  /** What a change of one condition or action did: the trigger after it, and the part's id; a null trigger when the part is not found. */
+  record PartWrite(Trigger trigger, long partId) {
+  }
+
+  /** Adds a condition at the end of the trigger's (already checked against its registry); null part id past the limit. */
+  Future<PartWrite> addCondition(UUID triggerId, Condition condition) {
+    Condition.Definition d = condition.definition();
+    return pool.withTransaction(conn -> conn.preparedQuery(NEXT_POSITION).execute(Tuple.of(triggerId)).compose(rows -> {
+      Row row = rows.iterator().next();
+      if (row.getLong(1) >= Conditions.MAX_CONDITIONS) {
+        return Future.succeededFuture(new PartWrite(null, -1));
+      }
+      return conn.preparedQuery(INSERT_ONE_CONDITION).execute(Tuple.of(triggerId, row.getInteger(0), d.conditionType(), d.field(), d.operator(),
+          Json.encode(d.value()), d.config())).compose(inserted -> partChanged(conn, triggerId, inserted.iterator().next().getLong(0)));
+    }));
+  }
+
+  Future<PartWrite> replaceCondition(UUID triggerId, long conditionId, Condition condition) {
+    Condition.Definition d = condition.definition();
+    return pool.withTransaction(conn -> conn.preparedQuery(REPLACE_CONDITION).execute(Tuple.of(conditionId, triggerId, d.conditionType(),
+        d.field(), d.operator(), Json.encode(d.value()), d.config())).compose(rows -> rows.rowCount() == 0
+            ? Future.succeededFuture(new PartWrite(null, conditionId))
+            : conn.preparedQuery(DELETE_CONDITION_STATE).execute(Tuple.of(conditionId)).compose(v -> partChanged(conn, triggerId, conditionId))));
+  }
+
+  Future<PartWrite> deleteCondition(UUID triggerId, long conditionId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(DELETE_CONDITION).execute(Tuple.of(conditionId, triggerId)).compose(rows ->
+        rows.rowCount() == 0 ? Future.succeededFuture(new PartWrite(null, conditionId)) : partChanged(conn, triggerId, conditionId)));
+  }
+
+  Future<PartWrite> addAction(UUID triggerId, Trigger.ActionDraft action) {
+    return pool.withTransaction(conn -> conn.preparedQuery(COUNT_ACTIONS).execute(Tuple.of(triggerId)).compose(rows -> {
+      if (rows.iterator().next().getLong(0) >= Trigger.MAX_ACTIONS) {
+        return Future.succeededFuture(new PartWrite(null, -1));
+      }
+      return conn.preparedQuery(INSERT_ONE_ACTION).execute(Tuple.of(triggerId, action.actionType(), action.priority(), action.config()))
+          .compose(inserted -> partChanged(conn, triggerId, inserted.iterator().next().getLong(0)));
+    }));
+  }
+
+  Future<PartWrite> replaceAction(UUID triggerId, long actionId, Trigger.ActionDraft action) {
+    return pool.withTransaction(conn -> conn.preparedQuery(REPLACE_ACTION).execute(Tuple.of(actionId, triggerId, action.actionType(),
+        action.priority(), action.config())).compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(new PartWrite(null, actionId))
+            : partChanged(conn, triggerId, actionId)));
+  }
+
+  Future<PartWrite> deleteAction(UUID triggerId, long actionId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(DELETE_ACTION).execute(Tuple.of(actionId, triggerId)).compose(rows ->
+        rows.rowCount() == 0 ? Future.succeededFuture(new PartWrite(null, actionId)) : partChanged(conn, triggerId, actionId)));
+  }
+
+  private static Future<PartWrite> partChanged(SqlConnection conn, UUID triggerId, long partId) {
+    return conn.preparedQuery(PART_CHANGED).execute(Tuple.of(triggerId)).compose(v -> load(conn, List.of(triggerId)))
+        .map(list -> new PartWrite(list.get(0), partId));
   }
 
   /** The trigger if the caller may see it, else null. */

@@ -49,6 +49,24 @@ final class TriggersVerticle extends KosVerticle {
     serve("triggers.fires", this::fires);
     serve("triggers.test", this::test);
     serve("triggers.backtest", this::backtest);
+    serve("conditions.list", request -> owned(request).map(t -> new JsonObject().put("conditions", t.toJson().getJsonArray("conditions"))));
+    serve("conditions.get", request -> owned(request).map(t -> part(t.toJson().getJsonArray("conditions"), partId(request, "cid"), "condition")));
+    serve("conditions.create", this::addCondition);
+    serve("conditions.replace", this::replaceCondition);
+    serve("conditions.delete", request -> writable(request).compose(t -> store.deleteCondition(t.id(), partId(request, "cid")))
+        .map(write -> {
+          partWritten(write, request, "cid", "condition");
+          return null;
+        }));
+    serve("actions.list", request -> owned(request).map(t -> new JsonObject().put("actions", t.toJson().getJsonArray("actions"))));
+    serve("actions.get", request -> owned(request).map(t -> part(t.toJson().getJsonArray("actions"), partId(request, "aid"), "action")));
+    serve("actions.create", this::addAction);
+    serve("actions.replace", this::replaceAction);
+    serve("actions.delete", request -> writable(request).compose(t -> store.deleteAction(t.id(), partId(request, "aid")))
+        .map(write -> {
+          partWritten(write, request, "aid", "action");
+          return null;
+        }));
     serve("follows.create", this::createFollow);
     serve("follows.list", this::listFollows);
     serve("follows.get", request -> store.follow(followId(request), OwnerScope.filter(request.caller())).map(f -> {
@@ -210,6 +228,78 @@ final class TriggersVerticle extends KosVerticle {
     });
   }
 
+  /** The trigger of the path if the caller may see it; 404 otherwise. */
+  private Future<Trigger> owned(ApiRequest request) {
+    return store.get(id(request), OwnerScope.filter(request.caller())).map(t -> found(t, request));
+  }
+
+  /** As {@link #owned}, for a write: viewers are refused first. */
+  private Future<Trigger> writable(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    return store.get(id(request), OwnerScope.filter(caller)).map(t -> found(t, request));
+  }
+
+  private Future<ApiResponse> addCondition(ApiRequest request) {
+    JsonObject body = request.bodyObject();
+    return writable(request).compose(t -> store.addCondition(t.id(), Conditions.parse(body, "", t.registry())))
+        .map(write -> {
+          if (write.trigger() == null) {
+            throw ApiError.invalidField("conditions", "a trigger has at most " + Conditions.MAX_CONDITIONS + " conditions");
+          }
+          return ApiResponse.of(201, part(changed(write.trigger()).toJson().getJsonArray("conditions"), write.partId(), "condition"));
+        });
+  }
+
+  /** Replaces one condition; its state (if stateful) starts again. */
+  private Future<JsonObject> replaceCondition(ApiRequest request) {
+    JsonObject body = request.bodyObject();
+    long conditionId = partId(request, "cid");
+    return writable(request).compose(t -> store.replaceCondition(t.id(), conditionId, Conditions.parse(body, "", t.registry())))
+        .map(write -> part(partWritten(write, request, "cid", "condition").toJson().getJsonArray("conditions"), conditionId, "condition"));
+  }
+
+  private Future<ApiResponse> addAction(ApiRequest request) {
+    request.caller().requireWriter();
+    Trigger.ActionDraft action = Trigger.ActionDraft.parse(request.bodyObject(), "");
+    return writable(request).compose(t -> validateActions(List.of(action)).compose(v -> store.addAction(t.id(), action)))
+        .map(write -> {
+          if (write.trigger() == null) {
+            throw ApiError.invalidField("actions", "a trigger has at most " + Trigger.MAX_ACTIONS + " actions");
+          }
+          return ApiResponse.of(201, part(changed(write.trigger()).toJson().getJsonArray("actions"), write.partId(), "action"));
+        });
+  }
+
+  private Future<JsonObject> replaceAction(ApiRequest request) {
+    request.caller().requireWriter();
+    Trigger.ActionDraft action = Trigger.ActionDraft.parse(request.bodyObject(), "");
+    long actionId = partId(request, "aid");
+    return writable(request).compose(t -> validateActions(List.of(action)).compose(v -> store.replaceAction(t.id(), actionId, action)))
+        .map(write -> part(partWritten(write, request, "aid", "action").toJson().getJsonArray("actions"), actionId, "action"));
+  }
+
+  /** The trigger after a part's write, announced; 404 when the part is not the trigger's. */
+  private Trigger partWritten(TriggerStore.PartWrite write, ApiRequest request, String param, String what) {
+    if (write.trigger() == null) {
+      throw ApiError.notFound("no " + what + " " + request.pathParam(param) + " in trigger " + request.pathParam("id"));
+    }
+    return changed(write.trigger());
+  }
+
+  private static JsonObject part(JsonArray parts, long id, String what) {
+    return parts.stream().map(JsonObject.class::cast).filter(p -> p.getLong("id") == id).findFirst()
+        .orElseThrow(() -> ApiError.notFound("no " + what + " " + id + " in this trigger"));
+  }
+
+  private static long partId(ApiRequest request, String param) {
+    String raw = request.pathParam(param);
+    try {
+      return Long.parseLong(raw);
+    } catch (NumberFormatException e) {
+      throw ApiError.notFound("no " + (param.equals("cid") ? "condition " : "action ") + raw);
+    }
+  }
+
   /** One managed trigger per registry for one agent, with the same actions: the "tell me everything about agent 42" case. */
   private Future<ApiResponse> createFollow(ApiRequest request) {
     Caller caller = request.caller().requireWriter();
@@ -339,11 +429,15 @@ final class TriggersVerticle extends KosVerticle {
 
   /** Asks the actions verticle to check the action configs; 503 when none answers (never stored unchecked). */
   private Future<Void> validateActions(Trigger.Draft draft) {
-    if (draft.actions().isEmpty()) {
+    return validateActions(draft.actions());
+  }
+
+  private Future<Void> validateActions(List<Trigger.ActionDraft> drafts) {
+    if (drafts.isEmpty()) {
       return Future.succeededFuture();
     }
     JsonArray actions = new JsonArray();
-    draft.actions().forEach(a -> actions.add(a.toJson()));
+    drafts.forEach(a -> actions.add(a.toJson()));
     return vertx.eventBus().request(TriggersAddresses.ACTIONS_VALIDATE, ApiRequest.busRequest(new JsonObject().put("actions", actions)),
         new DeliveryOptions().setSendTimeout(VALIDATE_TIMEOUT_MS)).<Void>mapEmpty().recover(failure -> {
           if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == 422) {

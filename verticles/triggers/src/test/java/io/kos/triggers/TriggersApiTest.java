@@ -331,6 +331,65 @@ class TriggersApiTest {
   }
 
   @Test
+  void conditionsAndActionsOneByOne() throws Exception {
+    String path = BASE + "/triggers/" + created(alice, body("parts", 70_011)).getString("id");
+    Http.Response conditions = alice.get(path + "/conditions");
+    contract.conforms("conditions.list", conditions, 200);
+    assertThat(conditions.json().getJsonArray("conditions")).hasSize(2);
+    long emaId = conditions.json().getJsonArray("conditions").getJsonObject(1).getLong("id");
+    // add a condition: checked against the trigger's registry, named without a prefix
+    Http.Response added = alice.postJson(path + "/conditions", new JsonObject().put("condition_type", "tag_equals").put("field", "tag1")
+        .put("operator", "=").put("value", "quality"));
+    contract.conforms("conditions.create", added, 201);
+    long tagId = added.json().getLong("id");
+    assertThat(alice.get(path).json().getJsonArray("conditions")).hasSize(3);
+    Http.Response wrongRegistry = alice.postJson(path + "/conditions", new JsonObject().put("condition_type", "event_type_equals")
+        .put("operator", "=").put("value", "Registered"));
+    contract.conforms("conditions.create", wrongRegistry, 422);
+    assertThat(wrongRegistry.json().getString("field")).isEqualTo("value");
+    contract.conforms("conditions.create", alice.postJson(path + "/conditions", new JsonObject().put("condition_type", "x")), 422);
+    contract.conforms("conditions.get", alice.get(path + "/conditions/" + tagId), 200);
+    // replace the EMA by a threshold: the trigger is no longer stateful
+    Http.Response replaced = alice.putJson(path + "/conditions/" + emaId, new JsonObject().put("condition_type", "score_threshold")
+        .put("field", "value").put("operator", "~").put("value", 1));
+    assertThat(replaced.status()).isEqualTo(422);
+    replaced = alice.putJson(path + "/conditions/" + emaId, new JsonObject().put("condition_type", "score_threshold").put("field", "value")
+        .put("operator", ">").put("value", 1));
+    contract.conforms("conditions.replace", replaced, 200);
+    assertThat(replaced.json().getLong("id")).isEqualTo(emaId);
+    assertThat(alice.get(path).json().getBoolean("is_stateful")).isFalse();
+    assertThat(alice.delete(path + "/conditions/" + tagId).status()).isEqualTo(204);
+    contract.conforms("conditions.get", alice.get(path + "/conditions/" + tagId), 404);
+    contract.conforms("conditions.delete", alice.delete(path + "/conditions/" + tagId), 404);
+    contract.conforms("conditions.get", alice.get(path + "/conditions/abc"), 404);
+    // actions the same way, their configs checked by the actions verticle
+    Http.Response actions = alice.get(path + "/actions");
+    contract.conforms("actions.list", actions, 200);
+    long telegramId = actions.json().getJsonArray("actions").getJsonObject(0).getLong("id");
+    Http.Response rest = alice.postJson(path + "/actions", new JsonObject().put("action_type", "rest").put("priority", 0)
+        .put("config", new JsonObject().put("url", "http://127.0.0.1:9/x")));
+    contract.conforms("actions.create", rest, 201);
+    contract.conforms("actions.create", alice.postJson(path + "/actions", new JsonObject().put("action_type", "rest")
+        .put("config", new JsonObject().put("bad", true))), 422);
+    contract.conforms("actions.create", alice.postJson(path + "/actions", new JsonObject().put("action_type", "sms")
+        .put("config", new JsonObject())), 422);
+    contract.conforms("actions.get", alice.get(path + "/actions/" + rest.json().getLong("id")), 200);
+    Http.Response changed = alice.putJson(path + "/actions/" + telegramId, new JsonObject().put("action_type", "mcp").put("priority", 5)
+        .put("config", new JsonObject().put("tool_name", "agent.receive")));
+    contract.conforms("actions.replace", changed, 200);
+    assertThat(changed.json().getString("action_type")).isEqualTo("mcp");
+    assertThat(alice.delete(path + "/actions/" + telegramId).status()).isEqualTo(204);
+    assertThat(alice.get(path + "/actions").json().getJsonArray("actions")).hasSize(1);
+    contract.conforms("actions.delete", alice.delete(path + "/actions/" + telegramId), 404);
+    // owners only
+    contract.conforms("conditions.list", bob.get(path + "/conditions"), 404);
+    contract.conforms("conditions.create", bob.postJson(path + "/conditions", new JsonObject()), 404);
+    contract.conforms("actions.list", bob.get(path + "/actions"), 404);
+    contract.conforms("actions.delete", bob.delete(path + "/actions/" + rest.json().getLong("id")), 404);
+    contract.conforms("actions.create", viewer.postJson(path + "/actions", new JsonObject()), 403);
+  }
+
+  @Test
   void firesPageNewestFirst() throws Exception {
     JsonObject body = body("fires", 70_007).put("conditions", new JsonArray());
     String id = created(alice, body).getString("id");
