@@ -102,7 +102,13 @@ public final class TestDatabase {
 
   private static PgConnectOptions startEmbedded() {
     try {
-      EmbeddedPostgres server = EmbeddedPostgres.builder().start();
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+      // benchmarks that report per-statement figures preload pg_stat_statements (-Dkos.test.db.preload=pg_stat_statements)
+      String preload = System.getProperty("kos.test.db.preload", "");
+      if (!preload.isEmpty()) {
+        builder.setServerConfig("shared_preload_libraries", preload);
+      }
+      EmbeddedPostgres server = builder.start();
       return new PgConnectOptions().setHost("127.0.0.1").setPort(server.getPort()).setUser("postgres").setDatabase("postgres");
     } catch (IOException e) {
       throw new UncheckedIOException("embedded PostgreSQL for tests did not start", e);

@@ -66,7 +66,7 @@ public final class TriggersBench {
           .put("fire_limit_per_hour", 100_000));
       System.out.printf("  %d triggers created through the API in %.1f s%n", triggers + 1, (System.nanoTime() - begin) / 1e9);
       begin = System.nanoTime();
-      push(node, key, events, 4, false);
+      push(node, key, events, 4, 1000, 0);
       System.out.printf("  %d events pushed in %.1f s%n", events, (System.nanoTime() - begin) / 1e9);
     }
     // the backlog: the evaluator starts over at the log's beginning, with no state and no fires
@@ -92,20 +92,41 @@ public final class TriggersBench {
       System.out.printf("  fire decisions %d; CPU per 1000 events: %s%n", single(databaseUrl, "SELECT count(*) FROM triggers.trigger_fires"),
           cpu.perThousand(max));
 
-      // the bulk load settled (what autovacuum does in the background of a node that runs for days), so the live
-      // figures are not those of vacuuming a million fresh rows
+      // warm-up, unreported: the per-request paths (HTTP, auth, a small push's transaction) run once per push, and after the
+      // catch-up they have run a few hundred times (interpreted or C1); 10,000 small pushes get them compiled as a node
+      // that has run for a while has them, then a paced round
+      push(node, key, 100_000, 4, 10, 2_000_000);
+      live(node, key, rate, liveSeconds, 2_500_000);
+      // the bulk loads (catch-up, warm-up) settled, as autovacuum has them on a node that runs for days: the live figures are
+      // not those of vacuuming a million fresh rows
       try (Connection c = TestDatabase.connect(databaseUrl); Statement s = c.createStatement()) {
         s.execute("VACUUM (ANALYZE) ingest.events, triggers.trigger_fires, triggers.trigger_state, triggers.trigger_cursor");
         s.execute("CHECKPOINT");
       }
-      // an unreported live round first: the per-request paths (HTTP, auth, the small pushes) are still cold after the catch-up
-      live(node, key, rate, liveSeconds, 2_000_000);
       long fromSeq = single(databaseUrl, "SELECT max(seq) FROM ingest.events");
+      // the warm-up's events decided before the measured round starts
       while (single(databaseUrl, "SELECT last_seq FROM triggers.trigger_cursor") < fromSeq) {
         Thread.sleep(50);
       }
+      boolean statements = System.getProperty("kos.test.db.preload", "").contains("pg_stat_statements");
+      if (statements) {
+        try (Connection c = TestDatabase.connect(databaseUrl); Statement s = c.createStatement()) {
+          s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+          s.execute("SELECT pg_stat_statements_reset()");
+        }
+      }
       CpuTime liveCpu = new CpuTime(node.pid());
       int pushed = live(node, key, rate, liveSeconds, 3_000_000);
+      if (statements) {
+        try (Connection c = TestDatabase.connect(databaseUrl); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+            "SELECT calls, round(total_exec_time::numeric, 1), round(mean_exec_time::numeric, 3), left(regexp_replace(query, '\\s+', ' ', 'g'), 110) "
+                + "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12")) {
+          System.out.println("  statements of the live round (calls, total ms, mean ms, query):");
+          while (rs.next()) {
+            System.out.printf("    %7d %9s %8s  %s%n", rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4));
+          }
+        }
+      }
       long liveMax = single(databaseUrl, "SELECT max(seq) FROM ingest.events");
       while (single(databaseUrl, "SELECT last_seq FROM triggers.trigger_cursor") < liveMax) {
         Thread.sleep(50);
@@ -193,16 +214,16 @@ public final class TriggersBench {
     return field == null ? c : c.put("field", field);
   }
 
-  /** {@code count} events in batches of 1000 by {@code producers} concurrent producers. */
-  private static void push(NodeProcess node, String key, int count, int producers, boolean withProbe) {
+  /** {@code count} events in batches of {@code size} by {@code producers} concurrent producers, blocks from {@code firstBlock}. */
+  private static void push(NodeProcess node, String key, int count, int producers, int size, long firstBlock) {
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     AtomicInteger nextBatch = new AtomicInteger();
-    int batches = (count + 999) / 1000;
+    int batches = (count + size - 1) / size;
     List<CompletableFuture<Void>> workers = new ArrayList<>();
     for (int p = 0; p < producers; p++) {
       workers.add(CompletableFuture.runAsync(() -> {
         for (int b = nextBatch.getAndIncrement(); b < batches; b = nextBatch.getAndIncrement()) {
-          send(client, node, key, batch(b, Math.min(1000, count - b * 1000), withProbe));
+          send(client, node, key, batch(firstBlock + b, Math.min(size, count - b * size), false));
         }
       }));
     }
