@@ -67,7 +67,8 @@ final class TriggerStore {
    * or whose triggers changed after the generation it evaluated with, commits nothing.
    */
   static final String ADVANCE_CURSOR = "UPDATE trigger_cursor SET last_seq = $3, updated_at = now() WHERE consumer = $1 AND last_seq = $2 "
-      + "AND NOT EXISTS (SELECT 1 FROM trigger_changes WHERE generation > $4)";
+      // the counter, not trigger_changes: a prepared statement's generic plan would scan every change for "generation > $4"
+      + "AND (SELECT generation FROM trigger_generation) = $4";
   static final String GENERATION = "SELECT generation FROM trigger_generation";
   static final String CHANGES_AFTER = "SELECT generation, trigger_id FROM trigger_changes WHERE generation > $1 ORDER BY generation";
   static final String OUTBOX = "SELECT id, request FROM trigger_fires WHERE job_id IS NULL AND suppressed IS NULL ORDER BY id LIMIT $1";
