@@ -60,6 +60,8 @@ final class EventStore {
       + "AND registry = 'identity' ORDER BY seq";
   /** The last seq handed out; inside a writer's transaction (writers are serialised) that is its own newest event. */
   static final String LAST_SEQ = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_seq";
+  /** Where a time range's events lie: partitions outside the range are pruned by the timestamp bounds. */
+  static final String SEQ_RANGE = "SELECT count(*), min(seq), max(seq) FROM events WHERE timestamp >= $1 AND timestamp <= $2";
   /** The newest committed event's seq. */
   static final String HIGH_WATER = "SELECT coalesce(max(seq), 0) FROM events";
   private static final String CHECKPOINT_COLUMNS = "chain_id, block_number, block_hash, updated_at";
@@ -316,6 +318,13 @@ final class EventStore {
   /** Up to {@code limit} events with {@code afterSeq < seq <= upToSeq}, in seq order. */
   Future<List<Event>> between(long afterSeq, long upToSeq, int limit) {
     return pool.preparedQuery(EVENTS_BETWEEN).mapping(EventSchema::event).execute(Tuple.of(afterSeq, upToSeq, limit)).map(EventStore::list);
+  }
+
+  Future<JsonObject> seqRange(long fromTimestamp, long toTimestamp) {
+    return pool.preparedQuery(SEQ_RANGE).execute(Tuple.of(fromTimestamp, toTimestamp)).map(rows -> {
+      Row row = rows.iterator().next();
+      return new JsonObject().put("count", row.getLong(0)).put("min_seq", row.getLong(1)).put("max_seq", row.getLong(2));
+    });
   }
 
   Future<Long> highWater() {

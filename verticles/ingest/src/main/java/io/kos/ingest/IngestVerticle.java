@@ -45,6 +45,7 @@ final class IngestVerticle extends KosVerticle {
     serve("events.list", this::list);
     serve("events.get", this::get);
     serve("events.since", this::since);
+    serve("events.seq_range", this::seqRange);
     serve("agents.get", this::agent);
     serve("stats", this::stats);
     serve("checkpoints.list", request -> {
@@ -199,6 +200,16 @@ final class IngestVerticle extends KosVerticle {
     int limit = body.intValue("limit", 1000, 1, IngestAddresses.SINCE_MAX);
     return store.since(afterSeq, limit).map(page -> new JsonObject().put("events", json(page.events()))
         .put("high_water_seq", page.highWaterSeq()));
+  }
+
+  private Future<JsonObject> seqRange(ApiRequest request) {
+    JsonFields body = request.bodyFields().onlyKnown(List.of("from_timestamp", "to_timestamp"));
+    long from = body.integer("from_timestamp", null, 0, Long.MAX_VALUE);
+    long to = body.integer("to_timestamp", null, 0, Long.MAX_VALUE);
+    if (to < from) {
+      throw ApiError.invalidField("to_timestamp", "must be at least from_timestamp");
+    }
+    return store.seqRange(from, to);
   }
 
   private static JsonArray json(List<Event> events) {

@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What consumers see through the typed {@link IngestClient}: {@code kos.ingest.events.new} after
@@ -93,6 +94,24 @@ class ConsumerTest {
     assertThat(catchThrowable(new JsonObject().put("after", 5))).hasMessageContaining("unknown field");
     assertThat(catchThrowable(new JsonObject().put("limit", 0))).isInstanceOfSatisfying(ReplyException.class,
         e -> assertThat(e.failureCode()).isEqualTo(422));
+  }
+
+  @Test
+  void aTimeRangeIsFoundInTheLogBySeq() {
+    long base = now - 50_000;
+    Http.Response pushed = producer.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(4_401, 1, 0, base),
+        Events.feedback(4_401, 2, 0, base + 10), Events.feedback(4_401, 3, 0, base + 20)));
+    assertThat(pushed.status()).isEqualTo(200);
+    long last = pushed.json().getLong("high_water_seq");
+    IngestClient client = new IngestClient(node.node().vertx());
+    IngestClient.SeqRange middle = client.seqRange(base + 5, base + 20).await();
+    assertThat(middle.count()).isEqualTo(2);
+    assertThat(middle.maxSeq()).isEqualTo(last);
+    assertThat(middle.minSeq()).isEqualTo(last - 1);
+    IngestClient.SeqRange none = client.seqRange(base + 21, base + 29).await();
+    assertThat(none.count()).isZero();
+    assertThat(none.minSeq()).isNull();
+    assertThatThrownBy(() -> client.seqRange(base + 5, base).await()).hasMessageContaining("to_timestamp");
   }
 
   @Test

@@ -29,6 +29,8 @@ final class TriggersVerticle extends KosVerticle {
   static final int BACKTEST_MAX_EVENTS = 100_000;
   private static final int BACKTEST_FIRST_FIRES = 100;
   private static final int BACKTEST_PAGE = 10_000;
+  /** The most seqs a backtest by time reads to find its events (they lie among other chains' and other times'). */
+  private static final long BACKTEST_MAX_SPAN = 1_000_000;
 
   private TriggerStore store;
   private IngestClient ingest;
@@ -166,25 +168,45 @@ final class TriggersVerticle extends KosVerticle {
   }
 
   /**
-   * What the trigger would have decided over {@code from_seq..to_seq} of the log (at most 100,000
-   * events), from empty state on a scratch copy, the hourly fire limit counted in block time: how
-   * many fires and the first 100. No state, no fire, no job.
+   * What the trigger would have decided over {@code from_seq..to_seq} of the log, or over the events
+   * with block times in {@code from_time..to_time} (at most 100,000 events either way), from empty
+   * state on a scratch copy, the hourly fire limit counted in block time: how many fires and the
+   * first 100. No state, no fire, no job.
    */
   private Future<JsonObject> backtest(ApiRequest request) {
     UUID id = id(request);
-    JsonFields fields = request.bodyFields().onlyKnown(List.of("from_seq", "to_seq"));
-    long from = fields.integer("from_seq", null, 1, Long.MAX_VALUE);
-    long to = fields.integer("to_seq", null, 1, Long.MAX_VALUE);
+    JsonObject body = request.bodyObject();
+    JsonFields fields = request.bodyFields().onlyKnown(List.of("from_seq", "to_seq", "from_time", "to_time"));
+    boolean bySeq = body.containsKey("from_seq") || body.containsKey("to_seq");
+    if (bySeq == (body.containsKey("from_time") || body.containsKey("to_time"))) {
+      throw ApiError.invalidField("from_seq", "give from_seq and to_seq, or from_time and to_time (block times in unix seconds)");
+    }
+    String fromName = bySeq ? "from_seq" : "from_time";
+    String toName = bySeq ? "to_seq" : "to_time";
+    long from = fields.integer(fromName, null, bySeq ? 1 : 0, Long.MAX_VALUE);
+    long to = fields.integer(toName, null, bySeq ? 1 : 0, Long.MAX_VALUE);
     if (to < from) {
-      throw ApiError.invalidField("to_seq", "must be at least from_seq");
+      throw ApiError.invalidField(toName, "must be at least " + fromName);
     }
-    if (to - from + 1 > BACKTEST_MAX_EVENTS) {
-      throw ApiError.invalidField("to_seq", "a backtest covers at most " + BACKTEST_MAX_EVENTS + " seqs; split the range");
+    if (bySeq && to - from + 1 > BACKTEST_MAX_EVENTS) {
+      throw ApiError.invalidField(toName, "a backtest covers at most " + BACKTEST_MAX_EVENTS + " seqs; split the range");
     }
+    Future<long[]> seqs = bySeq ? Future.succeededFuture(new long[] {from, to}) : ingest.seqRange(from, to).map(range -> {
+      if (range.count() > BACKTEST_MAX_EVENTS) {
+        throw ApiError.invalidField(toName, "the time range holds " + range.count() + " events; a backtest covers at most " + BACKTEST_MAX_EVENTS);
+      }
+      if (range.count() > 0 && range.maxSeq() - range.minSeq() + 1 > BACKTEST_MAX_SPAN) {
+        throw ApiError.invalidField(toName, "the time range's events are spread over more than " + BACKTEST_MAX_SPAN + " seqs of the log; "
+            + "give from_seq and to_seq");
+      }
+      return range.count() == 0 ? new long[] {1, 0} : new long[] {range.minSeq(), range.maxSeq()};
+    });
+    java.util.function.Predicate<JsonObject> inRange = bySeq ? event -> true
+        : event -> event.getLong("timestamp") >= from && event.getLong("timestamp") <= to;
     return store.get(id, OwnerScope.filter(request.caller())).compose(t -> {
       LiveTrigger scratch = new LiveTrigger(found(t, request), Map.of(), List.of());
-      return replay(scratch, from - 1, to, new Backtest());
-    }).map(result -> result.toJson().put("trigger_id", id.toString()).put("from_seq", from).put("to_seq", to));
+      return seqs.compose(range -> replay(scratch, range[0] - 1, range[1], inRange, new Backtest()));
+    }).map(result -> result.toJson().put("trigger_id", id.toString()).put(fromName, from).put(toName, to));
   }
 
   /** The tally of a backtest. */
@@ -200,7 +222,7 @@ final class TriggersVerticle extends KosVerticle {
     }
   }
 
-  private Future<Backtest> replay(LiveTrigger scratch, long after, long to, Backtest tally) {
+  private Future<Backtest> replay(LiveTrigger scratch, long after, long to, java.util.function.Predicate<JsonObject> inRange, Backtest tally) {
     int limit = (int) Math.min(BACKTEST_PAGE, to - after);
     if (limit <= 0) {
       return Future.succeededFuture(tally);
@@ -212,6 +234,9 @@ final class TriggersVerticle extends KosVerticle {
           return Future.succeededFuture(tally);
         }
         last = event.seq();
+        if (!inRange.test(event.fields())) {
+          continue;
+        }
         tally.evaluated++;
         if (scratch.evaluate(event.seq(), event.fields())) {
           if (scratch.allowFire(event.fields().getLong("timestamp") * 1000)) {
@@ -224,7 +249,7 @@ final class TriggersVerticle extends KosVerticle {
           }
         }
       }
-      return page.events().size() < limit ? Future.succeededFuture(tally) : replay(scratch, last, to, tally);
+      return page.events().size() < limit ? Future.succeededFuture(tally) : replay(scratch, last, to, inRange, tally);
     });
   }
 

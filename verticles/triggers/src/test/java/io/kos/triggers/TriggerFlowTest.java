@@ -190,6 +190,11 @@ class TriggerFlowTest {
     assertThat(backtest.json().getLong("fires")).isEqualTo(live.size());
     assertThat(backtest.json().getJsonArray("first_fires").stream().map(f -> ((JsonObject) f).getString("event_id")).toList())
         .containsExactlyInAnyOrderElementsOf(live);
+    // the same by block time: these events span the range from the first's time to the last's
+    Http.Response byTime = editor.postJson("/api/triggers/v1/triggers/" + id + "/backtest", new JsonObject()
+        .put("from_time", stored.getJsonObject(0).getLong("timestamp")).put("to_time", stored.getJsonObject(stored.size() - 1).getLong("timestamp")));
+    assertThat(byTime.status()).as(byTime.toString()).isEqualTo(200);
+    assertThat(byTime.json().getLong("fires")).isEqualTo(live.size());
     // nothing changed by it: the live state still has its 40 samples' worth, no new fire
     Thread.sleep(200);
     assertThat(pipeline.of(id)).hasSize(live.size());

@@ -277,9 +277,14 @@ class TriggersApiTest {
     String path = BASE + "/triggers/" + created(alice, body("bt", 70_008)).getString("id") + "/backtest";
     Http.Response empty = alice.postJson(path, new JsonObject().put("from_seq", 1).put("to_seq", 1));
     contract.conforms("triggers.backtest", empty, 200);
+    Http.Response noEvents = alice.postJson(path, new JsonObject().put("from_time", 1).put("to_time", 2));
+    contract.conforms("triggers.backtest", noEvents, 200);
+    assertThat(noEvents.json().getLong("events_evaluated")).isZero();
     for (JsonObject bad : new JsonObject[] {new JsonObject(), new JsonObject().put("from_seq", 5), new JsonObject().put("from_seq", 5).put("to_seq", 4),
         new JsonObject().put("from_seq", 0).put("to_seq", 4), new JsonObject().put("from_seq", 1).put("to_seq", 100_001),
-        new JsonObject().put("from_seq", "1").put("to_seq", 2), new JsonObject().put("from_seq", 1).put("to_seq", 2).put("from_time", 1)}) {
+        new JsonObject().put("from_seq", "1").put("to_seq", 2), new JsonObject().put("from_seq", 1).put("to_seq", 2).put("from_time", 1),
+        new JsonObject().put("from_time", 10).put("to_time", 9), new JsonObject().put("from_time", -1).put("to_time", 9),
+        new JsonObject().put("to_time", 9), new JsonObject().put("from_time", 1).put("to_time", 2).put("limit", 1)}) {
       contract.conforms("triggers.backtest", alice.postJson(path, bad), 422);
     }
     contract.conforms("triggers.backtest", bob.postJson(path, new JsonObject().put("from_seq", 1).put("to_seq", 1)), 404);

@@ -15,6 +15,12 @@ public final class IngestAddresses {
    * no identity event of it. Use {@link IngestClient#agent}.
    */
   public static final String AGENTS_GET = "kos.ingest.agents.get";
+  /**
+   * Request {@code {from_timestamp, to_timestamp}} (block times, unix seconds, inclusive) →
+   * {@code {count, min_seq, max_seq}}: where the events of a time range lie in the log (seqs null
+   * when there are none). Use {@link IngestClient#seqRange}.
+   */
+  public static final String EVENTS_SEQ_RANGE = "kos.ingest.events.seq_range";
   /** The most events one {@link #EVENTS_SINCE} request returns. */
   public static final int SINCE_MAX = 10_000;
 

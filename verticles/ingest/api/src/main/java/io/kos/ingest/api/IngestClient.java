@@ -42,6 +42,19 @@ public final class IngestClient {
     });
   }
 
+  /** How many events have a block time in [{@code fromTimestamp}, {@code toTimestamp}], and the seqs they lie between. */
+  public Future<SeqRange> seqRange(long fromTimestamp, long toTimestamp) {
+    JsonObject request = ApiRequest.busRequest(new JsonObject().put("from_timestamp", fromTimestamp).put("to_timestamp", toTimestamp));
+    return vertx.eventBus().<Buffer>request(IngestAddresses.EVENTS_SEQ_RANGE, request).map(reply -> {
+      JsonObject range = new JsonObject(reply.body());
+      return new SeqRange(range.getLong("count"), range.getLong("min_seq"), range.getLong("max_seq"));
+    });
+  }
+
+  /** The events of a time range: how many, and the first and last seq among them (null when none). */
+  public record SeqRange(long count, Long minSeq, Long maxSeq) {
+  }
+
   /** The agent's current URI, owner and metadata as the log says; fails with 404 when the log has no identity event of it. */
   public Future<Agent> agent(long chainId, String agentId) {
     JsonObject request = ApiRequest.envelope(new JsonObject().put("chain_id", Long.toString(chainId)).put("agent_id", agentId),
