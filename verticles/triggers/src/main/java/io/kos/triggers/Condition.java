@@ -1,6 +1,5 @@
 package io.kos.triggers;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.math.BigDecimal;
@@ -151,11 +150,5 @@ sealed interface Condition {
         case NE -> compared != 0;
       };
     }
-  }
-
-  static JsonArray toJson(List<? extends Condition> conditions) {
-    JsonArray array = new JsonArray();
-    conditions.forEach(c -> array.add(c.definition().toJson()));
-    return array;
   }
 }

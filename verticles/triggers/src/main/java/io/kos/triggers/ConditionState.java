@@ -38,14 +38,6 @@ abstract sealed class ConditionState {
 
   abstract void load(JsonObject json);
 
-  /** An independent copy, for dry runs and backtests. */
-  final ConditionState copy(Condition.Stateful condition) {
-    ConditionState copy = condition.newState();
-    copy.load(toJson());
-    copy.lastSeq = lastSeq;
-    return copy;
-  }
-
   /** EMAs of {@code ema_threshold}: one, or one per agent id, the least recently updated dropped past {@code max_keys}. */
   static final class Averages extends ConditionState {
     /** Decimal arithmetic with 34 digits: the same inputs give the same average on every node and in every replay. */

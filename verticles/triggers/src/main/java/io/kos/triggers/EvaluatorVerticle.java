@@ -184,7 +184,7 @@ final class EvaluatorVerticle extends KosVerticle {
     for (Event event : page.events()) {
       JsonObject fields = event.fields();
       for (LiveTrigger live : index.candidates(fields)) {
-        if (live.trigger.isStateful()) {
+        if (live.isStateful()) {
           touched.add(live);
         }
         if (live.evaluate(event.seq(), fields)) {

@@ -53,13 +53,9 @@ final class LiveTrigger {
     fireTimes.stream().sorted().forEach(recentFires::add);
   }
 
-  /** A copy whose states evolve apart from this one's (dry runs, backtests). */
-  LiveTrigger scratch() {
-    LiveTrigger copy = new LiveTrigger(trigger, Map.of(), List.of());
-    for (int i = 0; i < states.size(); i++) {
-      copy.states.set(i, states.get(i).copy(stateful.get(i)));
-    }
-    return copy;
+  /** Whether it has state to write after a range (known once: asked per candidate on the hot path). */
+  boolean isStateful() {
+    return !states.isEmpty();
   }
 
   /** Evaluates one event (seq order), updating the stateful conditions; true when the trigger fires. */

@@ -54,7 +54,7 @@ final class TriggerStore {
       + "WHERE trigger_id = ANY($1) ORDER BY trigger_id, position";
   static final String ACTIONS_OF = "SELECT id, trigger_id, action_type, priority, config FROM trigger_actions WHERE trigger_id = ANY($1) "
       + "ORDER BY trigger_id, priority, id";
-  static final String STATES_OF = "SELECT condition_id, state_data, last_seq, last_updated FROM trigger_state WHERE trigger_id = ANY($1)";
+  static final String STATES_OF = "SELECT condition_id, state_data, last_seq FROM trigger_state WHERE trigger_id = ANY($1)";
   static final String UPSERT_STATE = "INSERT INTO trigger_state (condition_id, trigger_id, state_data, last_seq) VALUES ($1, $2, $3, $4) "
       + "ON CONFLICT (condition_id) DO UPDATE SET state_data = EXCLUDED.state_data, last_seq = EXCLUDED.last_seq, last_updated = now() "
       + "WHERE trigger_state.last_seq < EXCLUDED.last_seq";
@@ -279,13 +279,12 @@ final class TriggerStore {
   Future<Map<Long, StoredState>> states(List<UUID> triggerIds) {
     return pool.preparedQuery(STATES_OF).execute(Tuple.of(triggerIds.toArray(UUID[]::new))).map(rows -> {
       Map<Long, StoredState> states = new HashMap<>();
-      rows.forEach(row -> states.put(row.getLong(0), new StoredState((JsonObject) row.getValue(1), row.getLong(2),
-          row.getOffsetDateTime(3).toInstant().toString())));
+      rows.forEach(row -> states.put(row.getLong(0), new StoredState((JsonObject) row.getValue(1), row.getLong(2))));
       return states;
     });
   }
 
-  record StoredState(JsonObject data, long lastSeq, String lastUpdated) {
+  record StoredState(JsonObject data, long lastSeq) {
   }
 
   /** Each trigger's non-suppressed fires of the last hour, as epoch millis: what the fire limit counts. */
