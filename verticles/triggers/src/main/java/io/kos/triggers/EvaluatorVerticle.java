@@ -179,6 +179,7 @@ final class EvaluatorVerticle extends KosVerticle {
     long from = cursor;
     long to = page.events().get(page.events().size() - 1).seq();
     List<TriggerStore.FireWrite> fires = new ArrayList<>();
+    List<UUID> halfOpened = new ArrayList<>();
     Set<LiveTrigger> touched = new LinkedHashSet<>();
     long now = System.currentTimeMillis();
     for (Event event : page.events()) {
@@ -188,13 +189,13 @@ final class EvaluatorVerticle extends KosVerticle {
           touched.add(live);
         }
         if (live.evaluate(event.seq(), fields)) {
-          decide(live, event, now, fires);
+          decide(live, event, now, fires, halfOpened);
         }
       }
     }
     List<TriggerStore.StateWrite> states = new ArrayList<>();
     touched.forEach(live -> live.collectStates(from, states));
-    return store.commit(CONSUMER, from, to, generation, states, fires).map(committed -> {
+    return store.commit(CONSUMER, from, to, generation, states, fires, halfOpened).map(committed -> {
       if (!committed) {
         // another evaluator committed this range, or a trigger changed while it was evaluated: the database is the truth
         LOG.debug("triggers: seq {} to {} not committed (another evaluator's, or a trigger changed); reloading", from, to);
@@ -209,9 +210,9 @@ final class EvaluatorVerticle extends KosVerticle {
   }
 
   /** One fire decision per action; all suppressed past the hourly limit (recorded, not enqueued). */
-  private void decide(LiveTrigger live, Event event, long now, List<TriggerStore.FireWrite> fires) {
+  private void decide(LiveTrigger live, Event event, long now, List<TriggerStore.FireWrite> fires, List<UUID> halfOpened) {
     Trigger t = live.trigger;
-    String suppressed = breakerOpen(live, now) ? "circuit_open" : live.allowFire(now) ? null : "fire_limit";
+    String suppressed = breakerOpen(live, now, halfOpened) ? "circuit_open" : live.allowFire(now) ? null : "fire_limit";
     if (t.actions().isEmpty()) {
       fires.add(new TriggerStore.FireWrite(t.id() + ":" + event.id() + ":0", t.id(), 0, event.id(), event.seq(), "no_actions", null));
       return;
@@ -227,9 +228,10 @@ final class EvaluatorVerticle extends KosVerticle {
 
   /**
    * True while the trigger's breaker holds fires back: open within its cooldown, or half open with
-   * its one trial fire out. Past the cooldown an open breaker lets this fire through as the trial.
+   * its one trial fire out. Past the cooldown an open breaker lets this fire through as the trial,
+   * and goes half open in the same transaction as that fire.
    */
-  private boolean breakerOpen(LiveTrigger live, long now) {
+  private boolean breakerOpen(LiveTrigger live, long now, List<UUID> halfOpened) {
     TriggerStore.Breaker breaker = live.breaker;
     if (breaker.state().equals("closed")) {
       return false;
@@ -237,7 +239,7 @@ final class EvaluatorVerticle extends KosVerticle {
     if (breaker.state().equals("open") && breaker.openedAt() != null
         && now >= breaker.openedAt().toEpochMilli() + settings.breakerCooldownSeconds() * 1000L) {
       live.breaker = new TriggerStore.Breaker("half_open", breaker.consecutiveFailures(), breaker.openedAt());
-      store.halfOpen(live.trigger.id()).onFailure(e -> LOG.warn("triggers: breaker of {} not stored half open: {}", live.trigger.id(), e.toString()));
+      halfOpened.add(live.trigger.id());
       return false;
     }
     return true;

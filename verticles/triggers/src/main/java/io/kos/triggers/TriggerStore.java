@@ -94,7 +94,8 @@ final class TriggerStore {
       + "ELSE b.opened_at END, "
       + "consecutive_failures = CASE WHEN $2 THEN 0 ELSE b.consecutive_failures + 1 END, last_outcome = $3, updated_at = now() "
       + "WHERE b.last_outcome IS DISTINCT FROM $3";
-  static final String HALF_OPEN = "UPDATE trigger_breakers SET state = 'half_open', updated_at = now() WHERE trigger_id = $1 AND state = 'open'";
+  static final String HALF_OPEN = "UPDATE trigger_breakers SET state = 'half_open', updated_at = now() WHERE trigger_id = ANY($1) "
+      + "AND state = 'open'";
   static final String RESET_BREAKER = "UPDATE trigger_breakers SET state = 'closed', consecutive_failures = 0, opened_at = NULL, updated_at = now() "
       + "WHERE trigger_id = $1";
   static final String TOUCH_TRIGGER = "UPDATE triggers SET updated_at = now() WHERE id = $1";
@@ -315,7 +316,8 @@ final class TriggerStore {
    * {@code to}. False (nothing written) when the cursor was not at {@code from} (another writer
    * committed this range) or a trigger changed after {@code generation}.
    */
-  Future<Boolean> commit(String consumer, long from, long to, long generation, List<StateWrite> states, List<FireWrite> fires) {
+  Future<Boolean> commit(String consumer, long from, long to, long generation, List<StateWrite> states, List<FireWrite> fires,
+                         List<UUID> halfOpened) {
     return pool.withTransaction(conn -> conn.preparedQuery(ADVANCE_CURSOR).execute(Tuple.of(consumer, from, to, generation)).compose(advanced -> {
       if (advanced.rowCount() == 0) {
         return Future.succeededFuture(false);
@@ -324,10 +326,13 @@ final class TriggerStore {
       states.forEach(s -> stateRows.add(Tuple.of(s.conditionId(), s.triggerId(), s.data(), s.lastSeq())));
       List<Tuple> fireRows = new ArrayList<>(fires.size());
       fires.forEach(f -> fireRows.add(Tuple.of(f.idempotencyKey(), f.triggerId(), f.actionId(), f.eventId(), f.eventSeq(),
-          (f.suppressed()), f.request())));
+          f.suppressed(), f.request())));
       Future<?> writeStates = stateRows.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(UPSERT_STATE).executeBatch(stateRows);
       Future<?> writeFires = fireRows.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(INSERT_FIRE).executeBatch(fireRows);
-      return Future.all(writeStates, writeFires).map(true);
+      // a breaker's trial fire and its half-open state commit together
+      Future<?> trials = halfOpened.isEmpty() ? Future.succeededFuture()
+          : conn.preparedQuery(HALF_OPEN).execute(Tuple.of(halfOpened.toArray(UUID[]::new)));
+      return Future.all(writeStates, writeFires, trials).map(true);
     }));
   }
 
@@ -364,10 +369,6 @@ final class TriggerStore {
 
   Future<Void> countOutcome(UUID triggerId, boolean succeeded, String outcomeKey, int threshold) {
     return pool.preparedQuery(COUNT_OUTCOME).execute(Tuple.of(triggerId, succeeded, outcomeKey, threshold)).mapEmpty();
-  }
-
-  Future<Void> halfOpen(UUID triggerId) {
-    return pool.preparedQuery(HALF_OPEN).execute(Tuple.of(triggerId)).mapEmpty();
   }
 
   /** Closes the breaker and touches the trigger, so that every evaluator reloads it (trigger_changes) with the breaker closed. */
