@@ -40,6 +40,7 @@ final class EvaluatorVerticle extends KosVerticle {
   private static final int RELAY_BATCH = 200;
   private static final long ENQUEUE_TIMEOUT_MS = 10_000;
   private static final long MAX_RELAY_BACKOFF_MS = 30_000;
+  private static final long PRUNE_MS = 600_000;
 
   private final TriggerIndex index = new TriggerIndex();
   /** The trigger changes applied to the index (trigger_changes.generation); a commit requires that none came after. */
@@ -82,6 +83,7 @@ final class EvaluatorVerticle extends KosVerticle {
       pump();
       relay();
     });
+    vertx.setPeriodic(PRUNE_MS, id -> store.pruneOutcomes().onFailure(e -> LOG.debug("triggers: outcomes not pruned: {}", e.toString())));
     reportHealth(() -> new JsonObject().put("ok", lastError == null).put("cursor", cursor).put("triggers", index.size())
         .put("evaluated", evaluated).put("last_error", lastError).put("relay_error", relayError));
     vertx.runOnContext(v -> pump());

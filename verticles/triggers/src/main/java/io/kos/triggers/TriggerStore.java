@@ -81,19 +81,21 @@ final class TriggerStore {
       + "WHERE suppressed IS NULL AND decided_at > now() - interval '1 hour'";
 
   /**
-   * One delivery outcome, counted once whichever node hears it first ($2: succeeded; $3: the
-   * outcome's key; $4: the failures that open the breaker): success closes, a failure counts and
-   * opens at the threshold, and a failure while half open opens again.
+   * One delivery outcome, counted once whichever node stores it first (trigger_outcomes; $2:
+   * succeeded; $3: the outcome's key; $4: the failures that open the breaker): success closes, a
+   * failure counts and opens at the threshold, and a failure while half open opens again.
    */
-  static final String COUNT_OUTCOME = "INSERT INTO trigger_breakers AS b (trigger_id, state, consecutive_failures, opened_at, last_outcome) "
+  static final String COUNT_OUTCOME = "WITH counted AS (INSERT INTO trigger_outcomes (outcome_key, trigger_id) "
+      + "SELECT $3, $1 WHERE EXISTS (SELECT 1 FROM triggers WHERE id = $1) ON CONFLICT (outcome_key) DO NOTHING RETURNING 1) "
+      + "INSERT INTO trigger_breakers AS b (trigger_id, state, consecutive_failures, opened_at) "
       + "SELECT $1, CASE WHEN $2 OR $4 > 1 THEN 'closed' ELSE 'open' END, CASE WHEN $2 THEN 0 ELSE 1 END, "
-      + "CASE WHEN $2 OR $4 > 1 THEN NULL ELSE now() END, $3 WHERE EXISTS (SELECT 1 FROM triggers WHERE id = $1) "
+      + "CASE WHEN $2 OR $4 > 1 THEN NULL ELSE now() END FROM counted "
       + "ON CONFLICT (trigger_id) DO UPDATE SET "
       + "state = CASE WHEN $2 THEN 'closed' WHEN b.state = 'half_open' OR b.consecutive_failures + 1 >= $4 THEN 'open' ELSE b.state END, "
       + "opened_at = CASE WHEN $2 THEN NULL WHEN b.state = 'half_open' OR (b.state = 'closed' AND b.consecutive_failures + 1 >= $4) THEN now() "
       + "ELSE b.opened_at END, "
-      + "consecutive_failures = CASE WHEN $2 THEN 0 ELSE b.consecutive_failures + 1 END, last_outcome = $3, updated_at = now() "
-      + "WHERE b.last_outcome IS DISTINCT FROM $3";
+      + "consecutive_failures = CASE WHEN $2 THEN 0 ELSE b.consecutive_failures + 1 END, updated_at = now()";
+  static final String PRUNE_OUTCOMES = "DELETE FROM trigger_outcomes WHERE counted_at < now() - interval '1 day'";
   static final String HALF_OPEN = "UPDATE trigger_breakers SET state = 'half_open', updated_at = now() WHERE trigger_id = ANY($1) "
       + "AND state = 'open'";
   static final String RESET_BREAKER = "UPDATE trigger_breakers SET state = 'closed', consecutive_failures = 0, opened_at = NULL, updated_at = now() "
@@ -372,6 +374,10 @@ final class TriggerStore {
   }
 
   /** Closes the breaker and touches the trigger, so that every evaluator reloads it (trigger_changes) with the breaker closed. */
+  Future<Void> pruneOutcomes() {
+    return pool.query(PRUNE_OUTCOMES).execute().mapEmpty();
+  }
+
   Future<Void> resetBreaker(UUID triggerId) {
     return pool.withTransaction(conn -> conn.preparedQuery(RESET_BREAKER).execute(Tuple.of(triggerId))
         .compose(v -> conn.preparedQuery(TOUCH_TRIGGER).execute(Tuple.of(triggerId)))).mapEmpty();
