@@ -139,7 +139,7 @@ final class TriggersVerticle extends KosVerticle {
       if (!deleted) {
         throw ApiError.notFound("no trigger " + id);
       }
-      vertx.eventBus().publish(TriggersAddresses.CHANGED, new JsonObject().put("trigger_id", id.toString()));
+      announce(id.toString());
       return null;
     });
   }
@@ -345,7 +345,7 @@ final class TriggersVerticle extends KosVerticle {
         "follow agent " + agentId + " on chain " + chainId + ": " + registry, null, chainId, registry, true, fireLimit,
         Conditions.parse(new JsonArray().add(agentCondition.copy().put("value", agentId)), registry), actions)).toList();
     return validateActions(drafts.get(0)).compose(v -> store.insertFollow(OwnerScope.owner(caller), chainId, agentId, drafts)).map(follow -> {
-      follow.getJsonArray("trigger_ids").forEach(id -> vertx.eventBus().publish(TriggersAddresses.CHANGED, new JsonObject().put("trigger_id", id)));
+      follow.getJsonArray("trigger_ids").forEach(id -> announce((String) id));
       return ApiResponse.of(201, follow);
     });
   }
@@ -365,7 +365,7 @@ final class TriggersVerticle extends KosVerticle {
         throw ApiError.notFound("no follow " + id);
       }
       return store.deleteFollow(id, OwnerScope.filter(caller)).map(deleted -> {
-        follow.getJsonArray("trigger_ids").forEach(t -> vertx.eventBus().publish(TriggersAddresses.CHANGED, new JsonObject().put("trigger_id", t)));
+        follow.getJsonArray("trigger_ids").forEach(t -> announce((String) t));
         return null;
       });
     });
@@ -476,8 +476,13 @@ final class TriggersVerticle extends KosVerticle {
   }
 
   private Trigger changed(Trigger trigger) {
-    vertx.eventBus().publish(TriggersAddresses.CHANGED, new JsonObject().put("trigger_id", trigger.id().toString()));
+    announce(trigger.id().toString());
     return trigger;
+  }
+
+  /** Wakes every node's evaluator after a write (which triggers changed, they read from trigger_changes). */
+  private void announce(String triggerId) {
+    vertx.eventBus().publish(TriggersAddresses.CHANGED, new JsonObject().put("trigger_id", triggerId));
   }
 
   private static Trigger found(Trigger trigger, ApiRequest request) {
