@@ -9,6 +9,8 @@ import io.kos.node.db.Database;
 import io.kos.node.db.Migrations;
 import io.kos.node.http.IngressVerticle;
 import io.kos.node.identity.NodeIdentity;
+import io.kos.verticle.SecretBox;
+import io.kos.verticle.outbound.OutboundGuard;
 import io.kos.verticle.Deployable;
 import io.kos.verticle.VerticleEnv;
 import io.kos.verticle.VerticleModule;
@@ -51,6 +53,8 @@ public final class Node {
 
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private static final String NODE_SCHEMA = "node";
+  /** The master key file when node.master_key is not set (KeyFiles: owner-only, created on first start). */
+  private static final String MASTER_KEY_FILE = "master.key";
 
   private final NodeConfig config;
   private final NodeIdentity identity;
@@ -190,12 +194,15 @@ public final class Node {
     state.nodePool(nodePool);
     accessControl = AccessControl.start(vertx(), nodePool, config);
     state.accessControl(accessControl);
+    SecretBox secrets = new SecretBox(KeyFiles.load(config.masterKey().base64(), config.dataDir().resolve(MASTER_KEY_FILE),
+        SecretBox.KEY_BYTES, "master key"));
+    OutboundGuard outbound = OutboundGuard.allowing(config.outboundAllow());
     for (String name : config.verticles()) {
       VerticleModule module = modules.get(name);
       Pool pool = pool(vertx(), database, name, config.poolSizeOf(name));
       pools.put(name, pool);
       VerticleEnv env = new VerticleEnv(name, pool, config.configOf(name), identity.did(), identity.nodeClass(),
-          BackendRegistries.getNow(state.metricsRegistry()));
+          BackendRegistries.getNow(state.metricsRegistry()), secrets, outbound);
       List<String> deployed = new ArrayList<>();
       for (Deployable deployable : module.deployables()) {
         int instances = deployable.single() ? 1 : config.instancesOf(name);

@@ -15,25 +15,37 @@ public final class JsonFields {
 
   private final JsonObject json;
   private final boolean body;
+  private final String prefix;
 
-  private JsonFields(JsonObject json, boolean body) {
+  private JsonFields(JsonObject json, boolean body, String prefix) {
     this.json = json;
     this.body = body;
+    this.prefix = prefix;
   }
 
   /** A request body's fields: a bad one is 422 {@code invalid_field} naming it. */
   public static JsonFields ofBody(JsonObject body) {
-    return new JsonFields(body, true);
+    return new JsonFields(body, true, "");
+  }
+
+  /** An object nested in a body at {@code path} ({@code actions[0].config}): a bad field is named with the path. */
+  public static JsonFields ofBody(JsonObject object, String path) {
+    return new JsonFields(object, true, path + ".");
   }
 
   /** A verticle's settings: a bad key is an {@link IllegalArgumentException} naming it. */
   public static JsonFields ofSettings(JsonObject settings) {
-    return new JsonFields(settings, false);
+    return new JsonFields(settings, false, "");
+  }
+
+  /** Settings nested at {@code path} ({@code telegram}): a bad key is named with the path. */
+  public static JsonFields ofSettings(JsonObject settings, String path) {
+    return new JsonFields(settings, false, path + ".");
   }
 
   /** The failure for {@code key} with {@code reason}, as this reader reports it. */
   public RuntimeException invalid(String key, String reason) {
-    return body ? ApiError.invalidField(key, reason) : new IllegalArgumentException(key + " " + reason);
+    return body ? ApiError.invalidField(prefix + key, reason) : new IllegalArgumentException(prefix + key + " " + reason);
   }
 
   /** Refuses a key not in {@code known}, naming the known ones: a typo is not a default. */
@@ -41,8 +53,8 @@ public final class JsonFields {
     for (String key : json.fieldNames()) {
       if (!known.contains(key)) {
         String names = String.join(", ", known.stream().sorted().toList());
-        throw body ? ApiError.invalidField(key, "unknown field; accepted: " + names)
-            : new IllegalArgumentException("unknown key '" + key + "' (known: " + names + ")");
+        throw body ? ApiError.invalidField(prefix + key, "unknown field; accepted: " + names)
+            : new IllegalArgumentException("unknown key '" + prefix + key + "' (known: " + names + ")");
       }
     }
     return this;

@@ -1,5 +1,6 @@
 package io.kos.verticle;
 
+import io.kos.verticle.outbound.OutboundGuard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -14,6 +15,10 @@ import io.vertx.sqlclient.Pool;
  * @param nodeId    the node's DID
  * @param nodeClass the node's class
  * @param meters    the node's metrics registry: what a verticle registers here is on {@code /metrics}
+ * @param secrets   seals what the verticle stores of secrets, under the node's master key
+ * @param outbound  which addresses the verticle may call out to ({@code outbound.allow}); use it
+ *                  through {@link io.kos.verticle.outbound.OutboundHttp}
  */
-public record VerticleEnv(String name, Pool pool, JsonObject config, String nodeId, String nodeClass, MeterRegistry meters) {
+public record VerticleEnv(String name, Pool pool, JsonObject config, String nodeId, String nodeClass, MeterRegistry meters,
+                          SecretBox secrets, OutboundGuard outbound) {
 }

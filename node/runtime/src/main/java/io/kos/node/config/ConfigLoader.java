@@ -217,6 +217,8 @@ public final class ConfigLoader {
         (Integer) v.get("cluster.bus_port"),
         (List<String>) v.get("cluster.members"),
         keyFile.isEmpty() ? dataDir.resolve("node.key") : Path.of(keyFile).toAbsolutePath().normalize(),
+        new MasterKeySetting((String) v.get("node.master_key")),
+        (List<String>) v.get("outbound.allow"),
         (String) v.get("logging.format"),
         (String) v.get("logging.level"),
         (Duration) v.get("shutdown.timeout"),

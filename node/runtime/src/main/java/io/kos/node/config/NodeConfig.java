@@ -30,6 +30,8 @@ public record NodeConfig(
     int busPort,
     List<String> clusterMembers,
     Path keyFile,
+    MasterKeySetting masterKey,
+    List<String> outboundAllow,
     String logFormat,
     String logLevel,
     Duration shutdownTimeout,

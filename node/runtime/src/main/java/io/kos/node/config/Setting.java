@@ -30,6 +30,7 @@ public record Setting(String key, Object defaultValue, String description, Funct
       new Setting("node.event_loops", 0, "Vert.x event-loop threads; 0 = one per core (measured cheaper per request than Vert.x's two per core)",
           v -> integer(v, 0, 256)),
       new Setting("node.data_dir", "./data", "directory for the key pair, the lock file and the embedded database", Setting::text),
+      new Setting("node.master_key", "", "AES-256 key (base64 of 32 bytes) that seals the secrets verticles store (MCP tokens, webhook secrets); give every node on one database the same. Empty = <data_dir>/master.key, created owner-only on first start", Setting::masterKey),
       new Setting("verticles.deploy", List.of("*"), "verticles to deploy, comma separated; * = every verticle in the binary", Setting::list),
       new Setting("verticles.instances", 1, "default instances per verticle (verticles.config.<name>.instances overrides)", v -> integer(v, 1, 64)),
       new Setting("http.host", "127.0.0.1", "address the HTTP ingress binds; 0.0.0.0 for all interfaces (loopback by default: the all-in-one node has open registration)", Setting::text),
@@ -59,6 +60,7 @@ public record Setting(String key, Object defaultValue, String description, Funct
       new Setting("auth.argon2_memory_kib", 19456, "argon2id memory cost per password hash in KiB (OWASP: 19456)", v -> integer(v, 1024, 4194304)),
       new Setting("auth.argon2_iterations", 2, "argon2id iterations per password hash (OWASP: 2)", v -> integer(v, 1, 100)),
       new Setting("auth.hash_threads", 0, "password hashes computed at once (each holds auth.argon2_memory_kib); 0 = one per core", v -> integer(v, 0, 256)),
+      new Setting("outbound.allow", List.of(), "CIDRs (comma separated) that verticles may call out to although not public: loopback, private, link-local, unique-local, CGNAT (e.g. 127.0.0.0/8,::1/128 for a local receiver). Empty = public addresses only", Setting::cidrs),
       new Setting("logging.format", "text", "text or json (one JSON object per line)", v -> oneOf(v, "text", "json")),
       new Setting("logging.level", "INFO", "root log level: TRACE, DEBUG, INFO, WARN, ERROR", v -> oneOf(v.toUpperCase(Locale.ROOT), "TRACE", "DEBUG", "INFO", "WARN", "ERROR")),
       new Setting("shutdown.timeout", Duration.ofSeconds(20), "bound on graceful shutdown (drain, undeploy, close); past it the node exits 1", Setting::duration));
@@ -110,7 +112,7 @@ public record Setting(String key, Object defaultValue, String description, Funct
 
   /** True for a key whose value must never appear in a message or log. */
   public boolean isSecret() {
-    return key.endsWith("_secret");
+    return key.endsWith("_secret") || key.endsWith("master_key");
   }
 
   /** {@code http.port} -> {@code KOS_HTTP_PORT}. */
@@ -207,6 +209,29 @@ public record Setting(String key, Object defaultValue, String description, Funct
       throw new IllegalArgumentException("must be from 1 byte to 2 GiB");
     }
     return (int) bytes;
+  }
+
+  /** Exactly 32 bytes of base64, or empty. */
+  static Object masterKey(String value) {
+    String trimmed = value.trim();
+    if (trimmed.isEmpty()) {
+      return trimmed;
+    }
+    try {
+      if (java.util.Base64.getDecoder().decode(trimmed).length == io.kos.verticle.SecretBox.KEY_BYTES) {
+        return trimmed;
+      }
+    } catch (IllegalArgumentException ignored) {
+      // reported below
+    }
+    throw new IllegalArgumentException("must be base64 of exactly 32 bytes (openssl rand -base64 32)");
+  }
+
+  @SuppressWarnings("unchecked")
+  static Object cidrs(String value) {
+    List<String> cidrs = (List<String>) list(value);
+    io.kos.verticle.outbound.OutboundGuard.allowing(cidrs);
+    return cidrs;
   }
 
   static Object list(String value) {
