@@ -1,6 +1,7 @@
 package io.kos.ingest;
 
 import io.kos.node.testkit.NodeProcess;
+import io.kos.node.testkit.NpmTools;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -12,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,15 +20,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * A local Ethereum chain for tests and benchmarks: ganache on loopback, the project's contracts
  * (src/test/chain/Registries.sol) compiled by solc and driven by ethers through {@code emit.js}.
- * The tools are installed once per build into target/chain-tools with {@code npm ci}.
+ * The tools are installed once per build into target/chain with {@code npm ci} ({@link NpmTools}).
  */
 public final class LocalChain implements AutoCloseable {
 
   public static final long CHAIN_ID = 31337;
   /** The mint's {@code from} in an ERC-721 Transfer. */
   public static final String ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
-  private static final Path SOURCES = Path.of(System.getProperty("user.dir"), "src", "test", "chain");
-  private static final Path TOOLS = Path.of(System.getProperty("user.dir"), "target", "chain-tools");
+  /** Where {@link NpmTools} installs the chain's tools (from src/test/chain). */
+  private static final Path TOOLS = Path.of(System.getProperty("user.dir"), "target", "chain");
 
   private final Process ganache;
   private final String rpcUrl;
@@ -47,11 +47,7 @@ public final class LocalChain implements AutoCloseable {
 
   /** True where Node.js is installed; without it there is no local chain. */
   public static boolean available() {
-    try {
-      return new ProcessBuilder("node", "--version").redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
+    return NpmTools.available();
   }
 
   public static LocalChain start() throws Exception {
@@ -60,13 +56,7 @@ public final class LocalChain implements AutoCloseable {
 
   /** A chain with this id (a second chain beside the first needs another). */
   public static LocalChain start(long chainId) throws Exception {
-    Files.createDirectories(TOOLS);
-    for (String file : List.of("package.json", "package-lock.json", "emit.js", "Registries.sol")) {
-      Files.copy(SOURCES.resolve(file), TOOLS.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-    }
-    if (!Files.exists(TOOLS.resolve("node_modules/ganache"))) {
-      run(List.of("npm", "ci", "--no-audit", "--no-fund"), Duration.ofMinutes(5));
-    }
+    NpmTools.install("chain", List.of("package.json", "package-lock.json", "emit.js", "Registries.sol"), "ganache");
     int port = NodeProcess.freePort();
     Process ganache = new ProcessBuilder("node", "node_modules/ganache/dist/node/cli.js", "--host", "127.0.0.1", "--port",
         Integer.toString(port), "--chain.chainId", Long.toString(chainId), "--wallet.deterministic", "--logging.quiet",
@@ -171,14 +161,6 @@ public final class LocalChain implements AutoCloseable {
   }
 
   private static String run(List<String> command, Duration timeout) throws Exception {
-    Path log = Files.createTempFile(TOOLS, "run", ".log");
-    Process process = new ProcessBuilder(command).directory(TOOLS.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    boolean done = process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
-    String output = Files.readString(log, StandardCharsets.UTF_8);
-    if (!done || process.exitValue() != 0) {
-      process.destroyForcibly();
-      throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
-    }
-    return output;
+    return NpmTools.run(TOOLS, command, null, timeout);
   }
 }
