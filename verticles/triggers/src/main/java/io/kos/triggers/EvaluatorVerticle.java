@@ -1,5 +1,6 @@
 package io.kos.triggers;
 
+import io.kos.actions.api.ActionsAddresses;
 import io.kos.ingest.api.Event;
 import io.kos.ingest.api.EventPage;
 import io.kos.ingest.api.IngestClient;
@@ -74,7 +75,7 @@ final class EvaluatorVerticle extends KosVerticle {
       changeAnnounced = true;
       pump();
     });
-    vertx.eventBus().<Object>consumer(TriggersAddresses.ACTIONS_OUTCOME, message -> outcome(message.body()));
+    vertx.eventBus().<Object>consumer(ActionsAddresses.OUTCOME, message -> outcome(message.body()));
     ingest.onNewEvent(event -> {
       announced = Math.max(announced, event.seq());
       pump();
@@ -298,7 +299,7 @@ final class EvaluatorVerticle extends KosVerticle {
   }
 
   private Future<Void> send(TriggerStore.Outgoing fire) {
-    return vertx.eventBus().request(TriggersAddresses.ACTIONS_ENQUEUE, ApiRequest.busRequest(fire.request()),
+    return vertx.eventBus().request(ActionsAddresses.ENQUEUE, ApiRequest.busRequest(fire.request()),
             new DeliveryOptions().setSendTimeout(ENQUEUE_TIMEOUT_MS))
         .compose(reply -> {
           JsonObject body = reply.body() instanceof Buffer b ? new JsonObject(b) : (JsonObject) reply.body();

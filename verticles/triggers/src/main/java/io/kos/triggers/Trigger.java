@@ -50,6 +50,10 @@ record Trigger(UUID id, UUID ownerId, String name, String description, long chai
   record Draft(String name, String description, long chainId, String registry, boolean enabled, int fireLimitPerHour,
                List<Condition> conditions, List<ActionDraft> actions) {
 
+    Draft withActions(List<ActionDraft> checked) {
+      return new Draft(name, description, chainId, registry, enabled, fireLimitPerHour, conditions, checked);
+    }
+
     static Draft parse(JsonObject body) {
       JsonFields fields = JsonFields.ofBody(body).onlyKnown(List.of("name", "description", "chain_id", "registry", "enabled",
           "fire_limit_per_hour", "conditions", "actions"));

@@ -1,5 +1,6 @@
 package io.kos.triggers;
 
+import io.kos.actions.api.ActionsAddresses;
 import io.kos.ingest.api.Event;
 import io.kos.ingest.api.IngestClient;
 import io.kos.triggers.api.TriggersAddresses;
@@ -11,12 +12,14 @@ import io.kos.verticle.JsonFields;
 import io.kos.verticle.KosVerticle;
 import io.kos.verticle.OwnerScope;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -86,8 +89,9 @@ final class TriggersVerticle extends KosVerticle {
   private Future<ApiResponse> create(ApiRequest request) {
     Caller caller = request.caller().requireWriter();
     Trigger.Draft draft = Trigger.Draft.parse(request.bodyObject());
-    return validateActions(draft).compose(v -> store.insert(OwnerScope.owner(caller), draft))
-        .map(trigger -> ApiResponse.of(201, changed(trigger).toJson()));
+    return validateActions(draft.actions(), OwnerScope.owner(caller))
+        .compose(checked -> store.insert(OwnerScope.owner(caller), draft.withActions(checked.actions()))
+            .map(trigger -> ApiResponse.of(201, checked.shownOnce(changed(trigger).toJson()))));
   }
 
   private Future<JsonObject> list(ApiRequest request) {
@@ -111,8 +115,10 @@ final class TriggersVerticle extends KosVerticle {
     Caller caller = request.caller().requireWriter();
     UUID id = id(request);
     Trigger.Draft draft = Trigger.Draft.parse(request.bodyObject());
-    return validateActions(draft).compose(v -> store.replace(id, OwnerScope.filter(caller), draft))
-        .map(trigger -> changed(found(trigger, request)).toJson());
+    Future<CheckedActions> checked = draft.actions().isEmpty() ? Future.succeededFuture(CheckedActions.NONE)
+        : store.get(id, OwnerScope.filter(caller)).compose(t -> validateActions(draft.actions(), found(t, request).ownerId()));
+    return checked.compose(actions -> store.replace(id, OwnerScope.filter(caller), draft.withActions(actions.actions()))
+        .map(trigger -> actions.shownOnce(changed(found(trigger, request)).toJson())));
   }
 
   private Future<JsonObject> patch(ApiRequest request) {
@@ -286,21 +292,22 @@ final class TriggersVerticle extends KosVerticle {
   private Future<ApiResponse> addAction(ApiRequest request) {
     request.caller().requireWriter();
     Trigger.ActionDraft action = Trigger.ActionDraft.parse(request.bodyObject(), "");
-    return writable(request).compose(t -> validateActions(List.of(action)).compose(v -> store.addAction(t.id(), action)))
-        .map(write -> {
+    return writable(request).compose(t -> validateActions(List.of(action), t.ownerId())
+        .compose(checked -> store.addAction(t.id(), checked.actions().get(0)).map(write -> {
           if (write.trigger() == null) {
             throw ApiError.invalidField("actions", "a trigger has at most " + Trigger.MAX_ACTIONS + " actions");
           }
-          return ApiResponse.of(201, part(changed(write.trigger()).toJson().getJsonArray("actions"), write.partId(), "action"));
-        });
+          return ApiResponse.of(201, checked.shownOnce(0, part(changed(write.trigger()).toJson().getJsonArray("actions"), write.partId(), "action")));
+        })));
   }
 
   private Future<JsonObject> replaceAction(ApiRequest request) {
     request.caller().requireWriter();
     Trigger.ActionDraft action = Trigger.ActionDraft.parse(request.bodyObject(), "");
     long actionId = partId(request, "aid");
-    return writable(request).compose(t -> validateActions(List.of(action)).compose(v -> store.replaceAction(t.id(), actionId, action)))
-        .map(write -> part(partWritten(write, request, "aid", "action").toJson().getJsonArray("actions"), actionId, "action"));
+    return writable(request).compose(t -> validateActions(List.of(action), t.ownerId())
+        .compose(checked -> store.replaceAction(t.id(), actionId, checked.actions().get(0)).map(write -> checked.shownOnce(0,
+            part(partWritten(write, request, "aid", "action").toJson().getJsonArray("actions"), actionId, "action")))));
   }
 
   /** The trigger after a part's write, announced; 404 when the part is not the trigger's. */
@@ -340,13 +347,17 @@ final class TriggersVerticle extends KosVerticle {
     }
     String agentId = (String) agent.definition().value();
     int fireLimit = fields.intValue("fire_limit_per_hour", 100, 1, 100_000);
-    List<Trigger.ActionDraft> actions = Trigger.ActionDraft.parse(fields.array("actions", new JsonArray()));
-    List<Trigger.Draft> drafts = Trigger.REGISTRIES.stream().sorted().map(registry -> new Trigger.Draft(
-        "follow agent " + agentId + " on chain " + chainId + ": " + registry, null, chainId, registry, true, fireLimit,
-        Conditions.parse(new JsonArray().add(agentCondition.copy().put("value", agentId)), registry), actions)).toList();
-    return validateActions(drafts.get(0)).compose(v -> store.insertFollow(OwnerScope.owner(caller), chainId, agentId, drafts)).map(follow -> {
-      follow.getJsonArray("trigger_ids").forEach(id -> announce((String) id));
-      return ApiResponse.of(201, follow);
+    List<Trigger.ActionDraft> written = Trigger.ActionDraft.parse(fields.array("actions", new JsonArray()));
+    return validateActions(written, OwnerScope.owner(caller)).compose(checked -> {
+      List<Trigger.Draft> drafts = Trigger.REGISTRIES.stream().sorted().map(registry -> new Trigger.Draft(
+          "follow agent " + agentId + " on chain " + chainId + ": " + registry, null, chainId, registry, true, fireLimit,
+          Conditions.parse(new JsonArray().add(agentCondition.copy().put("value", agentId)), registry), checked.actions())).toList();
+      return store.insertFollow(OwnerScope.owner(caller), chainId, agentId, drafts).map(follow -> {
+        follow.getJsonArray("trigger_ids").forEach(id -> announce((String) id));
+        JsonArray secrets = new JsonArray();
+        checked.secrets().forEach(secrets::add);
+        return ApiResponse.of(201, checked.secrets().stream().allMatch(java.util.Objects::isNull) ? follow : follow.put("webhook_secrets", secrets));
+      });
     });
   }
 
@@ -452,19 +463,38 @@ final class TriggersVerticle extends KosVerticle {
     });
   }
 
-  /** Asks the actions verticle to check the action configs; 503 when none answers (never stored unchecked). */
-  private Future<Void> validateActions(Trigger.Draft draft) {
-    return validateActions(draft.actions());
+  /**
+   * The actions as the actions verticle checked them: the configs to store (secrets sealed) and,
+   * by index, the webhook secrets it generated, shown once in the write's answer.
+   */
+  record CheckedActions(List<Trigger.ActionDraft> actions, List<String> secrets) {
+
+    static final CheckedActions NONE = new CheckedActions(List.of(), List.of());
+
+    /** The trigger's JSON with each generated secret beside its action ({@code actions[i].webhook_secret}). */
+    JsonObject shownOnce(JsonObject trigger) {
+      JsonArray actionsJson = trigger.getJsonArray("actions");
+      for (int i = 0; i < secrets.size() && i < actionsJson.size(); i++) {
+        shownOnce(i, actionsJson.getJsonObject(i));
+      }
+      return trigger;
+    }
+
+    JsonObject shownOnce(int index, JsonObject action) {
+      return secrets.get(index) == null ? action : action.put("webhook_secret", secrets.get(index));
+    }
   }
 
-  private Future<Void> validateActions(List<Trigger.ActionDraft> drafts) {
+  /** Asks the actions verticle to check the action configs; 503 when none answers (never stored unchecked). */
+  private Future<CheckedActions> validateActions(List<Trigger.ActionDraft> drafts, UUID owner) {
     if (drafts.isEmpty()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(CheckedActions.NONE);
     }
     JsonArray actions = new JsonArray();
     drafts.forEach(a -> actions.add(a.toJson()));
-    return vertx.eventBus().request(TriggersAddresses.ACTIONS_VALIDATE, ApiRequest.busRequest(new JsonObject().put("actions", actions)),
-        new DeliveryOptions().setSendTimeout(VALIDATE_TIMEOUT_MS)).<Void>mapEmpty().recover(failure -> {
+    JsonObject body = new JsonObject().put("owner_id", owner.toString()).put("actions", actions);
+    return vertx.eventBus().<Buffer>request(ActionsAddresses.VALIDATE, ApiRequest.busRequest(body),
+        new DeliveryOptions().setSendTimeout(VALIDATE_TIMEOUT_MS)).map(reply -> checked(drafts, reply.body())).recover(failure -> {
           if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == 422) {
             JsonObject error = new JsonObject(reply.getMessage());
             return Future.failedFuture(new ApiError(TriggersErrors.INVALID_ACTION, error.getString("message"),
@@ -473,6 +503,19 @@ final class TriggersVerticle extends KosVerticle {
           return Future.failedFuture(TriggersErrors.ACTIONS_UNAVAILABLE.error("no actions verticle checked the actions: "
               + failure.getMessage() + "; nothing was stored"));
         });
+  }
+
+  private static CheckedActions checked(List<Trigger.ActionDraft> drafts, Buffer reply) {
+    JsonArray answers = reply == null || reply.length() == 0 ? null : new JsonObject(reply).getJsonArray("actions");
+    List<Trigger.ActionDraft> stored = new ArrayList<>(drafts.size());
+    List<String> secrets = new ArrayList<>(drafts.size());
+    for (int i = 0; i < drafts.size(); i++) {
+      Trigger.ActionDraft draft = drafts.get(i);
+      JsonObject answer = answers == null || i >= answers.size() ? new JsonObject() : answers.getJsonObject(i);
+      stored.add(new Trigger.ActionDraft(draft.actionType(), draft.priority(), answer.getJsonObject("config", draft.config())));
+      secrets.add(answer.getString("secret"));
+    }
+    return new CheckedActions(stored, secrets);
   }
 
   private Trigger changed(Trigger trigger) {

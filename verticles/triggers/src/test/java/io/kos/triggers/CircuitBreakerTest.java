@@ -3,7 +3,7 @@ package io.kos.triggers;
 import io.kos.node.testkit.ApiContract;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.TestNode;
-import io.kos.triggers.api.TriggersAddresses;
+import io.kos.actions.api.ActionsAddresses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -108,7 +108,7 @@ class CircuitBreakerTest {
   }
 
   private static void outcome(String triggerId, String job, int attempt, String status) {
-    node.node().vertx().eventBus().publish(TriggersAddresses.ACTIONS_OUTCOME, new JsonObject().put("trigger_id", triggerId).put("job_id", job)
+    node.node().vertx().eventBus().publish(ActionsAddresses.OUTCOME, new JsonObject().put("trigger_id", triggerId).put("job_id", job)
         .put("attempt", attempt).put("status", status));
   }
 

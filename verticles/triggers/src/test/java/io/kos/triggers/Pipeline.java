@@ -3,7 +3,7 @@ package io.kos.triggers;
 import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.TestNode;
-import io.kos.triggers.api.TriggersAddresses;
+import io.kos.actions.api.ActionsAddresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -38,7 +38,7 @@ final class Pipeline {
 
   /** Starts answering both addresses on this node's bus; an action config with {@code "bad": true} is refused. */
   Pipeline answer(Vertx vertx) {
-    validate = vertx.eventBus().consumer(TriggersAddresses.ACTIONS_VALIDATE, message -> {
+    validate = vertx.eventBus().consumer(ActionsAddresses.VALIDATE, message -> {
       JsonArray actions = message.body().getJsonObject("body").getJsonArray("actions");
       for (int i = 0; i < actions.size(); i++) {
         if (actions.getJsonObject(i).getJsonObject("config").getBoolean("bad", false)) {
@@ -49,7 +49,7 @@ final class Pipeline {
       }
       message.reply(Buffer.buffer("{}"));
     });
-    enqueue = vertx.eventBus().consumer(TriggersAddresses.ACTIONS_ENQUEUE, message -> {
+    enqueue = vertx.eventBus().consumer(ActionsAddresses.ENQUEUE, message -> {
       JsonObject body = message.body().getJsonObject("body");
       String key = body.getString("idempotency_key");
       String existing = jobs.get(key);
