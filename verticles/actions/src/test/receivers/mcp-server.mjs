@@ -1,12 +1,15 @@
 // A real MCP server for the actions tests, built with the official TypeScript SDK over Streamable
 // HTTP on 127.0.0.1. /mcp answers requests as SSE streams, /mcp-json as JSON (enableJsonResponse).
-// Tools: record (stores its arguments), fail (a tool error: isError). Any other name is the SDK's
-// JSON-RPC error. GET /calls lists what the tools received, with the Authorization header.
+// Tools: record (stores its arguments), fail (a tool error: isError). The high-level McpServer
+// answers an unknown tool with a tool error too; /mcp-strict is the SDK's low-level Server, whose
+// handler refuses an unknown tool with a JSON-RPC error (McpError, -32602).
+// GET /calls lists what the tools received, with the Authorization header.
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { isInitializeRequest, CallToolRequestSchema, ListToolsRequestSchema, McpError, ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 
 const calls = [];
@@ -28,6 +31,21 @@ function newServer(authorization) {
   return server;
 }
 
+function strictServer(authorization) {
+  const server = new Server({ name: "kos-test-mcp-strict", version: "1.0.0" }, { capabilities: { tools: {} } });
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: [{ name: "record", description: "stores its arguments", inputSchema: { type: "object" } }],
+  }));
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    if (request.params.name !== "record") {
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+    }
+    calls.push({ tool: "record", args: request.params.arguments, authorization: authorization.value });
+    return { content: [{ type: "text", text: "recorded" }] };
+  });
+  return server;
+}
+
 async function readBody(req) {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
@@ -42,7 +60,7 @@ const httpServer = http.createServer(async (req, res) => {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(calls));
       return;
     }
-    if (url.pathname !== "/mcp" && url.pathname !== "/mcp-json") {
+    if (!["/mcp", "/mcp-json", "/mcp-strict"].includes(url.pathname)) {
       res.writeHead(404).end();
       return;
     }
@@ -62,7 +80,7 @@ const httpServer = http.createServer(async (req, res) => {
         onsessioninitialized: (id) => sessions.set(id, { transport, authorization }),
       });
       transport.onclose = () => { if (transport.sessionId) sessions.delete(transport.sessionId); };
-      await newServer(authorization).connect(transport);
+      await (url.pathname === "/mcp-strict" ? strictServer(authorization) : newServer(authorization)).connect(transport);
       entry = { transport, authorization };
     }
     await entry.transport.handleRequest(req, res, body);

@@ -353,16 +353,16 @@ final class ActionStore {
 
   /** True when the token was new for that agent. */
   Future<Boolean> putToken(long chainId, String agentId, String sealed) {
-    return pool.preparedQuery(PUT_TOKEN).execute(Tuple.of(chainId, agentId, sealed)).map(rows -> rows.iterator().next().getBoolean(0));
+    return pool.preparedQuery(PUT_TOKEN).execute(Tuple.of(chainId, new java.math.BigDecimal(agentId), sealed)).map(rows -> rows.iterator().next().getBoolean(0));
   }
 
   Future<Boolean> deleteToken(long chainId, String agentId) {
-    return pool.preparedQuery(DELETE_TOKEN).execute(Tuple.of(chainId, agentId)).map(rows -> rows.rowCount() > 0);
+    return pool.preparedQuery(DELETE_TOKEN).execute(Tuple.of(chainId, new java.math.BigDecimal(agentId))).map(rows -> rows.rowCount() > 0);
   }
 
   /** The sealed token of an agent, or null. */
   Future<String> token(long chainId, String agentId) {
-    return pool.preparedQuery(TOKEN).execute(Tuple.of(chainId, agentId)).map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
+    return pool.preparedQuery(TOKEN).execute(Tuple.of(chainId, new java.math.BigDecimal(agentId))).map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
   }
 
   Future<Integer> pruneJobs(int days) {
