@@ -77,7 +77,9 @@ CREATE TABLE action_results (
     error_message text,
     response_data jsonb,
     -- the seed's retry_count: attempts before this one
-    retry_count   integer     NOT NULL DEFAULT 0
+    retry_count   integer     NOT NULL DEFAULT 0,
+    -- the worker (node DID / instance) that made the attempt
+    worker        text
 );
 
 CREATE INDEX idx_action_results_job_id ON action_results (job_id, attempt);

@@ -62,15 +62,15 @@ final class ActionStore {
       + "finished_at = CASE WHEN d.status IN ('succeeded', 'failed', 'dead') THEN now() END, updated_at = now() "
       + "FROM done d WHERE j.id = d.id AND j.status = 'running' AND j.lease_owner = $8 AND j.attempts = d.attempt RETURNING j.id), "
       + "results AS (INSERT INTO action_results (job_id, attempt, owner_id, trigger_id, event_id, action_type, status, duration_ms, "
-      + "error_message, response_data, retry_count) SELECT d.id, d.attempt, j.owner_id, j.trigger_id, j.event_id, j.action_type, "
-      + "d.result, d.duration_ms, d.error, d.response::jsonb, d.attempt - 1 FROM done d JOIN action_jobs j ON j.id = d.id "
+      + "error_message, response_data, retry_count, worker) SELECT d.id, d.attempt, j.owner_id, j.trigger_id, j.event_id, j.action_type, "
+      + "d.result, d.duration_ms, d.error, d.response::jsonb, d.attempt - 1, $8 FROM done d JOIN action_jobs j ON j.id = d.id "
       + "WHERE d.result IS NOT NULL) "
       + "SELECT id FROM updated";
   /**
    * Jobs whose worker stopped (lease expired): queued again, or dead after their last attempt, with
    * a result row saying so. What is dead is returned (its outcome is published).
    */
-  static final String RECLAIM = "WITH expired AS (SELECT id FROM action_jobs WHERE status = 'running' AND lease_expires_at < now() "
+  static final String RECLAIM = "WITH expired AS (SELECT id, lease_owner FROM action_jobs WHERE status = 'running' AND lease_expires_at < now() "
       + "ORDER BY lease_expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED), "
       + "reclaimed AS (UPDATE action_jobs j SET status = CASE WHEN j.attempts >= j.max_attempts THEN 'dead' ELSE 'queued' END, "
       + "run_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now(), "
@@ -78,10 +78,10 @@ final class ActionStore {
       + "last_error = 'attempt ' || j.attempts || ' did not finish: its worker ' || coalesce(j.lease_owner, '?') "
       + "|| ' stopped (lease expired)' FROM expired e WHERE j.id = e.id "
       + "RETURNING j.id, j.status, j.attempts, j.trigger_id, j.action_id, j.event_id, j.idempotency_key, j.action_type, "
-      + "j.last_error, j.owner_id), "
+      + "j.last_error, j.owner_id, e.lease_owner AS stopped_worker), "
       + "results AS (INSERT INTO action_results (job_id, attempt, owner_id, trigger_id, event_id, action_type, status, error_message, "
-      + "retry_count) SELECT id, attempts, owner_id, trigger_id, event_id, action_type, "
-      + "CASE WHEN status = 'dead' THEN 'failed' ELSE 'retrying' END, last_error, attempts - 1 FROM reclaimed) "
+      + "retry_count, worker) SELECT id, attempts, owner_id, trigger_id, event_id, action_type, "
+      + "CASE WHEN status = 'dead' THEN 'failed' ELSE 'retrying' END, last_error, attempts - 1, stopped_worker FROM reclaimed) "
       + "SELECT id, status, attempts, trigger_id, action_id, event_id, idempotency_key, action_type, last_error FROM reclaimed";
   static final String WAKE = "NOTIFY kos_action_jobs";
 
@@ -100,7 +100,7 @@ final class ActionStore {
       + "AND ($5::timestamptz IS NULL OR created_at >= $5) AND ($6::timestamptz IS NULL OR created_at < $6) "
       + "AND ($7::bigint IS NULL OR id < $7) ORDER BY id DESC LIMIT $8";
   private static final String RESULT_COLUMNS = "id, job_id, attempt, trigger_id, event_id, action_type, status, executed_at, "
-      + "duration_ms, error_message, response_data, retry_count";
+      + "duration_ms, error_message, response_data, retry_count, worker";
   static final String RESULTS_OF_JOB = "SELECT " + RESULT_COLUMNS + " FROM action_results WHERE job_id = $1 ORDER BY attempt, id";
   static final String RESULTS = "SELECT " + RESULT_COLUMNS + " FROM action_results WHERE " + OwnerScope.clause(1)
       + " AND ($2::uuid IS NULL OR trigger_id = $2) AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR action_type = $4) "
@@ -390,7 +390,8 @@ final class ActionStore {
       results.add(new JsonObject().put("id", row.getLong(0)).put("job_id", row.getLong(1)).put("attempt", row.getInteger(2))
           .put("trigger_id", str(row.getUUID(3))).put("event_id", row.getString(4)).put("action_type", row.getString(5))
           .put("status", row.getString(6)).put("executed_at", time(row.getOffsetDateTime(7))).put("duration_ms", row.getInteger(8))
-          .put("error_message", row.getString(9)).put("response_data", row.getValue(10)).put("retry_count", row.getInteger(11)));
+          .put("error_message", row.getString(9)).put("response_data", row.getValue(10)).put("retry_count", row.getInteger(11))
+          .put("worker", row.getString(12)));
     }
     return results;
   }

@@ -123,11 +123,15 @@ final class WorkerVerticle extends KosVerticle {
         .onComplete(done -> finish(job, done.result(), (int) ((System.nanoTime() - started) / 1_000_000)));
   }
 
+  /**
+   * Records the attempt; the job's slot frees once the record commits, so that a worker never holds
+   * more than {@code concurrency} leased jobs (what a crash can make run twice).
+   */
   private void finish(Job job, Attempt attempt, int durationMs) {
-    running--;
     ActionStore.Completion completion = completion(job, attempt, durationMs);
     count(job.actionType(), completion.result() == null ? "deferred" : completion.result());
     completions.add(completion).onComplete(done -> {
+      running--;
       leased.remove(job.id());
       if (done.failed()) {
         // the lease runs out and the housekeeper queues the job again: the attempt is repeated, not lost
@@ -135,8 +139,8 @@ final class WorkerVerticle extends KosVerticle {
       } else if (done.result()) {
         ended(job, completion);
       }
+      claim();
     });
-    claim();
   }
 
   /** After the commit: a final status is published; a retry due soon wakes this worker then. */

@@ -68,6 +68,11 @@ final class Receiver implements AutoCloseable {
     return self[0];
   }
 
+  /** Runs {@code action} after {@code delayMs} on the receiver's own loop. */
+  void vertxTimer(long delayMs, Runnable action) {
+    vertx.setTimer(Math.max(1, delayMs), id -> action.run());
+  }
+
   String url(String path) {
     return "http://127.0.0.1:" + server.actualPort() + path;
   }
