@@ -10,6 +10,7 @@ import io.kos.node.db.Migrations;
 import io.kos.node.http.IngressVerticle;
 import io.kos.node.identity.NodeIdentity;
 import io.kos.verticle.SecretBox;
+import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.kos.verticle.outbound.OutboundGuard;
 import io.kos.verticle.Deployable;
 import io.kos.verticle.VerticleEnv;
@@ -202,7 +203,8 @@ public final class Node {
       Pool pool = pool(vertx(), database, name, config.poolSizeOf(name));
       pools.put(name, pool);
       VerticleEnv env = new VerticleEnv(name, pool, config.configOf(name), identity.did(), identity.nodeClass(),
-          BackendRegistries.getNow(state.metricsRegistry()), secrets, outbound);
+          BackendRegistries.getNow(state.metricsRegistry()), secrets, outbound,
+          () -> PgSubscriber.subscriber(vertx(), database.connectOptions(name)));
       List<String> deployed = new ArrayList<>();
       for (Deployable deployable : module.deployables()) {
         int instances = deployable.single() ? 1 : config.instancesOf(name);

@@ -2,6 +2,7 @@ package io.kos.verticle;
 
 import io.kos.verticle.outbound.OutboundGuard;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
@@ -18,7 +19,10 @@ import io.vertx.sqlclient.Pool;
  * @param secrets   seals what the verticle stores of secrets, under the node's master key
  * @param outbound  which addresses the verticle may call out to ({@code outbound.allow}); use it
  *                  through {@link io.kos.verticle.outbound.OutboundHttp}
+ * @param listeners makes a {@code LISTEN} subscriber on a connection of its own (not one of the
+ *                  pool's, which it would hold for good), reconnecting by its policy; the verticle
+ *                  that connects one closes it when it stops
  */
 public record VerticleEnv(String name, Pool pool, JsonObject config, String nodeId, String nodeClass, MeterRegistry meters,
-                          SecretBox secrets, OutboundGuard outbound) {
+                          SecretBox secrets, OutboundGuard outbound, java.util.function.Supplier<PgSubscriber> listeners) {
 }

@@ -31,9 +31,23 @@ public final class OutboundHttp {
   private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
   private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
 
+  /** How long a name's checked addresses are reused: the thread hop of a lookup costs more than the request on loopback. */
+  private static final long NAME_CACHE_MS = 10_000;
+  private static final int NAME_CACHE_SIZE = 1024;
+
   private final Vertx vertx;
   private final HttpClient client;
   private final OutboundGuard guard;
+  /** Names recently resolved and checked (per instance: one event loop uses it). */
+  private final java.util.LinkedHashMap<String, Resolved> names = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<String, Resolved> eldest) {
+      return size() > NAME_CACHE_SIZE;
+    }
+  };
+
+  private record Resolved(InetAddress address, long expiresAt) {
+  }
 
   public OutboundHttp(Vertx vertx, HttpClient client, OutboundGuard guard) {
     this.vertx = vertx;
@@ -201,17 +215,40 @@ public final class OutboundHttp {
       return hop(redirects + 1);
     }
 
+    /**
+     * The address to connect to: an IP literal as it is, a name resolved off the event loop (and
+     * reused for a few seconds); every address checked.
+     */
     private Future<InetAddress> resolve(String host) {
-      return vertx.<InetAddress[]>executeBlocking(() -> InetAddress.getAllByName(host), false).recover(e ->
-          Future.failedFuture(new OutboundException("cannot resolve " + host + ": " + e.getMessage(), true))).compose(addresses -> {
-            for (InetAddress address : addresses) {
-              String refusal = guard.refusal(address);
-              if (refusal != null) {
-                return Future.failedFuture(new OutboundException("refused to connect to " + host + ": " + refusal, false));
-              }
-            }
-            return Future.succeededFuture(addresses[0]);
-          });
+      Resolved cached = names.get(host);
+      if (cached != null && cached.expiresAt() > System.currentTimeMillis()) {
+        return Future.succeededFuture(cached.address());
+      }
+      Future<InetAddress[]> addresses = IP_LITERAL.matcher(host).matches()
+          ? literal(host)
+          : vertx.<InetAddress[]>executeBlocking(() -> InetAddress.getAllByName(host), false).recover(e ->
+              Future.failedFuture(new OutboundException("cannot resolve " + host + ": " + e.getMessage(), true)));
+      return addresses.compose(all -> {
+        for (InetAddress address : all) {
+          String refusal = guard.refusal(address);
+          if (refusal != null) {
+            return Future.failedFuture(new OutboundException("refused to connect to " + host + ": " + refusal, false));
+          }
+        }
+        names.put(host, new Resolved(all[0], System.currentTimeMillis() + NAME_CACHE_MS));
+        return Future.succeededFuture(all[0]);
+      });
+    }
+  }
+
+  /** IPv4 dotted quads and anything with a colon (IPv6): parsed without a lookup. */
+  private static final java.util.regex.Pattern IP_LITERAL = java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
+
+  private static Future<InetAddress[]> literal(String host) {
+    try {
+      return Future.succeededFuture(new InetAddress[] {InetAddress.getByName(host)});
+    } catch (java.net.UnknownHostException e) {
+      return Future.failedFuture(new OutboundException("'" + host + "' is not a valid address", false));
     }
   }
 
