@@ -20,22 +20,17 @@ import java.util.UUID;
 final class ActionStore {
 
   /**
-   * Queues a batch at once ($1..$10 arrays, one element per job; $11 the attempts each job gets):
-   * a key already queued is not inserted again and answers with the existing job. A key whose
-   * first insert is still uncommitted in another transaction waits for it (ON CONFLICT) and then
-   * comes back with a null id: the caller reads it again ({@link #JOB_ID_OF}).
+   * Queues a batch at once ($1..$10 arrays, one element per job; $11 the attempts each job gets)
+   * and answers the keys it inserted. A key queued before is not inserted again and is not in the
+   * answer ({@link #JOB_IDS_OF} finds it); a key whose first insert is still uncommitted in another
+   * transaction waits for it (ON CONFLICT) and is then not in the answer either. No join with
+   * action_jobs here: the statement costs the same however large the table grows.
    */
-  static final String ENQUEUE = "WITH input AS (SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], "
-      + "$6::bigint[], $7::text[], $8::int[], $9::text[], $10::text[]) AS t(idempotency_key, owner_id, trigger_id, trigger_name, "
-      + "event_id, action_id, action_type, priority, config, event)), "
-      + "inserted AS (INSERT INTO action_jobs (idempotency_key, owner_id, trigger_id, trigger_name, event_id, action_id, action_type, "
-      + "priority, config, event, max_attempts) SELECT idempotency_key, owner_id, trigger_id, trigger_name, event_id, action_id, "
-      + "action_type, priority, config::jsonb, event::jsonb, $11 FROM input ON CONFLICT (idempotency_key) DO NOTHING "
-      + "RETURNING id, idempotency_key) "
-      + "SELECT i.idempotency_key, coalesce(n.id, j.id), n.id IS NULL FROM input i "
-      + "LEFT JOIN inserted n ON n.idempotency_key = i.idempotency_key "
-      + "LEFT JOIN action_jobs j ON n.id IS NULL AND j.idempotency_key = i.idempotency_key";
-  static final String JOB_ID_OF = "SELECT id FROM action_jobs WHERE idempotency_key = $1";
+  static final String ENQUEUE = "INSERT INTO action_jobs (idempotency_key, owner_id, trigger_id, trigger_name, event_id, action_id, "
+      + "action_type, priority, config, event, max_attempts) SELECT k, o, t, n, e, a, y, p, c::jsonb, v::jsonb, $11 "
+      + "FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::int[], $9::text[], "
+      + "$10::text[]) AS input(k, o, t, n, e, a, y, p, c, v) ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key, id";
+  static final String JOB_IDS_OF = "SELECT idempotency_key, id FROM action_jobs WHERE idempotency_key = ANY($1)";
 
   private static final String CLAIMED_COLUMNS = "j.id, j.idempotency_key, j.owner_id, j.trigger_id, j.trigger_name, j.event_id, "
       + "j.action_id, j.action_type, j.priority, j.config, j.event, j.attempts, j.max_attempts";
@@ -51,20 +46,23 @@ final class ActionStore {
    * Ends a batch of attempts of worker $8: each job's new status ($3; 'queued' with a delay $4 for
    * a retry or a deferral) if the worker still holds its lease for that attempt, and one
    * action_results row per attempt ($5 the seed's result status; null for a deferral, which is not
-   * an attempt and gives its count back). Returns the jobs it changed.
+   * an attempt and gives its count back). Returns the jobs it changed. {@code j.id = ANY($1)} lets
+   * the planner find the jobs by primary key whatever it believes of the table's size (without it
+   * a stale estimate of a table that grew fast made this a hash join over the whole queue).
    */
   static final String COMPLETE = "WITH done AS (SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::bigint[], $5::text[], "
-      + "$6::text[], $7::int[], $9::text[]) AS t(id, attempt, status, delay_ms, result, error, duration_ms, response)), "
+      + "$6::text[], $7::int[], $9::text[], $10::uuid[], $11::uuid[], $12::text[], $13::text[]) AS t(id, attempt, status, delay_ms, result, "
+      + "error, duration_ms, response, owner_id, trigger_id, event_id, action_type)), "
       + "updated AS (UPDATE action_jobs j SET status = d.status, "
       + "run_at = CASE WHEN d.status = 'queued' THEN now() + d.delay_ms * interval '1 millisecond' ELSE j.run_at END, "
       + "attempts = j.attempts - CASE WHEN d.result IS NULL THEN 1 ELSE 0 END, "
       + "last_error = CASE WHEN d.result IS NULL THEN j.last_error ELSE d.error END, lease_owner = NULL, lease_expires_at = NULL, "
       + "finished_at = CASE WHEN d.status IN ('succeeded', 'failed', 'dead') THEN now() END, updated_at = now() "
-      + "FROM done d WHERE j.id = d.id AND j.status = 'running' AND j.lease_owner = $8 AND j.attempts = d.attempt RETURNING j.id), "
+      + "FROM done d WHERE j.id = ANY($1) AND j.id = d.id AND j.status = 'running' AND j.lease_owner = $8 AND j.attempts = d.attempt "
+      + "RETURNING j.id), "
       + "results AS (INSERT INTO action_results (job_id, attempt, owner_id, trigger_id, event_id, action_type, status, duration_ms, "
-      + "error_message, response_data, retry_count, worker) SELECT d.id, d.attempt, j.owner_id, j.trigger_id, j.event_id, j.action_type, "
-      + "d.result, d.duration_ms, d.error, d.response::jsonb, d.attempt - 1, $8 FROM done d JOIN action_jobs j ON j.id = d.id "
-      + "WHERE d.result IS NOT NULL) "
+      + "error_message, response_data, retry_count, worker) SELECT id, attempt, owner_id, trigger_id, event_id, action_type, "
+      + "result, duration_ms, error, response::jsonb, attempt - 1, $8 FROM done WHERE result IS NOT NULL) "
       + "SELECT id FROM updated";
   /**
    * Jobs whose worker stopped (lease expired): queued again, or dead after their last attempt, with
@@ -168,20 +166,15 @@ final class ActionStore {
     return pool.preparedQuery(ENQUEUE).execute(Tuple.from(new Object[] {keys, owners, triggers, names, events, actions, types, priorities,
         configs, payloads, maxAttempts})).compose(rows -> {
           Map<String, Queued> queued = new HashMap<>(n * 2);
-          List<Future<Void>> raced = new ArrayList<>();
-          for (Row row : rows) {
-            String key = row.getString(0);
-            Long id = row.getLong(1);
-            if (id != null) {
-              queued.put(key, new Queued(id, row.getBoolean(2)));
-            } else {
-              raced.add(pool.preparedQuery(JOB_ID_OF).execute(Tuple.of(key)).map(again -> {
-                queued.put(key, new Queued(again.iterator().next().getLong(0), true));
-                return null;
-              }));
-            }
+          rows.forEach(row -> queued.put(row.getString(0), new Queued(row.getLong(1), false)));
+          if (queued.size() == n) {
+            return Future.succeededFuture(queued);
           }
-          return Future.all(raced).map(v -> queued);
+          String[] repeats = java.util.Arrays.stream(keys).filter(key -> !queued.containsKey(key)).toArray(String[]::new);
+          return pool.preparedQuery(JOB_IDS_OF).execute(Tuple.of((Object) repeats)).map(existing -> {
+            existing.forEach(row -> queued.put(row.getString(0), new Queued(row.getLong(1), true)));
+            return queued;
+          });
         });
   }
 
@@ -223,8 +216,16 @@ final class ActionStore {
     String[] errors = new String[n];
     Integer[] durations = new Integer[n];
     String[] responses = new String[n];
+    UUID[] owners = new UUID[n];
+    UUID[] triggers = new UUID[n];
+    String[] events = new String[n];
+    String[] types = new String[n];
     for (int i = 0; i < n; i++) {
       Completion c = completions.get(i);
+      owners[i] = c.job().ownerId();
+      triggers[i] = c.job().triggerId();
+      events[i] = c.job().eventId();
+      types[i] = c.job().actionType();
       ids[i] = c.job().id();
       attempts[i] = c.job().attempt();
       statuses[i] = c.status();
@@ -235,7 +236,7 @@ final class ActionStore {
       responses[i] = c.response() == null ? null : c.response().encode();
     }
     return pool.preparedQuery(COMPLETE).execute(Tuple.from(new Object[] {ids, attempts, statuses, delays, results, errors, durations,
-        worker, responses})).map(rows -> {
+        worker, responses, owners, triggers, events, types})).map(rows -> {
           List<Long> changed = new ArrayList<>(rows.rowCount());
           rows.forEach(row -> changed.add(row.getLong(0)));
           return changed;

@@ -5,26 +5,28 @@ import io.kos.verticle.KosVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgConnection;
-import io.vertx.sqlclient.SqlConnection;
+import io.vertx.pgclient.pubsub.PgSubscriber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One per node: relays the database's {@code NOTIFY kos_action_jobs} to the node's workers (on one
- * connection it keeps LISTENing, reconnecting when it drops), reclaims the jobs of workers that
- * stopped (expired leases, on any node), and deletes what is older than {@code retention_days}.
+ * One per node: relays the database's {@code NOTIFY kos_action_jobs} to the node's workers (a
+ * LISTEN subscriber on a connection of its own, reconnecting every second when it drops), reclaims
+ * the jobs of workers that stopped (expired leases, on any node), and deletes what is older than
+ * {@code retention_days}.
  */
 final class HousekeeperVerticle extends KosVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(HousekeeperVerticle.class);
   private static final long RELISTEN_MS = 1000;
+  private static final String CHANNEL = "kos_action_jobs";
   private static final long PRUNE_MS = 3_600_000;
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private ActionsSettings settings;
   private ActionStore store;
-  private SqlConnection listening;
+  private PgSubscriber subscriber;
+  private boolean listening;
   private boolean stopped;
   private String reclaimError;
 
@@ -35,41 +37,31 @@ final class HousekeeperVerticle extends KosVerticle {
     vertx.setPeriodic(Math.max(1000, settings.leaseSeconds() * 1000L / 2), id -> reclaim());
     vertx.setTimer(60_000, id -> prune());
     vertx.setPeriodic(PRUNE_MS, id -> prune());
-    reportHealth(() -> new JsonObject().put("ok", listening != null && reclaimError == null).put("listening", listening != null)
-        .put("reclaim_error", reclaimError));
-    return listen();
+    reportHealth(() -> {
+      boolean connected = listening && subscriber.actualConnection() != null;
+      return new JsonObject().put("ok", connected && reclaimError == null).put("listening", connected).put("reclaim_error", reclaimError);
+    });
+    subscriber = env().listeners().get().reconnectPolicy(retries -> RELISTEN_MS);
+    subscriber.channel(CHANNEL)
+        .subscribeHandler(v -> {
+          listening = true;
+          // jobs queued while nobody listened
+          vertx.eventBus().publish(WorkerVerticle.WAKE, null, LOCAL);
+        })
+        .handler(payload -> vertx.eventBus().publish(WorkerVerticle.WAKE, null, LOCAL));
+    subscriber.closeHandler(v -> {
+      listening = false;
+      if (!stopped) {
+        LOG.warn("actions: the LISTEN connection is gone for good; workers poll every poll_ms");
+      }
+    });
+    return subscriber.connect();
   }
 
   @Override
   public Future<?> stop() {
     stopped = true;
-    return listening == null ? Future.succeededFuture() : listening.close();
-  }
-
-  private Future<Void> listen() {
-    return pool().getConnection().compose(connection -> {
-      PgConnection pg = PgConnection.cast(connection);
-      pg.notificationHandler(notification -> vertx.eventBus().publish(WorkerVerticle.WAKE, null, LOCAL));
-      pg.closeHandler(v -> {
-        listening = null;
-        if (!stopped) {
-          LOG.warn("actions: the LISTEN connection closed; workers poll until it is back");
-          vertx.setTimer(RELISTEN_MS, id -> relisten());
-        }
-      });
-      return connection.query("LISTEN kos_action_jobs").execute().map(rows -> {
-        listening = connection;
-        // jobs queued while nobody listened
-        vertx.eventBus().publish(WorkerVerticle.WAKE, null, LOCAL);
-        return (Void) null;
-      }).onFailure(e -> connection.close());
-    });
-  }
-
-  private void relisten() {
-    if (!stopped) {
-      listen().onFailure(e -> vertx.setTimer(RELISTEN_MS, id -> relisten()));
-    }
+    return subscriber == null ? Future.succeededFuture() : subscriber.close();
   }
 
   private void reclaim() {

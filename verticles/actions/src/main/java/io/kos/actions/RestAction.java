@@ -10,10 +10,8 @@ import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -46,7 +44,7 @@ record RestAction(HttpMethod method, String url, JsonObject headers, Object body
     }
     String url = fields.string("url", null, 2000);
     Template.check(url, path + ".url", false);
-    String problem = OutboundHttp.urlProblem(Template.render(url, sample(), Template.Escape.URL));
+    String problem = OutboundHttp.urlProblem(Template.withPlaceholders(url));
     if (problem != null) {
       throw fields.invalid("url", problem);
     }
@@ -111,12 +109,5 @@ record RestAction(HttpMethod method, String url, JsonObject headers, Object body
       out.add(code);
     }
     return List.copyOf(out);
-  }
-
-  /** Every variable as a plain word: what a URL looks like once rendered, for checking its form. */
-  private static Map<String, Object> sample() {
-    Map<String, Object> values = new HashMap<>();
-    Template.VARIABLES.forEach(name -> values.put(name, "x"));
-    return values;
   }
 }

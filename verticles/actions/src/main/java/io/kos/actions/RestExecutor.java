@@ -27,6 +27,13 @@ final class RestExecutor implements Executor {
 
   private final OutboundHttp http;
   private final SecretBox secrets;
+  /** Opened webhook secrets by sealed value and owner (opening costs an AES key schedule per job otherwise). */
+  private final java.util.LinkedHashMap<String, String> opened = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<String, String> eldest) {
+      return size() > 1024;
+    }
+  };
 
   RestExecutor(OutboundHttp http, SecretBox secrets) {
     this.http = http;
@@ -48,7 +55,8 @@ final class RestExecutor implements Executor {
       }
     }
     if (action.secretSealed() != null) {
-      String secret = secrets.open(action.secretSealed(), ActionConfigs.secretPurpose(job.ownerId()));
+      String purpose = ActionConfigs.secretPurpose(job.ownerId());
+      String secret = opened.computeIfAbsent(purpose + " " + action.secretSealed(), k -> secrets.open(action.secretSealed(), purpose));
       sign(headers, job.idempotencyKey(), System.currentTimeMillis() / 1000, body == null ? "" : body.toString(), secret);
     }
     String url = Template.render(action.url(), values, Template.Escape.URL);

@@ -96,6 +96,11 @@ final class Template {
     return out.toString();
   }
 
+  /** The text with every variable replaced by a plain word: what a URL template looks like rendered, for checking its form. */
+  static String withPlaceholders(String template) {
+    return VARIABLE.matcher(template).replaceAll("x");
+  }
+
   /** A JSON template rendered: strings rendered, a string that is one variable alone replaced by its value. */
   static Object renderJson(Object template, Map<String, Object> values) {
     if (template instanceof String text) {
