@@ -117,8 +117,8 @@ final class ActionStore {
 
   /** Retention, in chunks so that no statement holds many locks: finished jobs, then results. */
   static final int PRUNE_CHUNK = 5000;
-  static final String PRUNE_JOBS = "DELETE FROM action_jobs WHERE id IN (SELECT id FROM action_jobs WHERE finished_at IS NOT NULL "
-      + "AND finished_at < now() - $1 * interval '1 day' LIMIT " + PRUNE_CHUNK + ")";
+  static final String PRUNE_JOBS = "DELETE FROM action_jobs WHERE id IN (SELECT id FROM action_jobs WHERE created_at < now() - $1 * interval "
+      + "'1 day' AND finished_at < now() - $1 * interval '1 day' LIMIT " + PRUNE_CHUNK + ")";
   static final String PRUNE_RESULTS = "DELETE FROM action_results WHERE id IN (SELECT id FROM action_results "
       + "WHERE executed_at < now() - $1 * interval '1 day' LIMIT " + PRUNE_CHUNK + ")";
 

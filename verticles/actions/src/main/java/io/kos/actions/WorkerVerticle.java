@@ -66,7 +66,7 @@ final class WorkerVerticle extends KosVerticle {
     if (settings.noopExecutor()) {
       executors.put(ActionConfigs.NOOP, job -> Future.succeededFuture(new Attempt.Delivered(null)));
     }
-    completions = new GroupCommit<>(this::complete, 1000, 2);
+    completions = new GroupCommit<>(this::complete, 1000, 1);
     vertx.eventBus().localConsumer(WAKE, message -> claim());
     vertx.setPeriodic(settings.pollMs(), id -> claim());
     vertx.setPeriodic(settings.leaseSeconds() * 1000L / 3, id -> renew());

@@ -46,7 +46,9 @@ public final class ActionsBench {
     for (int instances : new int[] {1, 2}) {
       try (TestNode node = node(instances, "")) {
         throughput(node, jobs / 5, window, "warm-up");
+        resetStatements(node);
         throughput(node, jobs, window, instances + " worker instance" + (instances > 1 ? "s" : ""));
+        statements(node);
       }
     }
     Vertx receiverVertx = Vertx.vertx();
@@ -60,12 +62,7 @@ public final class ActionsBench {
       JsonObject stored = validated(node, config);
       paced(node, stored, arrivals, rate, 5, "warm-up");
       arrivals.clear();
-      if (!System.getProperty("kos.test.db.preload", "").isEmpty()) {
-        try (var db = node.jdbc(); var sql = db.createStatement()) {
-          sql.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-          sql.execute("SELECT pg_stat_statements_reset()");
-        }
-      }
+      resetStatements(node);
       String jfr = System.getProperty("bench.jfr", "");
       jdk.jfr.Recording recording = jfr.isEmpty() ? null : new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
       if (recording != null) {
@@ -76,9 +73,7 @@ public final class ActionsBench {
         recording.dump(Path.of(jfr));
         recording.close();
       }
-      if (!System.getProperty("kos.test.db.preload", "").isEmpty()) {
-        statements(node);
-      }
+      statements(node);
     } finally {
       receiverVertx.close().await();
     }
@@ -189,8 +184,24 @@ public final class ActionsBench {
         ms(percentile(committed, 0.50)), ms(percentile(committed, 0.99)), cpu(cpu, total));
   }
 
-  /** The statements of the REST round by total time (pg_stat_statements). */
+  private static boolean counting() {
+    return !System.getProperty("kos.test.db.preload", "").isEmpty();
+  }
+
+  private static void resetStatements(TestNode node) throws Exception {
+    if (counting()) {
+      try (var db = node.jdbc(); var sql = db.createStatement()) {
+        sql.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        sql.execute("SELECT pg_stat_statements_reset()");
+      }
+    }
+  }
+
+  /** The round's statements by total time (pg_stat_statements), with -Dbench.preload=pg_stat_statements. */
   private static void statements(TestNode node) throws Exception {
+    if (!counting()) {
+      return;
+    }
     try (var db = node.jdbc(); var sql = db.createStatement()) {
       sql.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
       try (var rows = sql.executeQuery("SELECT calls, round(total_exec_time::numeric, 1), round(mean_exec_time::numeric, 3), rows, "
