@@ -1,7 +1,6 @@
 package io.kos.actions;
 
 import io.kos.node.testkit.Accounts;
-import io.kos.node.testkit.Http;
 import io.kos.node.testkit.TestNode;
 import io.kos.actions.api.ActionsAddresses;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -69,6 +68,26 @@ final class ActionsNode {
     }
   }
 
+  /**
+   * An action as triggers would have it: checked by kos.actions.validate (stored as it answers, so
+   * a webhook secret is sealed), enqueued for the session's user, and followed until the job ends.
+   */
+  static JsonObject deliver(TestNode node, Accounts.Session owner, String type, JsonObject config, JsonObject event) throws InterruptedException {
+    UUID ownerId = ownerOf(owner);
+    JsonObject checked = validate(node, ownerId, new JsonArray().add(new JsonObject().put("action_type", type).put("config", config)));
+    if (checked.containsKey("error")) {
+      throw new AssertionError("the action did not validate: " + checked.encode());
+    }
+    JsonObject stored = checked.getJsonArray("actions").getJsonObject(0).getJsonObject("config");
+    long id = enqueue(node, type + "-" + UUID.randomUUID(), ownerId, type, 1, stored, event).getLong("job_id");
+    JsonObject[] job = new JsonObject[1];
+    await(Duration.ofSeconds(20), () -> {
+      job[0] = owner.http().get("/api/actions/v1/jobs/" + id).json();
+      return java.util.List.of("succeeded", "failed", "dead").contains(job[0].getString("status"));
+    }, "job " + id + " to end");
+    return job[0];
+  }
+
   static JsonObject event(String agentId) {
     return new JsonObject().put("id", "31337:" + UUID.randomUUID()).put("seq", 1).put("chain_id", 31337).put("block_number", 7)
         .put("timestamp", 1_700_000_000L).put("registry", "reputation").put("event_type", "NewFeedback").put("agent_id", agentId)
@@ -77,10 +96,6 @@ final class ActionsNode {
 
   static UUID ownerOf(Accounts.Session session) {
     return UUID.fromString(session.userId());
-  }
-
-  static Http as(Accounts.Session session) {
-    return session.http();
   }
 
   static void await(Duration timeout, BooleanSupplier check, String what) throws InterruptedException {

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import static io.kos.actions.ActionsNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Two node processes' workers on one database share the queue and never run one job twice at once (nor twice at all). */

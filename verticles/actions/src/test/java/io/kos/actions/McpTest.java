@@ -10,14 +10,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.kos.actions.ActionsNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -51,17 +49,9 @@ class McpTest {
     mcp.close();
   }
 
+
   private static JsonObject call(JsonObject config, JsonObject event) throws Exception {
-    UUID owner = ActionsNode.ownerOf(alice);
-    JsonObject checked = ActionsNode.validate(node, owner, new JsonArray().add(new JsonObject().put("action_type", "mcp").put("config", config)));
-    assertThat(checked.containsKey("error")).as(checked.encode()).isFalse();
-    long id = ActionsNode.enqueue(node, "mcp-" + UUID.randomUUID(), owner, "mcp", 1, config, event).getLong("job_id");
-    JsonObject[] job = new JsonObject[1];
-    await(Duration.ofSeconds(20), () -> {
-      job[0] = alice.http().get("/api/actions/v1/jobs/" + id).json();
-      return List.of("succeeded", "failed", "dead").contains(job[0].getString("status"));
-    }, "job " + id + " to end");
-    return job[0];
+    return ActionsNode.deliver(node, alice, "mcp", config, event);
   }
 
   private static List<JsonObject> callsWith(String message) throws Exception {

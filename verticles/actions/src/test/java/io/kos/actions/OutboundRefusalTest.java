@@ -2,17 +2,13 @@ package io.kos.actions;
 
 import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.TestNode;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 
-import static io.kos.actions.ActionsNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -47,17 +43,9 @@ class OutboundRefusalTest {
     receiver.close();
   }
 
+
   private static JsonObject deliver(String url) throws Exception {
-    UUID owner = ActionsNode.ownerOf(alice);
-    JsonObject stored = ActionsNode.validate(node, owner, new JsonArray().add(new JsonObject().put("action_type", "rest")
-        .put("config", new JsonObject().put("url", url)))).getJsonArray("actions").getJsonObject(0).getJsonObject("config");
-    long id = ActionsNode.enqueue(node, "ssrf-" + UUID.randomUUID(), owner, "rest", 1, stored, ActionsNode.event("1")).getLong("job_id");
-    JsonObject[] job = new JsonObject[1];
-    await(Duration.ofSeconds(15), () -> {
-      job[0] = alice.http().get("/api/actions/v1/jobs/" + id).json();
-      return List.of("succeeded", "failed", "dead").contains(job[0].getString("status"));
-    }, "job " + id + " to end");
-    return job[0];
+    return ActionsNode.deliver(node, alice, "rest", new JsonObject().put("url", url), ActionsNode.event("1"));
   }
 
   @Test

@@ -36,22 +36,14 @@ class RestDeliveryTest {
     receiver.close();
   }
 
+  private static JsonObject deliver(JsonObject config, JsonObject event) throws Exception {
+    return ActionsNode.deliver(node, alice, "rest", config, event);
+  }
+
   private static UUID owner() {
     return ActionsNode.ownerOf(alice);
   }
 
-  /** Enqueues the config as the validate step would store it, and waits for the job to end. */
-  private static JsonObject deliver(JsonObject config, JsonObject event) throws Exception {
-    JsonObject stored = ActionsNode.validate(node, owner(), new JsonArray().add(new JsonObject().put("action_type", "rest").put("config", config)))
-        .getJsonArray("actions").getJsonObject(0).getJsonObject("config");
-    long id = ActionsNode.enqueue(node, "rest-" + UUID.randomUUID(), owner(), "rest", 1, stored, event).getLong("job_id");
-    JsonObject[] job = new JsonObject[1];
-    await(Duration.ofSeconds(20), () -> {
-      job[0] = alice.http().get("/api/actions/v1/jobs/" + id).json();
-      return List.of("succeeded", "failed", "dead").contains(job[0].getString("status"));
-    }, "job " + id + " to end");
-    return job[0];
-  }
 
   @Test
   void theBodyTemplateIsRenderedAndTheDeliveryIsSignedPerStandardWebhooks() throws Exception {

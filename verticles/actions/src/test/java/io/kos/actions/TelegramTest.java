@@ -2,7 +2,6 @@ package io.kos.actions;
 
 import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.TestNode;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,9 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 
-import static io.kos.actions.ActionsNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Telegram delivery against a fake that keeps the Bot API's contract: escaping, 429 retry_after, 400 bad markup. */
@@ -38,17 +35,9 @@ class TelegramTest {
     telegram.close();
   }
 
+
   private static JsonObject send(JsonObject config, JsonObject event) throws Exception {
-    UUID owner = ActionsNode.ownerOf(alice);
-    JsonObject checked = ActionsNode.validate(node, owner, new JsonArray().add(new JsonObject().put("action_type", "telegram").put("config", config)));
-    assertThat(checked.containsKey("error")).as(checked.encode()).isFalse();
-    long id = ActionsNode.enqueue(node, "tg-" + UUID.randomUUID(), owner, "telegram", 1, config, event).getLong("job_id");
-    JsonObject[] job = new JsonObject[1];
-    await(Duration.ofSeconds(20), () -> {
-      job[0] = alice.http().get("/api/actions/v1/jobs/" + id).json();
-      return List.of("succeeded", "failed", "dead").contains(job[0].getString("status"));
-    }, "job " + id + " to end");
-    return job[0];
+    return ActionsNode.deliver(node, alice, "telegram", config, event);
   }
 
   @Test
