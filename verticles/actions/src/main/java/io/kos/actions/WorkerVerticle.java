@@ -36,12 +36,15 @@ final class WorkerVerticle extends KosVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerVerticle.class);
   /** The longest a receiver's Retry-After is honoured. */
   private static final long MAX_RETRY_AFTER_MS = 86_400_000L;
+  /** How long a stopping worker waits for its running jobs (within the node's shutdown.timeout). */
+  private static final long DRAIN_MS = 10_000;
 
   private ActionsSettings settings;
   private ActionStore store;
   private final Map<String, Executor> executors = new HashMap<>();
   private String workerId;
   private int running;
+  private boolean stopping;
   private boolean claiming;
   private boolean wokenWhileClaiming;
   private final Set<Long> leased = new HashSet<>();
@@ -74,13 +77,33 @@ final class WorkerVerticle extends KosVerticle {
     return Future.succeededFuture();
   }
 
+  /**
+   * Claims nothing more and waits (at most {@link #DRAIN_MS}) for the running jobs' attempts to be
+   * recorded, so that a graceful stop repeats no delivery; what is still running after that is
+   * reclaimed when its lease expires.
+   */
   @Override
   public Future<?> stop() {
-    return httpClient == null ? Future.succeededFuture() : httpClient.close();
+    stopping = true;
+    io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
+    long deadline = System.currentTimeMillis() + DRAIN_MS;
+    vertx.setPeriodic(20, id -> {
+      if (running == 0 || System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(id);
+        if (running > 0) {
+          LOG.warn("actions: stopping with {} jobs still running; they run again once their leases expire", running);
+        }
+        drained.complete();
+      }
+    });
+    return drained.future().compose(v -> httpClient == null ? Future.succeededFuture() : httpClient.close());
   }
 
   /** Claims as many due jobs as it has room for; a wake during a claim claims again after it. */
   private void claim() {
+    if (stopping) {
+      return;
+    }
     if (claiming) {
       wokenWhileClaiming = true;
       return;
