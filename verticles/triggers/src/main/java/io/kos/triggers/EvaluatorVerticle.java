@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +43,15 @@ final class EvaluatorVerticle extends KosVerticle {
   private static final long ENQUEUE_TIMEOUT_MS = 10_000;
   private static final long MAX_RELAY_BACKOFF_MS = 30_000;
   private static final long PRUNE_MS = 600_000;
+  /** Bounds {@link #breakerChangedWhileAbsent} (outcomes of triggers that never load: deleted, disabled). */
+  private static final int MAX_ABSENT_BREAKERS = 10_000;
 
   private final TriggerIndex index = new TriggerIndex();
+  /**
+   * Triggers whose breaker changed while they were not in the index (an outcome counted while the
+   * trigger loads): read again once they are in, or the index could keep the state read before.
+   */
+  private final Set<UUID> breakerChangedWhileAbsent = new HashSet<>();
   /** The trigger changes applied to the index (trigger_changes.generation); a commit requires that none came after. */
   private long generation;
   private TriggerStore store;
@@ -162,7 +170,7 @@ final class EvaluatorVerticle extends KosVerticle {
       return Future.succeededFuture();
     }
     List<UUID> ids = triggers.stream().map(Trigger::id).toList();
-    return Future.all(store.states(ids), store.recentFires(), store.breakers(ids)).map(v -> {
+    return Future.all(store.states(ids), store.recentFires(), store.breakers(ids)).compose(v -> {
       Map<Long, TriggerStore.StoredState> states = v.resultAt(0);
       Map<UUID, List<Long>> fires = v.resultAt(1);
       Map<UUID, TriggerStore.Breaker> breakers = v.resultAt(2);
@@ -170,6 +178,23 @@ final class EvaluatorVerticle extends KosVerticle {
         LiveTrigger live = new LiveTrigger(t, states, fires.getOrDefault(t.id(), List.of()));
         live.breaker = breakers.getOrDefault(t.id(), TriggerStore.Breaker.CLOSED);
         index.put(live);
+      });
+      return breakersAgain(ids);
+    });
+  }
+
+  /** The breakers an outcome changed while these triggers loaded, read now that they are in the index. */
+  private Future<Void> breakersAgain(List<UUID> loadedIds) {
+    List<UUID> stale = loadedIds.stream().filter(breakerChangedWhileAbsent::remove).toList();
+    if (stale.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return store.breakers(stale).map(breakers -> {
+      stale.forEach(id -> {
+        LiveTrigger live = index.get(id);
+        if (live != null) {
+          live.breaker = breakers.getOrDefault(id, TriggerStore.Breaker.CLOSED);
+        }
       });
       return null;
     });
@@ -269,6 +294,8 @@ final class EvaluatorVerticle extends KosVerticle {
           LiveTrigger live = index.get(triggerId);
           if (live != null) {
             live.breaker = breakers.getOrDefault(triggerId, TriggerStore.Breaker.CLOSED);
+          } else if (breakerChangedWhileAbsent.size() < MAX_ABSENT_BREAKERS) {
+            breakerChangedWhileAbsent.add(triggerId);
           }
         })
         .onFailure(e -> LOG.warn("triggers: outcome of {} not counted: {}", triggerId, e.toString()));
