@@ -75,10 +75,12 @@ final class ActionsVerticle extends KosVerticle {
     if (actionId != null && !(actionId instanceof Integer || actionId instanceof Long)) {
       throw ApiError.invalidField("action.id", "must be an integer");
     }
+    JsonObject event = fields.object("event", null);
+    String eventId = JsonFields.ofBody(event, "event").string("id", "", 200);
     ActionStore.NewJob job = new ActionStore.NewJob(key, owner, triggerId.isEmpty() ? null : uuid(triggerId, "trigger.id"),
-        triggerFields.string("name", "", 200), fields.object("event", null).getString("id"),
+        triggerFields.string("name", "", 200), eventId.isEmpty() ? null : eventId,
         actionId == null ? null : ((Number) actionId).longValue(), type, actionFields.intValue("priority", 1, 0, 100),
-        actionFields.object("config", null), fields.object("event", null));
+        actionFields.object("config", null), event);
     return enqueues.add(job).map(queued -> new JsonObject().put("job_id", queued.jobId()).put("duplicate", queued.duplicate()));
   }
 

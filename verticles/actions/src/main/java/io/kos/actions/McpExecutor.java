@@ -43,8 +43,8 @@ final class McpExecutor implements Executor {
   public Future<Attempt> run(Job job) {
     McpAction action = McpAction.parse(job.config(), "config");
     long deadline = System.currentTimeMillis() + action.timeoutMs();
-    Long chainId = job.event().getLong("chain_id");
-    String agentId = job.event().getString("agent_id");
+    Long chainId = job.event().getValue("chain_id") instanceof Number n ? n.longValue() : null;
+    String agentId = job.event().getValue("agent_id") instanceof String s ? s : null;
     Map<String, Object> values = job.variables();
     Future<String> server = action.resolveEndpoint() ? resolve(chainId, agentId, deadline) : Future.succeededFuture(action.serverUrl());
     Future<Void> verified = action.verifyFileHash() ? verify(job, values, action.includeFileContent(), deadline) : Future.succeededFuture();

@@ -287,6 +287,8 @@ class ActionsApiTest {
     JsonObject badOwner = good.copy();
     badOwner.getJsonObject("trigger").put("owner_id", "me");
     assertThat(enqueueFailure(badOwner)).isEqualTo(422);
+    JsonObject badEvent = good.copy().put("event", new JsonObject().put("id", 42));
+    assertThat(enqueueFailure(badEvent)).isEqualTo(422);
     JsonObject badPriority = good.copy();
     badPriority.getJsonObject("action").put("priority", 101);
     assertThat(enqueueFailure(badPriority)).isEqualTo(422);
