@@ -105,7 +105,8 @@ final class ActionConfigs {
     return shown.put("secret", "(sealed)");
   }
 
-  private static UUID uuid(String text, String field) {
+  /** A body field that must hold a UUID: 422 naming it otherwise. */
+  static UUID uuid(String text, String field) {
     try {
       return UUID.fromString(text);
     } catch (IllegalArgumentException e) {

@@ -308,14 +308,18 @@ final class ActionStore {
         f.from(), f.to(), jobId, f.before(), f.limit()})).map(ActionStore::resultsJson);
   }
 
+  /** One row of the hourly answer: the owners' rows of an hour and type are summed into it. */
+  private record HourAndType(String hour, String actionType) {
+  }
+
   Future<JsonArray> metrics(UUID ownerFilter, OffsetDateTime from, OffsetDateTime to, String actionType) {
     return pool.query(BUCKET_BOUNDS).execute().compose(bounds -> {
       Integer[] upper = (Integer[]) bounds.iterator().next().getValue(0);
       return pool.preparedQuery(METRICS).execute(Tuple.of(ownerFilter, from, to, actionType)).map(rows -> {
-        Map<String, long[]> counts = new java.util.LinkedHashMap<>();
-        Map<String, JsonObject> buckets = new HashMap<>();
+        Map<HourAndType, long[]> counts = new java.util.LinkedHashMap<>();
+        Map<HourAndType, JsonObject> buckets = new HashMap<>();
         for (Row row : rows) {
-          String key = row.getOffsetDateTime(0).toInstant() + "|" + row.getString(1);
+          HourAndType key = new HourAndType(row.getOffsetDateTime(0).toInstant().toString(), row.getString(1));
           long[] sum = counts.computeIfAbsent(key, k -> new long[5]);
           for (int i = 0; i < 5; i++) {
             sum[i] += row.getLong(2 + i);
@@ -324,13 +328,10 @@ final class ActionStore {
           row.getJsonObject(7).forEach(b -> merged.put(b.getKey(), merged.getLong(b.getKey(), 0L) + ((Number) b.getValue()).longValue()));
         }
         JsonArray hours = new JsonArray();
-        counts.forEach((key, sum) -> {
-          String[] parts = key.split("\\|", 2);
-          hours.add(new JsonObject().put("hour", parts[0]).put("action_type", parts[1]).put("total_executions", sum[0])
-              .put("success_count", sum[1]).put("failure_count", sum[2]).put("retrying_count", sum[3])
-              .put("avg_duration_ms", sum[0] == 0 ? null : (double) sum[4] / sum[0])
-              .put("p95_duration_ms", percentile(buckets.get(key), upper, sum[0], 0.95)));
-        });
+        counts.forEach((key, sum) -> hours.add(new JsonObject().put("hour", key.hour()).put("action_type", key.actionType())
+            .put("total_executions", sum[0]).put("success_count", sum[1]).put("failure_count", sum[2]).put("retrying_count", sum[3])
+            .put("avg_duration_ms", sum[0] == 0 ? null : (double) sum[4] / sum[0])
+            .put("p95_duration_ms", percentile(buckets.get(key), upper, sum[0], 0.95))));
         return hours;
       });
     });

@@ -66,7 +66,7 @@ final class ActionsVerticle extends KosVerticle {
     }
     JsonObject trigger = fields.object("trigger", null);
     JsonFields triggerFields = JsonFields.ofBody(trigger, "trigger");
-    UUID owner = uuid(triggerFields.string("owner_id", null, 36), "trigger.owner_id");
+    UUID owner = ActionConfigs.uuid(triggerFields.string("owner_id", null, 36), "trigger.owner_id");
     String triggerId = triggerFields.string("id", "", 36);
     JsonObject action = fields.object("action", null);
     JsonFields actionFields = JsonFields.ofBody(action, "action");
@@ -77,7 +77,7 @@ final class ActionsVerticle extends KosVerticle {
     }
     JsonObject event = fields.object("event", null);
     String eventId = JsonFields.ofBody(event, "event").string("id", "", 200);
-    ActionStore.NewJob job = new ActionStore.NewJob(key, owner, triggerId.isEmpty() ? null : uuid(triggerId, "trigger.id"),
+    ActionStore.NewJob job = new ActionStore.NewJob(key, owner, triggerId.isEmpty() ? null : ActionConfigs.uuid(triggerId, "trigger.id"),
         triggerFields.string("name", "", 200), eventId.isEmpty() ? null : eventId,
         actionId == null ? null : ((Number) actionId).longValue(), type, actionFields.intValue("priority", 1, 0, 100),
         actionFields.object("config", null), event);
@@ -136,7 +136,7 @@ final class ActionsVerticle extends KosVerticle {
   private Future<JsonObject> retryDead(ApiRequest request) {
     Caller caller = request.caller().requireWriter();
     JsonFields fields = request.bodyFields().onlyKnown(List.of("trigger_id"));
-    UUID trigger = uuid(fields.string("trigger_id", null, 36), "trigger_id");
+    UUID trigger = ActionConfigs.uuid(fields.string("trigger_id", null, 36), "trigger_id");
     return store.retryDeadOfTrigger(trigger, OwnerScope.filter(caller), settings.attempts()).compose(ids -> {
       JsonObject answer = new JsonObject().put("retried", ids.size()).put("job_ids", new JsonArray(new ArrayList<>(ids)));
       return ids.isEmpty() ? Future.succeededFuture(answer) : store.wake().map(answer);
@@ -239,13 +239,5 @@ final class ActionsVerticle extends KosVerticle {
 
   private static OffsetDateTime time(long epochSeconds) {
     return OffsetDateTime.ofInstant(Instant.ofEpochSecond(epochSeconds), ZoneOffset.UTC);
-  }
-
-  private static UUID uuid(String text, String field) {
-    try {
-      return UUID.fromString(text);
-    } catch (IllegalArgumentException e) {
-      throw ApiError.invalidField(field, "must be a UUID");
-    }
   }
 }
