@@ -39,10 +39,6 @@ final class GroupCommit<I, O> {
     return promise.future();
   }
 
-  int pending() {
-    return items.size();
-  }
-
   private void flush() {
     while (inFlight < maxInFlight && !items.isEmpty()) {
       int n = Math.min(maxBatch, items.size());

@@ -67,8 +67,8 @@ final class McpExecutor implements Executor {
       return new Attempt.Failed(rpc.getMessage(), new JsonObject().put("jsonrpc_error", rpc.code), false, -1);
     }
     if (e instanceof McpClient.StatusError status) {
-      return new Attempt.Failed(status.getMessage(), new JsonObject().put("status", status.status),
-          Attempt.ofStatus(status.status, status.headers, null, "").retryable(), Attempt.retryAfterMs(status.headers.get("retry-after")));
+      Attempt.Failed judged = Attempt.ofStatus(status.status, status.headers, null, "the MCP server");
+      return new Attempt.Failed(status.getMessage(), new JsonObject().put("status", status.status), judged.retryable(), judged.retryAfterMs());
     }
     if (e instanceof McpClient.ProtocolError || e instanceof Unresolvable) {
       return Attempt.permanent(e.getMessage());
