@@ -45,6 +45,7 @@ class ErrorReferenceTest {
     Set<String> seen = new HashSet<>();
     List<ErrorCode> all = new java.util.ArrayList<>(Errors.COMMON);
     all.addAll(io.kos.node.auth.AuthErrors.ALL);
+    all.addAll(io.kos.node.klf.KlfErrors.ALL);
     binaryModules().forEach(module -> all.addAll(module.errorCodes()));
     for (ErrorCode code : all) {
       assertThat(seen.add(code.code())).as("error code " + code.code() + " is declared twice").isTrue();

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 @Command(name = "kos-node", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
     description = "Runs a kOS node: verticles on one HTTP port, an embedded or external PostgreSQL, an optional cluster.",
-    subcommands = {Main.Run.class, Main.Check.class, Main.Migrate.class, Main.Identity.class, CommandLine.HelpCommand.class})
+    subcommands = {Main.Run.class, Main.Check.class, Main.Migrate.class, Main.Identity.class, KlfCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static final int OK = 0;
@@ -75,9 +76,14 @@ public final class Main implements Callable<Integer> {
 
   /** As {@link #execute(String[], Map)}, with usage and error lines written to {@code err}. */
   public static int execute(String[] args, Map<String, String> env, PrintWriter err) {
+    return execute(args, env, new PrintWriter(System.out, true), err);
+  }
+
+  /** As {@link #execute(String[], Map, PrintWriter)}, with what a tool command prints written to {@code out}. */
+  public static int execute(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
     Main main = new Main();
     main.env = env;
-    CommandLine cli = new CommandLine(main).setErr(err);
+    CommandLine cli = new CommandLine(main).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ConfigException) {
         err.println("kos-node: " + e.getMessage());

@@ -9,6 +9,7 @@ import io.kos.node.db.Database;
 import io.kos.node.db.Migrations;
 import io.kos.node.http.IngressVerticle;
 import io.kos.node.identity.NodeIdentity;
+import io.kos.node.klf.KlfService;
 import io.kos.verticle.Deployable;
 import io.kos.verticle.SecretBox;
 import io.kos.verticle.VerticleEnv;
@@ -198,6 +199,8 @@ public final class Node {
     SecretBox secrets = new SecretBox(KeyFiles.load(config.masterKey().base64(), config.dataDir().resolve(MASTER_KEY_FILE),
         SecretBox.KEY_BYTES, "master key"));
     OutboundGuard outbound = OutboundGuard.allowing(config.outboundAllow());
+    state.klf(KlfService.start(vertx(), nodePool, identity, config.klf(), accessControl.peers(), modules.values(), outbound,
+        BackendRegistries.getNow(state.metricsRegistry())));
     for (String name : config.verticles()) {
       VerticleModule module = modules.get(name);
       Pool pool = pool(vertx(), database, name, config.poolSizeOf(name));

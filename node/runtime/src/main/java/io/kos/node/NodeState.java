@@ -2,6 +2,7 @@ package io.kos.node;
 
 import io.kos.node.auth.AccessControl;
 import io.kos.node.db.Migrations;
+import io.kos.node.klf.KlfService;
 import io.kos.verticle.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,6 +32,7 @@ public final class NodeState {
   private volatile Buffer identityDocument;
   private volatile Buffer capabilityDocument;
   private volatile AccessControl accessControl;
+  private volatile KlfService klf;
   /** This node's own metrics registry: several nodes in one JVM (tests) must not share meters. */
   private final String metricsRegistry = "kos-node-" + java.util.UUID.randomUUID();
 
@@ -57,6 +59,15 @@ public final class NodeState {
   /** The node's access control, or null while the node schema is not ready yet. */
   public AccessControl accessControl() {
     return accessControl;
+  }
+
+  void klf(KlfService klf) {
+    this.klf = klf;
+  }
+
+  /** The node's KLF endpoint, or null while the node is starting. */
+  public KlfService klf() {
+    return klf;
   }
 
   void deployed(List<String> verticles) {

@@ -14,6 +14,11 @@ public final class Addresses {
   public static final String HEADER_CALLER_ID = "kos-caller-id";
   public static final String HEADER_CALLER_ROLE = "kos-caller-role";
   public static final String HEADER_CALLER_VIA = "kos-caller-via";
+  /** The DID of a node caller (a verified KLF sender); absent for a user. */
+  public static final String HEADER_CALLER_DID = "kos-caller-did";
+  /** On a KLF task: the job's id, and where the verticle reports its progress ({@code KosVerticle.reportProgress}). */
+  public static final String HEADER_KLF_JOB = "kos-klf-job";
+  public static final String HEADER_KLF_PROGRESS = "kos-klf-progress";
   /** The HTTP client's address as the ingress saw it. */
   public static final String HEADER_CLIENT_ADDRESS = "kos-client-address";
   /** Reply header a handler may set to override the route's success status. */

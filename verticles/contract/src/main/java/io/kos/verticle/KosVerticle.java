@@ -89,6 +89,22 @@ public abstract class KosVerticle extends VerticleBase {
   }
 
   /**
+   * Reports how far a KLF task has come (docs/klf.md): the node that runs the job records it and
+   * pushes a signed {@code task_progress} to the requester. Does nothing when the request is not a
+   * KLF task (an HTTP call of the same operation), so a handler calls it either way.
+   *
+   * @param percent 0 to 100
+   */
+  protected final void reportProgress(ApiRequest request, int percent, String message) {
+    String address = request.header(Addresses.HEADER_KLF_PROGRESS);
+    String job = request.header(Addresses.HEADER_KLF_JOB);
+    if (address != null && job != null) {
+      vertx.eventBus().send(address, new JsonObject().put("job_id", job)
+          .put("progress", Math.max(0, Math.min(100, percent))).put("message", message));
+    }
+  }
+
+  /**
    * Replies with the JSON already encoded: the ingress writes the bytes as they are, and a reply
    * that crosses the cluster is encoded once, here, instead of encoded, decoded and re-encoded.
    */

@@ -47,6 +47,15 @@ public interface VerticleModule {
     return "openapi/" + name() + ".json";
   }
 
+  /**
+   * The KLF task, query and command names this verticle serves, each with the operation behind it
+   * (docs/klf.md). A name must be unique across the modules of the binary; the node refuses to
+   * start otherwise.
+   */
+  default List<KlfOperation> klfOperations() {
+    return List.of();
+  }
+
   /** What this verticle offers the network, published in {@code /klf/v1/capabilities}. */
   default List<String> capabilities() {
     return List.of();

@@ -64,6 +64,15 @@ class AuthContractTest {
     contract.conforms("users.get", admin.http().get(BASE + "/users/" + userId), 200);
     contract.conforms("users.update", admin.http().patchJson(BASE + "/users/" + userId, new JsonObject().put("role", "viewer")), 200);
     contract.conforms("users.update", admin.http().patchJson(BASE + "/users/" + admin.userId(), new JsonObject().put("is_active", false)), 409);
+    String peer = io.kos.node.testkit.KlfPeer.create("ronin").did();
+    Http.Response added = admin.http().postJson(BASE + "/peers", new JsonObject().put("did", peer).put("role", "viewer").put("name", "p"));
+    contract.conforms("peers.put", added, 200);
+    contract.conforms("peers.put", admin.http().postJson(BASE + "/peers", new JsonObject().put("did", "x").put("role", "viewer")), 422);
+    contract.conforms("peers.put", user.postJson(BASE + "/peers", new JsonObject().put("did", peer).put("role", "viewer")), 403);
+    contract.conforms("peers.list", admin.http().get(BASE + "/peers"), 200);
+    contract.conforms("peers.list", user.get(BASE + "/peers"), 403);
+    contract.conforms("peers.delete", admin.http().delete(BASE + "/peers/" + peer), 204);
+    contract.conforms("peers.delete", admin.http().delete(BASE + "/peers/" + peer), 404);
     contract.conforms("logout", anonymous.postJson(BASE + "/logout", new JsonObject().put("refresh_token", refreshed.json().getString("refresh_token"))),
         204);
   }

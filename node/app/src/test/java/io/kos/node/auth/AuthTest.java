@@ -376,7 +376,7 @@ class AuthTest {
   void theCallerComesFromTheCredentialNeverFromClientHeaders() {
     Accounts.Session olga = register("olga");
     Http.Response whoami = olga.http().with("kos-caller-id", node.admin().userId()).with("kos-caller-role", "admin")
-        .get("/api/probe/v1/whoami");
+        .with("kos-caller-did", "did:kos:hakim:" + "0".repeat(32)).with("kos-caller-via", "klf").get("/api/probe/v1/whoami");
     assertThat(whoami.json()).isEqualTo(new JsonObject().put("user_id", olga.userId()).put("role", "editor"));
     assertError(anonymous.with("kos-caller-id", olga.userId()).with("kos-caller-role", "admin").get("/api/probe/v1/whoami"),
         401, "unauthorized");

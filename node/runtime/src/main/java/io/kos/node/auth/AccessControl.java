@@ -19,7 +19,7 @@ import java.nio.file.Path;
  */
 public final class AccessControl {
 
-  /** Published when cached API-key callers must be dropped on every node: {@code {key_id}} or {@code {user_id}}. */
+  /** Published when cached callers must be dropped on every node: {@code {key_id}}, {@code {user_id}} or {@code {peer_did}}. */
   static final String EVICT_ADDRESS = "kos.auth.evict";
 
   private final AuthSettings settings;
@@ -31,9 +31,10 @@ public final class AccessControl {
   private final byte[] signingKey;
   private final ApiKeyCache apiKeys;
   private final EventBus eventBus;
+  private final Peers peers;
 
   private AccessControl(AuthSettings settings, AuthStore store, WorkerExecutor hashing, SetupToken setupToken, byte[] signingKey,
-                        EventBus eventBus) {
+                        EventBus eventBus, Peers peers) {
     this.settings = settings;
     this.store = store;
     this.hasher = new PasswordHasher(settings.argon2MemoryKib(), settings.argon2Iterations());
@@ -44,6 +45,8 @@ public final class AccessControl {
     this.signingKey = signingKey;
     this.apiKeys = new ApiKeyCache(settings.apiKeyCacheTtl().toMillis(), System::currentTimeMillis);
     this.eventBus = eventBus;
+    this.peers = peers;
+    peers.evictingThrough(this);
   }
 
   /** Blocking: run on the node's start thread once the node schema is migrated. */
@@ -54,7 +57,9 @@ public final class AccessControl {
     SetupToken setupToken = SetupToken.prepare(config.dataDir(), usersExist);
     // bounded: each argon2id hash holds argon2_memory_kib of heap while it runs
     WorkerExecutor hashing = vertx.createSharedWorkerExecutor("kos-password-hash", settings.hashThreadCount());
-    AccessControl control = new AccessControl(settings, new AuthStore(nodePool), hashing, setupToken, key, vertx.eventBus());
+    AuthStore store = new AuthStore(nodePool);
+    Peers peers = new Peers(config.klf(), store, settings.apiKeyCacheTtl().toMillis(), System::currentTimeMillis);
+    AccessControl control = new AccessControl(settings, store, hashing, setupToken, key, vertx.eventBus(), peers);
     vertx.eventBus().<JsonObject>consumer(EVICT_ADDRESS, message -> control.evictLocally(message.body()));
     return control;
   }
@@ -73,6 +78,11 @@ public final class AccessControl {
     evict(new JsonObject().put("user_id", userId));
   }
 
+  /** A peer was added, changed or removed: forget its cached role everywhere. */
+  void evictPeer(String did) {
+    evict(new JsonObject().put("peer_did", did));
+  }
+
   private void evict(JsonObject which) {
     evictLocally(which);
     eventBus.publish(EVICT_ADDRESS, which);
@@ -85,11 +95,19 @@ public final class AccessControl {
     if (which.containsKey("user_id")) {
       apiKeys.evictUser(which.getString("user_id"));
     }
+    if (which.containsKey("peer_did")) {
+      peers.evictLocally(which.getString("peer_did"));
+    }
   }
 
   /** The API for one ingress instance (its own token signer and checker). */
   public AuthApi api(Vertx vertx) {
     return new AuthApi(this, new AccessTokens(vertx, signingKey, settings.accessTokenTtl()));
+  }
+
+  /** The nodes this node trusts (KLF senders). */
+  public Peers peers() {
+    return peers;
   }
 
   /** The pending setup token, or null once the node has a user. */

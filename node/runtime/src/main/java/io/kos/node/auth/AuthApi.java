@@ -51,7 +51,10 @@ public final class AuthApi {
       RouteSpec.delete("/api-keys/:id", "api_keys.revoke"),
       RouteSpec.get("/users", "users.list"),
       RouteSpec.get("/users/:id", "users.get"),
-      RouteSpec.patch("/users/:id", "users.update"));
+      RouteSpec.patch("/users/:id", "users.update"),
+      RouteSpec.post("/peers", "peers.put"),
+      RouteSpec.get("/peers", "peers.list"),
+      RouteSpec.delete("/peers/:did", "peers.delete"));
 
   private final AccessControl control;
   private final AuthStore store;
@@ -73,7 +76,10 @@ public final class AuthApi {
         Map.entry("api_keys.revoke", this::revokeApiKey),
         Map.entry("users.list", this::listUsers),
         Map.entry("users.get", this::getUser),
-        Map.entry("users.update", this::updateUser));
+        Map.entry("users.update", this::updateUser),
+        Map.entry("peers.put", control.peers()::put),
+        Map.entry("peers.list", control.peers()::list),
+        Map.entry("peers.delete", control.peers()::delete));
   }
 
   public Function<ApiRequest, Future<?>> operation(String name) {

@@ -23,13 +23,15 @@ public final class AuthErrors {
   static final ErrorCode EMAIL_TAKEN = new ErrorCode("email_taken", 409, "another account has that email", "log in, or use another email");
   static final ErrorCode LAST_ADMIN = new ErrorCode("last_admin", 409,
       "the change would leave the node without an active admin", "make another user admin first");
+  static final ErrorCode PEER_FROM_CONFIG = new ErrorCode("peer_from_config", 409,
+      "the peer is listed in `klf.peers`; the API cannot change or delete it", "change the node's config");
   static final ErrorCode TOO_MANY_ATTEMPTS = new ErrorCode("too_many_attempts", 429,
       "too many failed logins for the account or from the address within `auth.login_lockout`",
       "wait `retry_after_seconds` (also in `Retry-After`)");
 
   /** The codes only the accounts API answers, in status order. */
   public static final List<ErrorCode> ALL = List.of(INVALID_CREDENTIALS, INVALID_REFRESH_TOKEN, REFRESH_TOKEN_REUSED, REFRESH_TOKEN_EXPIRED,
-      SETUP_TOKEN_REQUIRED, REGISTRATION_CLOSED, USERNAME_TAKEN, EMAIL_TAKEN, LAST_ADMIN, TOO_MANY_ATTEMPTS);
+      SETUP_TOKEN_REQUIRED, REGISTRATION_CLOSED, USERNAME_TAKEN, EMAIL_TAKEN, LAST_ADMIN, PEER_FROM_CONFIG, TOO_MANY_ATTEMPTS);
 
   private AuthErrors() {
   }

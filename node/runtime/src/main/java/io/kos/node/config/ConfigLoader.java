@@ -3,6 +3,8 @@ package io.kos.node.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.kos.verticle.Caller;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -130,8 +132,7 @@ public final class ConfigLoader {
         verticleConfig[0] = verticleConfig(value, file);
       } else if (Setting.byKey(key) != null) {
         if (value != null) {
-          values.put(key, value instanceof List<?> list
-              ? list.stream().map(String::valueOf).collect(Collectors.joining(",")) : String.valueOf(value));
+          values.put(key, value instanceof List<?> list ? listValue(list) : String.valueOf(value));
           sources.put(key, file.toString());
         }
       } else if (value instanceof Map<?, ?> child) {
@@ -140,6 +141,14 @@ public final class ConfigLoader {
         throw new ConfigException("unknown setting '" + key + "' in " + file);
       }
     }
+  }
+
+  /** A list of scalars as the comma list the environment would give; one holding mappings as JSON (klf.peers). */
+  private static String listValue(List<?> list) {
+    if (list.stream().anyMatch(item -> item instanceof Map<?, ?>)) {
+      return Json.encode(list);
+    }
+    return list.stream().map(String::valueOf).collect(Collectors.joining(","));
   }
 
   private JsonObject verticleConfig(Object value, Path file) {
@@ -219,6 +228,15 @@ public final class ConfigLoader {
         keyFile.isEmpty() ? dataDir.resolve("node.key") : Path.of(keyFile).toAbsolutePath().normalize(),
         new MasterKeySetting((String) v.get("node.master_key")),
         (List<String>) v.get("outbound.allow"),
+        new KlfSettings(
+            (List<KlfSettings.Peer>) v.get("klf.peers"),
+            Caller.Role.parse((String) v.get("klf.accept_unknown")),
+            (Duration) v.get("klf.max_clock_skew"),
+            (Duration) v.get("klf.replay_window"),
+            (Integer) v.get("klf.max_message_bytes"),
+            (Duration) v.get("klf.task_timeout"),
+            (Duration) v.get("klf.task_retention"),
+            ((String) v.get("klf.ca")).isEmpty() ? null : Path.of((String) v.get("klf.ca")).toAbsolutePath().normalize()),
         (String) v.get("logging.format"),
         (String) v.get("logging.level"),
         (Duration) v.get("shutdown.timeout"),

@@ -32,6 +32,7 @@ public record NodeConfig(
     Path keyFile,
     MasterKeySetting masterKey,
     List<String> outboundAllow,
+    KlfSettings klf,
     String logFormat,
     String logLevel,
     Duration shutdownTimeout,

@@ -1,10 +1,14 @@
 package io.kos.node.config;
 
+import io.kos.verticle.Caller;
 import io.kos.verticle.Text;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,6 +64,14 @@ public record Setting(String key, Object defaultValue, String description, Funct
       new Setting("auth.argon2_memory_kib", 19456, "argon2id memory cost per password hash in KiB (OWASP: 19456)", v -> integer(v, 1024, 4194304)),
       new Setting("auth.argon2_iterations", 2, "argon2id iterations per password hash (OWASP: 2)", v -> integer(v, 1, 100)),
       new Setting("auth.hash_threads", 0, "password hashes computed at once (each holds auth.argon2_memory_kib); 0 = one per core", v -> integer(v, 0, 256)),
+      new Setting("klf.peers", List.of(), "nodes this node trusts: a list of {did, role, name} (role admin, editor or viewer; as JSON in the environment). Peers added with /api/auth/v1/peers add to these", Setting::peers),
+      new Setting("klf.accept_unknown", "", "the role of a verified KLF sender not on the peer list: empty refuses it (403 unknown_node), viewer lets it read", Setting::acceptUnknown),
+      new Setting("klf.max_clock_skew", Duration.ofMinutes(5), "a KLF message whose timestamp is further than this from the node's clock is refused", Setting::duration),
+      new Setting("klf.replay_window", Duration.ofMinutes(10), "how long a received message id is remembered, so that a copy is refused (keep it above twice klf.max_clock_skew)", Setting::duration),
+      new Setting("klf.max_message_bytes", 1048576, "largest KLF message accepted (suffix KiB or MiB allowed); larger gets 413", Setting::size),
+      new Setting("klf.task_timeout", Duration.ofMinutes(15), "how long a KLF task may run before it fails with TIMEOUT", Setting::duration),
+      new Setting("klf.task_retention", Duration.ofDays(7), "finished KLF tasks older than this are deleted (task_status then answers not_found)", Setting::duration),
+      new Setting("klf.ca", "", "PEM file of CA certificates trusted, besides the JDK's, when this node calls other nodes over https (a private CA)", Setting::text),
       new Setting("outbound.allow", List.of(), "CIDRs (comma separated) that verticles may call out to although not public: loopback, private, link-local, unique-local, CGNAT (e.g. 127.0.0.0/8,::1/128 for a local receiver). Empty = public addresses only", Setting::cidrs),
       new Setting("logging.format", "text", "text or json (one JSON object per line)", v -> oneOf(v, "text", "json")),
       new Setting("logging.level", "INFO", "root log level: TRACE, DEBUG, INFO, WARN, ERROR", v -> oneOf(v.toUpperCase(Locale.ROOT), "TRACE", "DEBUG", "INFO", "WARN", "ERROR")),
@@ -232,6 +244,57 @@ public record Setting(String key, Object defaultValue, String description, Funct
     List<String> cidrs = (List<String>) list(value);
     io.kos.verticle.outbound.OutboundGuard.allowing(cidrs);
     return cidrs;
+  }
+
+  static Object acceptUnknown(String value) {
+    String trimmed = value.trim();
+    if (trimmed.isEmpty() || trimmed.equals("viewer")) {
+      return trimmed;
+    }
+    throw new IllegalArgumentException("must be empty (refuse unlisted nodes) or viewer");
+  }
+
+  /** A JSON array of {did, role, name} objects (what the YAML list becomes). */
+  static Object peers(String value) {
+    String trimmed = value.trim();
+    if (trimmed.isEmpty()) {
+      return List.of();
+    }
+    JsonArray array;
+    try {
+      array = new JsonArray(trimmed);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("must be a list of {did, role, name}");
+    }
+    List<KlfSettings.Peer> peers = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < array.size(); i++) {
+      if (!(array.getValue(i) instanceof JsonObject entry)) {
+        throw new IllegalArgumentException("entry " + i + " must be a mapping {did, role, name}");
+      }
+      for (String field : entry.fieldNames()) {
+        if (!List.of("did", "role", "name").contains(field)) {
+          throw new IllegalArgumentException("entry " + i + " has an unknown field '" + field + "' (did, role, name)");
+        }
+      }
+      Object did = entry.getValue("did");
+      if (!(did instanceof String d) || !d.matches("did:kos:[a-z][a-z0-9]{0,30}:[0-9a-f]{32}")) {
+        throw new IllegalArgumentException("entry " + i + ": did must be a kOS DID, did:kos:<class>:<32 hex digits>");
+      }
+      Caller.Role role = entry.getValue("role") instanceof String r ? Caller.Role.parse(r) : null;
+      if (role == null) {
+        throw new IllegalArgumentException("entry " + i + ": role must be admin, editor or viewer");
+      }
+      Object name = entry.getValue("name", "");
+      if (!(name instanceof String n) || n.length() > 200) {
+        throw new IllegalArgumentException("entry " + i + ": name must be a string of at most 200 characters");
+      }
+      if (!seen.add(d)) {
+        throw new IllegalArgumentException("entry " + i + ": " + d + " is listed twice");
+      }
+      peers.add(new KlfSettings.Peer(d, role, n));
+    }
+    return List.copyOf(peers);
   }
 
   static Object list(String value) {

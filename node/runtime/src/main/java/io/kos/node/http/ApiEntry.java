@@ -73,9 +73,7 @@ final class ApiEntry implements Handler<RoutingContext> {
     String id = requestId;
     caller(ctx).onComplete(caller -> {
       if (caller != null) {
-        headers.add(Addresses.HEADER_CALLER_ID, caller.userId())
-            .add(Addresses.HEADER_CALLER_ROLE, caller.role().wireName())
-            .add(Addresses.HEADER_CALLER_VIA, caller.via());
+        caller.addTo(headers);
       }
       ctx.put(CALL, new Call(id, envelope, headers));
       ctx.next();

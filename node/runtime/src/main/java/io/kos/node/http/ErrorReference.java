@@ -1,6 +1,7 @@
 package io.kos.node.http;
 
 import io.kos.node.auth.AuthErrors;
+import io.kos.node.klf.KlfErrors;
 import io.kos.verticle.ErrorCode;
 import io.kos.verticle.Errors;
 import io.kos.verticle.VerticleModule;
@@ -14,11 +15,12 @@ public final class ErrorReference {
   private ErrorReference() {
   }
 
-  /** One table for every route, one for the accounts API, one per verticle module that has codes of its own. */
+  /** One table for every route, one for the accounts API, one for KLF, one per verticle module that has codes of its own. */
   public static String markdown(Collection<VerticleModule> modules) {
     StringBuilder doc = new StringBuilder();
     section(doc, "Every route", Errors.COMMON);
     section(doc, "Accounts (`/api/auth/v1`)", AuthErrors.ALL);
+    section(doc, "KLF messages (`POST /klf/v1/message`, `kos.node.<did>.klf`)", KlfErrors.ALL);
     for (VerticleModule module : modules) {
       List<ErrorCode> own = module.errorCodes();
       if (!own.isEmpty()) {

@@ -1,6 +1,7 @@
 package io.kos.node.http;
 
 import io.kos.verticle.ApiError;
+import io.kos.node.klf.KlfErrors;
 import io.kos.verticle.ErrorCode;
 import io.kos.verticle.Errors;
 import org.slf4j.Logger;
@@ -61,8 +62,13 @@ public final class HttpErrors {
         "no route for " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> send(ctx, Errors.METHOD_NOT_ALLOWED,
         ctx.request().method() + " is not allowed on " + ctx.request().path()));
-    router.errorHandler(413, ctx -> send(ctx, Errors.PAYLOAD_TOO_LARGE,
-        "the request body exceeds http.body_limit (" + bodyLimit + " bytes on this node); send less per request"));
+    router.errorHandler(413, ctx -> {
+      if (ctx.request().path().equals(IngressVerticle.KLF_MESSAGE)) {
+        send(ctx, KlfErrors.MESSAGE_TOO_LARGE, "the message exceeds klf.max_message_bytes; send large data by reference");
+      } else {
+        send(ctx, Errors.PAYLOAD_TOO_LARGE, "the request body exceeds http.body_limit (" + bodyLimit + " bytes on this node); send less per request");
+      }
+    });
     router.errorHandler(415, ctx -> send(ctx, Errors.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json"));
     router.errorHandler(500, ctx -> {
       LOG.error("unhandled failure on {} {}",

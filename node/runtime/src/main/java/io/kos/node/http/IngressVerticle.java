@@ -4,6 +4,7 @@ import io.kos.node.NodeState;
 import io.kos.node.auth.AccessControl;
 import io.kos.node.auth.AuthApi;
 import io.kos.node.config.NodeConfig;
+import io.kos.node.klf.KlfService;
 import io.kos.verticle.Errors;
 import io.kos.verticle.RouteSpec;
 import io.kos.verticle.VerticleModule;
@@ -40,6 +41,7 @@ public final class IngressVerticle extends VerticleBase {
   private HttpServer server;
   private AuthApi authApi;
   private final Map<String, Buffer> openApiDocuments;
+  static final String KLF_MESSAGE = "/klf/v1/message";
 
   public IngressVerticle(NodeConfig config, Collection<VerticleModule> modules, NodeState state) {
     this.config = config;
@@ -77,6 +79,7 @@ public final class IngressVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(state.metricsRegistry()));
     router.get("/klf/v1/identity").handler(ctx -> document(ctx, state.identityDocument()));
     router.get("/klf/v1/capabilities").handler(ctx -> document(ctx, state.capabilityDocument()));
+    router.post(KLF_MESSAGE).handler(BodyHandler.create(false).setBodyLimit(config.klf().maxMessageBytes())).handler(this::klfMessage);
     BodyHandler bodyHandler = BodyHandler.create(false).setBodyLimit(config.bodyLimit());
     String requestIdPrefix = Integer.toHexString(System.identityHashCode(this)) + "-";
     for (RouteSpec route : AuthApi.ROUTES) {
@@ -140,6 +143,21 @@ public final class IngressVerticle extends VerticleBase {
 
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** A KLF message: checked and answered by the node's {@link KlfService}, the same as over the bus. */
+  private void klfMessage(RoutingContext ctx) {
+    KlfService klf = state.klf();
+    if (klf == null) {
+      HttpErrors.send(ctx, Errors.STARTING, "the node is still starting");
+      return;
+    }
+    if (!ApiEntry.isJson(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
+      HttpErrors.send(ctx, Errors.UNSUPPORTED_MEDIA_TYPE, "send the message as application/json");
+      return;
+    }
+    klf.receive(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer())
+        .onComplete(reply -> json(ctx, reply.status(), reply.body().toBuffer()), ctx::fail);
   }
 
   private void ready(RoutingContext ctx) {

@@ -68,6 +68,11 @@ public final class NodeIdentity {
     }
   }
 
+  /** Loads an existing key file (never creates one): for tools that act as the node, such as {@code kos-node klf send}. */
+  public static NodeIdentity load(Path keyFile, String nodeClass) {
+    return new NodeIdentity(read(keyFile), nodeClass);
+  }
+
   private static KeyPair read(Path keyFile) {
     String text;
     try {
@@ -110,6 +115,36 @@ public final class NodeIdentity {
   private static String pem(String type, byte[] der) {
     return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
         + "\n-----END " + type + "-----\n";
+  }
+
+  /** Signs bytes with the node's private key (Ed25519). */
+  public byte[] sign(byte[] data) {
+    return sign(keyPair.getPrivate(), data);
+  }
+
+  /** A public key from base64 of its X.509 encoding (what {@link #publicKeyBase64} writes); null when it is not an Ed25519 key. */
+  public static PublicKey decodePublicKey(String base64) {
+    try {
+      PublicKey key = KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
+      return ALGORITHM.equals(key.getAlgorithm()) || "EdDSA".equals(key.getAlgorithm()) ? key : null;
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** True when the DID is {@code did:kos:<class>:<id>} with the id that key derives (the rule above). */
+  public static boolean didMatches(String did, PublicKey key) {
+    int last = did.lastIndexOf(':');
+    return did.startsWith("did:kos:") && last > "did:kos:".length() && did.substring(last + 1).equals(fingerprint(key));
+  }
+
+  /** True when the signature over data verifies under the key; false for any malformed input. */
+  public static boolean verifies(PublicKey key, byte[] data, byte[] signature) {
+    try {
+      return verify(key, data, signature);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return false;
+    }
   }
 
   static String fingerprint(PublicKey key) {

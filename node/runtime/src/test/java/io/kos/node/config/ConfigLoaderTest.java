@@ -168,6 +168,42 @@ class ConfigLoaderTest {
     }
   }
 
+  @Test
+  void peersComeAsAYamlListOrAsJsonFromTheEnvironment() throws IOException {
+    String a = "did:kos:tohunga:" + "a".repeat(32);
+    String b = "did:kos:hakim:" + "b".repeat(32);
+    Path file = write("""
+        klf:
+          peers:
+            - {did: "%s", role: editor, name: acquisition}
+            - {did: "%s", role: admin}
+          accept_unknown: viewer
+        """.formatted(a, b));
+    KlfSettings klf = loader.load(file, Map.of(), Map.of("node.data_dir", dir.toString())).klf();
+    assertThat(klf.peers()).containsExactly(new KlfSettings.Peer(a, io.kos.verticle.Caller.Role.EDITOR, "acquisition"),
+        new KlfSettings.Peer(b, io.kos.verticle.Caller.Role.ADMIN, ""));
+    assertThat(klf.acceptUnknown()).isEqualTo(io.kos.verticle.Caller.Role.VIEWER);
+    assertThat(klf.maxClockSkew()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(klf.maxMessageBytes()).isEqualTo(1 << 20);
+
+    KlfSettings fromEnv = loader.load(null, Map.of("KOS_KLF_PEERS", "[{\"did\": \"" + a + "\", \"role\": \"viewer\"}]"),
+        Map.of("node.data_dir", dir.toString())).klf();
+    assertThat(fromEnv.peers()).extracting(KlfSettings.Peer::role).containsExactly(io.kos.verticle.Caller.Role.VIEWER);
+    assertThat(fromEnv.acceptUnknown()).isNull();
+
+    for (var bad : Map.of(
+        "[{\"did\": \"did:web:x\", \"role\": \"viewer\"}]", "entry 0: did must be a kOS DID",
+        "[{\"did\": \"" + a + "\", \"role\": \"owner\"}]", "entry 0: role must be admin, editor or viewer",
+        "[{\"did\": \"" + a + "\", \"role\": \"viewer\", \"key\": 1}]", "unknown field 'key'",
+        "[{\"did\": \"" + a + "\", \"role\": \"viewer\"}, {\"did\": \"" + a + "\", \"role\": \"admin\"}]", "listed twice",
+        "not json", "must be a list of {did, role, name}").entrySet()) {
+      assertThatThrownBy(() -> loader.load(null, Map.of("KOS_KLF_PEERS", bad.getKey()), Map.of()))
+          .isInstanceOf(ConfigException.class).hasMessageContaining("klf.peers").hasMessageContaining(bad.getValue());
+    }
+    assertThatThrownBy(() -> loader.load(null, Map.of("KOS_KLF_ACCEPT_UNKNOWN", "admin"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("klf.accept_unknown must be empty (refuse unlisted nodes) or viewer");
+  }
+
   private Path write(String yaml) throws IOException {
     Path file = Files.createTempFile(dir, "node", ".yaml");
     Files.writeString(file, yaml);

@@ -13,8 +13,8 @@ import io.vertx.sqlclient.Tuple;
 
 final class ProbeVerticle extends KosVerticle {
 
-  private static final String COLUMNS = "id, owner_id, text";
-  private static final String INSERT_NOTE = "INSERT INTO notes (owner_id, text) VALUES ($1, $2) RETURNING " + COLUMNS;
+  private static final String COLUMNS = "id, owner_id, owner_did, text";
+  private static final String INSERT_NOTE = "INSERT INTO notes (owner_id, owner_did, text) VALUES ($1, $2, $3) RETURNING " + COLUMNS;
   private static final String SELECT_NOTE = "SELECT " + COLUMNS + " FROM notes WHERE id = $1 AND " + OwnerScope.clause(2);
   private static final String LIST_NOTES = "SELECT " + COLUMNS + " FROM notes WHERE " + OwnerScope.clause(1) + " ORDER BY id";
   private static final String UPDATE_NOTE = "UPDATE notes SET text = $3 WHERE id = $1 AND " + OwnerScope.clause(2) + " RETURNING " + COLUMNS;
@@ -28,7 +28,8 @@ final class ProbeVerticle extends KosVerticle {
     serve("ping", request -> Future.succeededFuture(pong));
     serve("whoami", request -> {
       Caller caller = request.caller();
-      return Future.succeededFuture(new JsonObject().put("user_id", caller.userId()).put("role", caller.role().wireName()));
+      JsonObject who = new JsonObject().put("user_id", caller.userId()).put("role", caller.role().wireName());
+      return Future.succeededFuture(caller.isNode() ? who.put("did", caller.did()) : who);
     });
     serve("echo", request -> Future.succeededFuture(request.body()));
     serve("slow", this::slow);
@@ -40,6 +41,7 @@ final class ProbeVerticle extends KosVerticle {
     serve("notes.get", this::getNote);
     serve("notes.update", this::updateNote);
     serve("notes.delete", this::deleteNote);
+    serve("work", this::work);
     return Future.succeededFuture();
   }
 
@@ -48,10 +50,29 @@ final class ProbeVerticle extends KosVerticle {
     return vertx.timer(millis).map(v -> new JsonObject().put("slept_ms", millis));
   }
 
+  /** {@code steps} steps of {@code step_ms} each, reporting progress after each one. */
+  private Future<JsonObject> work(ApiRequest request) {
+    request.caller();
+    JsonObject body = request.bodyObject();
+    int steps = body.getValue("steps") instanceof Integer n && n >= 1 && n <= 100 ? n : 3;
+    int stepMillis = body.getValue("step_ms") instanceof Integer n && n >= 1 && n <= 10_000 ? n : 50;
+    return step(request, 1, steps, stepMillis).map(v -> new JsonObject().put("steps", steps));
+  }
+
+  private Future<Void> step(ApiRequest request, int step, int steps, int stepMillis) {
+    if (step > steps) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(stepMillis).compose(v -> {
+      reportProgress(request, step * 100 / steps, "step " + step + " of " + steps);
+      return step(request, step + 1, steps, stepMillis);
+    });
+  }
+
   private Future<JsonObject> createNote(ApiRequest request) {
     Caller caller = request.caller().requireWriter();
     String text = text(request);
-    return pool().preparedQuery(INSERT_NOTE).execute(Tuple.of(OwnerScope.owner(caller), text))
+    return pool().preparedQuery(INSERT_NOTE).execute(Tuple.of(OwnerScope.owner(caller), caller.did(), text))
         .map(rows -> toJson(rows.iterator().next()));
   }
 
@@ -105,6 +126,6 @@ final class ProbeVerticle extends KosVerticle {
 
   private static JsonObject toJson(Row row) {
     return new JsonObject().put("id", row.getLong("id")).put("owner_id", row.getUUID("owner_id").toString())
-        .put("text", row.getString("text"));
+        .put("owner_did", row.getString("owner_did")).put("text", row.getString("text"));
   }
 }
