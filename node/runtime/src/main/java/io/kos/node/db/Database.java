@@ -1,5 +1,6 @@
 package io.kos.node.db;
 
+import io.kos.node.PrivateFiles;
 import io.kos.node.config.ConfigException;
 import io.kos.node.config.NodeConfig;
 import io.vertx.pgclient.PgConnectOptions;
@@ -8,13 +9,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +33,10 @@ public final class Database implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
   static final String EMBEDDED_DATABASE = "kos";
+  /** The embedded server's password, beside its data dir, owner-only. */
+  public static final String PASSWORD_FILE = "pg-password";
+  private static final String HBA_MARKER = "# written by kos-node at every start: password (scram-sha-256) only, loopback only\n";
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final EmbeddedPostgres embedded;
   private final PgConnectOptions connectOptions;
@@ -64,6 +73,10 @@ public final class Database implements AutoCloseable {
       Files.createDirectories(pgData);
       stopOrphanedServer(pgData);
       long started = System.nanoTime();
+      String password = password(config.dataDir().resolve(PASSWORD_FILE));
+      // a data dir from before passwords: start it as it is once, set the password, then lock it
+      boolean upgrade = Files.exists(pgData.resolve("PG_VERSION")) && !ownsHba(pgData);
+      Path pwfile = config.dataDir().resolve(PASSWORD_FILE);
       EmbeddedPostgres server = EmbeddedPostgres.builder()
           .setDataDirectory(pgData)
           .setCleanDataDirectory(false)
@@ -78,11 +91,23 @@ public final class Database implements AutoCloseable {
           .setOutputRedirector(ProcessBuilder.Redirect.appendTo(config.dataDir().resolve("postgres.log").toFile()))
           .setErrorRedirector(ProcessBuilder.Redirect.appendTo(config.dataDir().resolve("postgres.log").toFile()))
           .setRegisterShutdownHook(false)
+          // initdb of a new data dir: the password from the start, no trust
+          .setLocaleConfig("pwfile", pwfile.toString())
+          .setLocaleConfig("auth", "scram-sha-256")
+          .setConnectConfig("password", password)
+          .setDataDirectoryCustomizer(dir -> {
+            if (!upgrade) {
+              writeHba(dir.toPath());
+            }
+          })
           .start();
+      if (upgrade) {
+        requirePassword(server, pgData, password);
+      }
       LOG.info("embedded PostgreSQL on 127.0.0.1:{} ready in {} ms (data in {})", server.getPort(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), pgData);
       PgConnectOptions options = new PgConnectOptions()
-          .setHost("127.0.0.1").setPort(server.getPort()).setUser("postgres").setDatabase(EMBEDDED_DATABASE);
+          .setHost("127.0.0.1").setPort(server.getPort()).setUser("postgres").setPassword(password).setDatabase(EMBEDDED_DATABASE);
       Database database = new Database(server, options);
       database.createEmbeddedDatabase();
       return database;
@@ -125,8 +150,59 @@ public final class Database implements AutoCloseable {
         });
   }
 
+  /** The embedded server's password: {@code <data_dir>/pg-password}, created owner-only on first start. */
+  private static String password(Path file) throws IOException {
+    if (Files.exists(file)) {
+      String password = Files.readString(file, StandardCharsets.UTF_8).trim();
+      if (!password.isEmpty()) {
+        return password;
+      }
+    }
+    byte[] random = new byte[32];
+    RANDOM.nextBytes(random);
+    String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    PrivateFiles.write(file, password + "\n");
+    return password;
+  }
+
+  private static boolean ownsHba(Path pgData) throws IOException {
+    Path hba = pgData.resolve("pg_hba.conf");
+    return Files.exists(hba) && Files.readString(hba, StandardCharsets.UTF_8).startsWith(HBA_MARKER);
+  }
+
+  /**
+   * Only password logins (SCRAM), only from loopback and the server's own socket: no {@code trust}
+   * line, so another local user cannot read the tables (password hashes included). Rewritten at
+   * every start, so a hand edit that loosens it does not survive one.
+   */
+  private static void writeHba(Path pgData) {
+    try {
+      Files.writeString(pgData.resolve("pg_hba.conf"), HBA_MARKER + """
+          # TYPE  DATABASE  USER  ADDRESS       METHOD
+          local   all       all                 scram-sha-256
+          host    all       all   127.0.0.1/32  scram-sha-256
+          host    all       all   ::1/128       scram-sha-256
+          """, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + pgData.resolve("pg_hba.conf"), e);
+    }
+  }
+
+  /** Upgrades a data dir of an earlier version in place: sets the password, then swaps the trusting pg_hba for ours. */
+  private static void requirePassword(EmbeddedPostgres server, Path pgData, String password) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + server.getPort() + "/postgres", "postgres", "");
+         Statement s = c.createStatement()) {
+      s.execute("SET password_encryption = 'scram-sha-256'");
+      // the password is base64url: nothing to escape
+      s.execute("ALTER ROLE postgres PASSWORD '" + password + "'");
+      writeHba(pgData);
+      s.execute("SELECT pg_reload_conf()");
+    }
+    LOG.info("embedded PostgreSQL in {} now requires the password in {} (upgraded from trust)", pgData, PASSWORD_FILE);
+  }
+
   private void createEmbeddedDatabase() throws SQLException {
-    try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), "postgres", "");
+    try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), "postgres", password());
          Statement s = c.createStatement()) {
       var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + EMBEDDED_DATABASE + "'");
       if (!rs.next()) {
