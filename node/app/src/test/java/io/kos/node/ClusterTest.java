@@ -19,6 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ClusterTest {
 
   private static final Duration START = Duration.ofSeconds(90);
+  /** Availability is the subject here, so no certificates: loopback allows cluster.tls false (ClusterKlfTest runs with TLS). */
+  private static final Map<String, String> PLAIN = Map.of("KOS_CLUSTER_TLS", "false");
 
   @Test
   void requestToNodeAIsServedByNodeBAndFollowsItsAvailability() {
@@ -31,10 +33,10 @@ class ClusterTest {
         "--cluster-members", "127.0.0.1:" + portA);
     try (NodeProcess a = NodeProcess.start(List.of("--http-port", "0", "--data-dir", TestNode.tempDir().toString(), "--db-url", dbA,
         "--verticles", "", "--cluster", "--cluster-host", "127.0.0.1", "--cluster-port", Integer.toString(portA),
-        "--cluster-members", "127.0.0.1:" + portB), Map.of("KOS_HTTP_REQUEST_TIMEOUT", "2s"), START)) {
+        "--cluster-members", "127.0.0.1:" + portB), Map.of("KOS_HTTP_REQUEST_TIMEOUT", "2s", "KOS_CLUSTER_TLS", "false"), START)) {
       Http viaA = a.http();
       String didB;
-      try (NodeProcess b = NodeProcess.start(argsB, Map.of(), START)) {
+      try (NodeProcess b = NodeProcess.start(argsB, PLAIN, START)) {
         didB = b.http().get("/klf/v1/identity").json().getString("nodeId");
         Http.Response served = viaA.await("/api/probe/v1/ping", r -> r.status() == 200, Duration.ofSeconds(20));
         assertThat(served.json().getString("node")).as("answered by node B").isEqualTo(didB);
@@ -48,7 +50,7 @@ class ClusterTest {
       assertThat(unavailable.header("Retry-After")).isNotNull();
       System.out.println("node A answered 503 " + millisTo503 + " ms after node B exited");
 
-      try (NodeProcess again = NodeProcess.start(argsB, Map.of(), START)) {
+      try (NodeProcess again = NodeProcess.start(argsB, PLAIN, START)) {
         Http.Response recovered = viaA.await("/api/probe/v1/ping", r -> r.status() == 200, Duration.ofSeconds(20));
         assertThat(recovered.json().getString("node")).isEqualTo(didB);
 

@@ -87,7 +87,7 @@ final class KlfCommand {
       } catch (ConfigException | IllegalArgumentException e) {
         throw new ConfigException(e.getMessage());
       } catch (Exception e) {
-        spec.commandLine().getErr().println("kos-node: " + e.getMessage());
+        spec.commandLine().getErr().println("kos-node: " + causes(e));
         return Main.FAILURE;
       } finally {
         vertx.close();
@@ -167,6 +167,17 @@ final class KlfCommand {
       out.flush();
       return Main.OK;
     }
+  }
+
+  /** The failure with its causes: "Failed to create SSL connection" alone does not say the certificate is not trusted. */
+  private static String causes(Throwable failure) {
+    StringBuilder text = new StringBuilder(String.valueOf(failure.getMessage()));
+    for (Throwable cause = failure.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+      if (cause.getMessage() != null && !text.toString().contains(cause.getMessage())) {
+        text.append(": ").append(cause.getMessage());
+      }
+    }
+    return text.toString();
   }
 
   /** The payload of a message of {@code type}: the named shape, or the given payload as it is. */

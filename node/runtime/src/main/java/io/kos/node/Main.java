@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 @Command(name = "kos-node", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
     description = "Runs a kOS node: verticles on one HTTP port, an embedded or external PostgreSQL, an optional cluster.",
-    subcommands = {Main.Run.class, Main.Check.class, Main.Migrate.class, Main.Identity.class, KlfCommand.class,
+    subcommands = {Main.Run.class, Main.Check.class, Main.Migrate.class, Main.Identity.class, KlfCommand.class, ClusterCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 

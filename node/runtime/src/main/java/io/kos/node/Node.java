@@ -292,7 +292,7 @@ public final class Node {
 
   public String httpUrl() {
     String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? "127.0.0.1" : config.httpHost();
-    return "http://" + host + ":" + httpPort();
+    return (config.httpTls() != null ? "https://" : "http://") + host + ":" + httpPort();
   }
 
   /** The start banner: DID, HTTP address, database and every deployed verticle's API. */

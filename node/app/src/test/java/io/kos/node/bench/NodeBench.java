@@ -2,6 +2,7 @@ package io.kos.node.bench;
 
 import io.kos.node.auth.PasswordHasher;
 import io.kos.node.testkit.Accounts;
+import io.kos.node.testkit.ClusterCerts;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.NodeProcess;
 import io.kos.node.testkit.TestDatabase;
@@ -48,11 +49,12 @@ public final class NodeBench {
     Bare bare = startBare();
     int portA = NodeProcess.freePort();
     int portB = NodeProcess.freePort();
+    ClusterCerts certs = cluster ? ClusterCerts.create("bench") : null;
     Path singleDataDir = TestNode.tempDir();
     try (NodeProcess single = NodeProcess.startAsDeployed(List.of("--http-port", "0",
         "--data-dir", singleDataDir.toString(), "--db-url", TestDatabase.freshDatabaseUrl(), "--verticles", "probe"), quietLogs(), START);
-         NodeProcess clusterA = cluster ? NodeProcess.startAsDeployed(clusterArgs(portA, portB, ""), quietLogs(), START) : null;
-         NodeProcess clusterB = cluster ? NodeProcess.startAsDeployed(clusterArgs(portB, portA, "probe"), quietLogs(), START) : null) {
+         NodeProcess clusterA = cluster ? NodeProcess.startAsDeployed(clusterArgs(portA, portB, ""), memberEnv(certs), START) : null;
+         NodeProcess clusterB = cluster ? NodeProcess.startAsDeployed(clusterArgs(portB, portA, "probe"), memberEnv(certs), START) : null) {
       String bareUrl = bare.awaitUrl() + "/ping";
       if (cluster) {
         new Http(clusterA.url()).await("/api/probe/v1/ping", r -> r.status() == 200, Duration.ofSeconds(30));
@@ -183,6 +185,13 @@ public final class NodeBench {
   private static Map<String, String> quietLogs() {
     // tokens outlive the whole run
     return Map.of("KOS_LOGGING_LEVEL", "WARN", "KOS_HTTP_HOST", "127.0.0.1", "KOS_AUTH_ACCESS_TOKEN_TTL", "4h");
+  }
+
+  /** A member's environment: quiet, with its certificate for the event bus's mutual TLS (what a real cluster runs). */
+  private static Map<String, String> memberEnv(ClusterCerts certs) {
+    Map<String, String> env = new java.util.HashMap<>(quietLogs());
+    env.putAll(certs.memberEnv("127.0.0.1"));
+    return env;
   }
 
   private static List<String> clusterArgs(int port, int peer, String verticles) {

@@ -212,6 +212,7 @@ public final class ConfigLoader {
         (Integer) v.get("verticles.instances"),
         host,
         (Integer) v.get("http.port"),
+        tlsFiles(v, "http.tls.cert", "http.tls.key", null),
         (String) v.get("http.public_url"),
         (Integer) v.get("http.body_limit"),
         (Duration) v.get("http.request_timeout"),
@@ -225,6 +226,7 @@ public final class ConfigLoader {
         (Integer) v.get("cluster.port"),
         (Integer) v.get("cluster.bus_port"),
         (List<String>) v.get("cluster.members"),
+        clusterTls(v),
         keyFile.isEmpty() ? dataDir.resolve("node.key") : Path.of(keyFile).toAbsolutePath().normalize(),
         new MasterKeySetting((String) v.get("node.master_key")),
         (List<String>) v.get("outbound.allow"),
@@ -253,6 +255,53 @@ public final class ConfigLoader {
             (Integer) v.get("auth.argon2_iterations"),
             (Integer) v.get("auth.hash_threads")),
         verticleConfig);
+  }
+
+  /** The http.tls files, or null for plain HTTP; both named and readable, or a one-line refusal. */
+  private static TlsFiles tlsFiles(Map<String, Object> v, String certKey, String keyKey, String caKey) {
+    String cert = (String) v.get(certKey);
+    String key = (String) v.get(keyKey);
+    String ca = caKey == null ? "" : (String) v.get(caKey);
+    if (cert.isEmpty() && key.isEmpty() && ca.isEmpty()) {
+      return null;
+    }
+    if (cert.isEmpty() || key.isEmpty() || (caKey != null && ca.isEmpty())) {
+      throw new ConfigException(caKey == null ? certKey + " and " + keyKey + " go together: give both or neither"
+          : certKey + ", " + keyKey + " and " + caKey + " go together (kos-node cluster issue writes all three)");
+    }
+    return new TlsFiles(readable(certKey, cert), readable(keyKey, key), caKey == null ? null : readable(caKey, ca));
+  }
+
+  private static Path readable(String key, String file) {
+    Path path = Path.of(file).toAbsolutePath().normalize();
+    if (!Files.isReadable(path)) {
+      throw new ConfigException(key + ": cannot read " + path);
+    }
+    return path;
+  }
+
+  /** The event bus's mutual TLS, required unless the cluster stays on loopback with cluster.tls false. */
+  private static TlsFiles clusterTls(Map<String, Object> v) {
+    if (!(Boolean) v.get("cluster.enabled")) {
+      return null;
+    }
+    if (!(Boolean) v.get("cluster.tls")) {
+      if (!isLoopback((String) v.get("cluster.host"))) {
+        throw new ConfigException("cluster.tls: false is allowed only with a loopback cluster.host, got '" + v.get("cluster.host")
+            + "'; make a CA and member certificates with kos-node cluster init / issue");
+      }
+      return null;
+    }
+    TlsFiles files = tlsFiles(v, "cluster.cert", "cluster.key", "cluster.ca");
+    if (files == null) {
+      throw new ConfigException("cluster.tls needs cluster.cert, cluster.key and cluster.ca (kos-node cluster init DIR, then "
+          + "kos-node cluster issue --ca DIR --host <cluster.host>), or cluster.tls: false on a loopback cluster.host");
+    }
+    return files;
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
   }
 
   private String known() {

@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -27,6 +28,7 @@ import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -107,6 +109,12 @@ public final class IngressVerticle extends VerticleBase {
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setMaxInitialLineLength(8192)
         .setCompressionSupported(false);
+    if (config.httpTls() != null) {
+      options.setSsl(true)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.httpTls().cert().toString())
+              .setKeyPath(config.httpTls().key().toString()))
+          .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"));
+    }
     server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen();
   }

@@ -204,6 +204,35 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("klf.accept_unknown must be empty (refuse unlisted nodes) or viewer");
   }
 
+  @Test
+  void tlsFilesGoTogetherAndTheClusterBusNeedsThemOffLoopback() throws IOException {
+    Path cert = Files.writeString(dir.resolve("c.pem"), "x");
+    Path key = Files.writeString(dir.resolve("k.pem"), "x");
+    Map<String, String> data = Map.of("node.data_dir", dir.toString());
+    assertThatThrownBy(() -> loader.load(null, Map.of("KOS_HTTP_TLS_CERT", cert.toString()), data))
+        .isInstanceOf(ConfigException.class).hasMessage("http.tls.cert and http.tls.key go together: give both or neither");
+    assertThatThrownBy(() -> loader.load(null, Map.of("KOS_HTTP_TLS_CERT", cert.toString(), "KOS_HTTP_TLS_KEY", "/nowhere/k.pem"), data))
+        .isInstanceOf(ConfigException.class).hasMessage("http.tls.key: cannot read /nowhere/k.pem");
+    TlsFiles https = loader.load(null, Map.of("KOS_HTTP_TLS_CERT", cert.toString(), "KOS_HTTP_TLS_KEY", key.toString()), data).httpTls();
+    assertThat(https.cert()).isEqualTo(cert);
+    assertThat(loader.load(null, Map.of(), data).httpTls()).isNull();
+
+    Map<String, String> cluster = Map.of("KOS_CLUSTER_ENABLED", "true");
+    assertThatThrownBy(() -> loader.load(null, cluster, data)).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("cluster.tls needs cluster.cert, cluster.key and cluster.ca");
+    assertThatThrownBy(() -> loader.load(null, Map.of("KOS_CLUSTER_ENABLED", "true", "KOS_CLUSTER_CERT", cert.toString(),
+        "KOS_CLUSTER_KEY", key.toString()), data)).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("cluster.cert, cluster.key and cluster.ca go together");
+    assertThat(loader.load(null, Map.of("KOS_CLUSTER_ENABLED", "true", "KOS_CLUSTER_CERT", cert.toString(),
+        "KOS_CLUSTER_KEY", key.toString(), "KOS_CLUSTER_CA", cert.toString()), data).clusterTls().ca()).isEqualTo(cert);
+    assertThat(loader.load(null, Map.of("KOS_CLUSTER_ENABLED", "true", "KOS_CLUSTER_TLS", "false"), data).clusterTls()).isNull();
+    assertThatThrownBy(() -> loader.load(null, Map.of("KOS_CLUSTER_ENABLED", "true", "KOS_CLUSTER_TLS", "false",
+        "KOS_CLUSTER_HOST", "10.0.0.5"), data)).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("cluster.tls: false is allowed only with a loopback cluster.host, got '10.0.0.5'");
+    assertThat(loader.load(null, Map.of("KOS_CLUSTER_TLS", "false", "KOS_CLUSTER_HOST", "10.0.0.5"), data).clusterTls())
+        .as("no cluster, nothing to check").isNull();
+  }
+
   private Path write(String yaml) throws IOException {
     Path file = Files.createTempFile(dir, "node", ".yaml");
     Files.writeString(file, yaml);
