@@ -38,14 +38,22 @@ public final class Errors {
       "no such route, or no such resource visible to the caller (another owner's looks the same)", "check the path and the id");
   public static final ErrorCode METHOD_NOT_ALLOWED = new ErrorCode("method_not_allowed", 405, "the route does not take this method",
       "use a method the API index lists for the path");
+  public static final ErrorCode REQUEST_TIMEOUT = new ErrorCode("request_timeout", 408,
+      "the request body did not arrive within `http.body_timeout` (the connection is closed)", "send the body without pauses");
   public static final ErrorCode PAYLOAD_TOO_LARGE = new ErrorCode("payload_too_large", 413,
       "the body is larger than the node's `http.body_limit`", "send a smaller body (split a batch)");
   public static final ErrorCode UNSUPPORTED_MEDIA_TYPE = new ErrorCode("unsupported_media_type", 415, "the body is not `application/json`",
       "send `Content-Type: application/json`");
+  public static final ErrorCode URI_TOO_LONG = new ErrorCode("uri_too_long", 414, "the request line is longer than 8192 bytes",
+      "send long parameters in a body");
+  public static final ErrorCode HEADERS_TOO_LARGE = new ErrorCode("headers_too_large", 431, "the request headers are larger than 8 KiB",
+      "send fewer or shorter headers");
   public static final ErrorCode INVALID_FIELD = new ErrorCode("invalid_field", 422, "a body field is missing or invalid; `field` names it",
       "fix the field as the message says");
   public static final ErrorCode INTERNAL_ERROR = new ErrorCode("internal_error", 500,
       "an unexpected failure (a bug); the node logs it with the request id", "report it with the `X-Request-Id` of the response");
+  public static final ErrorCode HTTP_VERSION_NOT_SUPPORTED = new ErrorCode("http_version_not_supported", 501,
+      "the request's HTTP version is neither 1.0 nor 1.1", "speak HTTP/1.1");
   public static final ErrorCode DATABASE_UNAVAILABLE = new ErrorCode("database_unavailable", 503, "the database cannot be reached right now",
       "retry after `Retry-After` seconds");
   public static final ErrorCode STARTING = new ErrorCode("starting", 503, "the node is still starting", "retry after `Retry-After` seconds");
@@ -57,7 +65,8 @@ public final class Errors {
   /** Every code above, in status order. */
   public static final List<ErrorCode> COMMON = List.of(INVALID_PARAMETER, INVALID_BODY, MALFORMED_JSON, BAD_REQUEST, AMBIGUOUS_CREDENTIALS,
       UNAUTHORIZED, INVALID_TOKEN, TOKEN_EXPIRED, INVALID_API_KEY, ACCOUNT_DISABLED, READ_ONLY, ADMIN_ONLY, NOT_FOUND,
-      METHOD_NOT_ALLOWED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, INVALID_FIELD, INTERNAL_ERROR, DATABASE_UNAVAILABLE, STARTING,
+      METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, URI_TOO_LONG, UNSUPPORTED_MEDIA_TYPE, INVALID_FIELD, HEADERS_TOO_LARGE,
+      INTERNAL_ERROR, HTTP_VERSION_NOT_SUPPORTED, DATABASE_UNAVAILABLE, STARTING,
       VERTICLE_UNAVAILABLE, TIMEOUT);
 
   private Errors() {

@@ -3,15 +3,14 @@ package io.kos.ingest;
 import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.NodeProcess;
+import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -71,9 +70,7 @@ class CrashTest {
     assertThat(acknowledged).as("the load acknowledged batches before the kill").hasSizeGreaterThan(100);
     try (NodeProcess node = NodeProcess.start(args, Map.of(), START)) {
       Set<String> stored = new HashSet<>();
-      // the embedded server's port is line 4 of its postmaster.pid
-      String port = Files.readString(dataDir.resolve("pg/postmaster.pid")).lines().skip(3).findFirst().orElseThrow().trim();
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/kos", "postgres", "");
+      try (Connection c = TestDatabase.connectEmbedded(dataDir);
            Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id FROM ingest.events")) {
         while (rs.next()) {
           stored.add(rs.getString(1));

@@ -3,15 +3,14 @@ package io.kos.triggers;
 import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.NodeProcess;
+import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -77,16 +76,12 @@ class TriggerCrashTest {
     return created.json().getString("id");
   }
 
-  /** One number from the node's embedded database (its port is line 4 of postmaster.pid). */
+  /** One number from the node's embedded database. */
   private static long count(Path dataDir, String sql) {
-    try {
-      String port = Files.readString(dataDir.resolve("pg/postmaster.pid")).lines().skip(3).findFirst().orElseThrow().trim();
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/kos", "postgres", "");
-           Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    } catch (java.io.IOException | SQLException e) {
+    try (Connection c = TestDatabase.connectEmbedded(dataDir); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -215,6 +215,8 @@ public final class ConfigLoader {
         tlsFiles(v, "http.tls.cert", "http.tls.key", null),
         (String) v.get("http.public_url"),
         (Integer) v.get("http.body_limit"),
+        (Duration) v.get("http.header_timeout"),
+        (Duration) v.get("http.body_timeout"),
         (Duration) v.get("http.request_timeout"),
         databaseUrl.startsWith("jdbc:") ? databaseUrl.substring(5) : databaseUrl,
         (Integer) v.get("database.pool_size"),

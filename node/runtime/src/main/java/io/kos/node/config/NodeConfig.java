@@ -19,6 +19,8 @@ public record NodeConfig(
     TlsFiles httpTls,
     String publicUrl,
     int bodyLimit,
+    Duration headerTimeout,
+    Duration bodyTimeout,
     Duration requestTimeout,
     String databaseUrl,
     int poolSize,

@@ -43,6 +43,8 @@ public record Setting(String key, Object defaultValue, String description, Funct
       new Setting("http.tls.key", "", "PEM private key (PKCS#8) of http.tls.cert", Setting::text),
       new Setting("http.public_url", "", "URL other nodes and clients use to reach this node; default http://<host>:<port>", Setting::text),
       new Setting("http.body_limit", 4194304, "largest accepted request body in bytes (suffix KiB or MiB allowed); larger gets 413. 4 MiB holds an ingest push of batch_max (5000) events of up to 800 bytes each", Setting::size),
+      new Setting("http.header_timeout", Duration.ofSeconds(10), "time a client has to send a request's headers, from connecting or from the previous answer (so also how long an idle keep-alive connection stays open); then the connection is closed", Setting::duration),
+      new Setting("http.body_timeout", Duration.ofSeconds(60), "time a client has to send a request's whole body once its headers are in; then 408 and the connection is closed", Setting::duration),
       new Setting("http.request_timeout", Duration.ofSeconds(30), "how long the ingress waits for a verticle's reply before 504", Setting::duration),
       new Setting("database.url", "", "external PostgreSQL, postgresql://user:password@host:port/db; empty = embedded PostgreSQL in <data_dir>/pg", Setting::text),
       new Setting("database.pool_size", 4, "connections per verticle pool (verticles.config.<name>.pool_size overrides)", v -> integer(v, 1, 256)),

@@ -80,10 +80,13 @@ final class ApiEntry implements Handler<RoutingContext> {
     }, failure -> HttpErrors.sendFailure(ctx, failure, id));
   }
 
-  /** The request's id: the client's {@code X-Request-Id} when it sent one of at most 64 characters, else a new one; echoed in the response. */
+  /**
+   * The request's id: the client's {@code X-Request-Id} when it is safe to log (letters, digits,
+   * {@code . _ : -}, at most 64), else a new one; echoed in the response.
+   */
   static String requestId(RoutingContext ctx, String prefix) {
-    String requestId = ctx.request().getHeader("X-Request-Id");
-    if (requestId == null || requestId.length() > 64) {
+    String requestId = HttpEdge.safeRequestId(ctx.request().getHeader("X-Request-Id"));
+    if (requestId == null) {
       requestId = prefix + Long.toHexString(REQUEST_IDS.incrementAndGet());
     }
     ctx.response().putHeader("X-Request-Id", requestId);

@@ -56,12 +56,21 @@ public final class HttpErrors {
   }
 
   /** Router-level failures (no route, wrong method, body too large, ...) as JSON. */
-  public static void install(io.vertx.ext.web.Router router, int bodyLimit) {
+  static void install(io.vertx.ext.web.Router router, int bodyLimit, HttpEdge edge) {
     router.errorHandler(400, ctx -> send(ctx, Errors.BAD_REQUEST, "the request is malformed"));
     router.errorHandler(404, ctx -> send(ctx, Errors.NOT_FOUND,
         "no route for " + ctx.request().method() + " " + ctx.request().path()));
-    router.errorHandler(405, ctx -> send(ctx, Errors.METHOD_NOT_ALLOWED,
-        ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    router.errorHandler(405, ctx -> {
+      String allowed = edge.allowed(ctx.request().path());
+      ctx.response().putHeader(HttpHeaders.ALLOW, allowed);
+      send(ctx, Errors.METHOD_NOT_ALLOWED, ctx.request().method() + " is not allowed on " + ctx.request().path() + "; it takes " + allowed);
+    });
+    // before the status handlers: a body the client broke is not our failure
+    router.route().order(-2).failureHandler(ctx -> {
+      if (!edge.clientFailure(ctx)) {
+        ctx.next();
+      }
+    });
     router.errorHandler(413, ctx -> {
       if (ctx.request().path().equals(IngressVerticle.KLF_MESSAGE)) {
         send(ctx, KlfErrors.MESSAGE_TOO_LARGE, "the message exceeds klf.max_message_bytes; send large data by reference");

@@ -75,29 +75,36 @@ public final class IngressVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    HttpErrors.install(router, config.bodyLimit());
-    router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "live").toBuffer()));
-    router.get("/health/ready").handler(this::ready);
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(state.metricsRegistry()));
-    router.get("/klf/v1/identity").handler(ctx -> document(ctx, state.identityDocument()));
-    router.get("/klf/v1/capabilities").handler(ctx -> document(ctx, state.capabilityDocument()));
+    HttpEdge edge = new HttpEdge(vertx, config.headerTimeout().toMillis(), config.bodyTimeout().toMillis());
+    HttpErrors.install(router, config.bodyLimit(), edge);
+    // first on every request: the next request's header deadline starts when this one is answered
+    router.route().order(-1).handler(ctx -> {
+      ctx.addEndHandler(v -> edge.responded(ctx.request()));
+      ctx.next();
+    });
+    edge.get(router, "/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "live").toBuffer()));
+    edge.get(router, "/health/ready").handler(this::ready);
+    edge.get(router, "/metrics").handler(PrometheusScrapingHandler.create(state.metricsRegistry()));
+    edge.get(router, "/klf/v1/identity").handler(ctx -> document(ctx, state.identityDocument()));
+    edge.get(router, "/klf/v1/capabilities").handler(ctx -> document(ctx, state.capabilityDocument()));
+    edge.mounted(KLF_MESSAGE, HttpMethod.POST);
     router.post(KLF_MESSAGE).handler(BodyHandler.create(false).setBodyLimit(config.klf().maxMessageBytes())).handler(this::klfMessage);
     BodyHandler bodyHandler = BodyHandler.create(false).setBodyLimit(config.bodyLimit());
     String requestIdPrefix = Integer.toHexString(System.identityHashCode(this)) + "-";
     for (RouteSpec route : AuthApi.ROUTES) {
-      mount(router, AuthApi.NAME, route, bodyHandler, requestIdPrefix)
+      mount(router, edge, AuthApi.NAME, route, bodyHandler, requestIdPrefix)
           .handler(new LocalOperation(() -> {
             AuthApi api = authApi();
             return api == null ? null : api.operation(route.operation());
           }, route.successStatus()));
     }
-    openApiDocuments.forEach((name, document) -> router.get("/api/" + name + "/v1/openapi.json").handler(ctx -> {
+    openApiDocuments.forEach((name, document) -> edge.get(router, "/api/" + name + "/v1/openapi.json").handler(ctx -> {
       ApiEntry.requestId(ctx, requestIdPrefix);
       json(ctx, 200, document);
     }));
     for (VerticleModule module : modules) {
       for (RouteSpec route : module.routes()) {
-        mount(router, module.name(), route, bodyHandler, requestIdPrefix)
+        mount(router, edge, module.name(), route, bodyHandler, requestIdPrefix)
             .handler(new ApiForwarder(vertx.eventBus(), module.name(), route, config.requestTimeout().toMillis()));
       }
     }
@@ -108,21 +115,32 @@ public final class IngressVerticle extends VerticleBase {
         .setIdleTimeout(120)
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setMaxInitialLineLength(8192)
-        .setCompressionSupported(false);
+        .setCompressionSupported(false)
+        // HTTP/1.1 only: without h2c detection the connection is set up (and its header deadline
+        // started) on accept, not on its first bytes, so a client that connects and sends nothing is cut off too
+        .setHttp2ClearTextEnabled(false);
     if (config.httpTls() != null) {
       options.setSsl(true)
           .setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.httpTls().cert().toString())
               .setKeyPath(config.httpTls().key().toString()))
           .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"));
     }
-    server = vertx.createHttpServer(options).requestHandler(router);
+    server = vertx.createHttpServer(options)
+        .invalidRequestHandler(edge::invalidRequest)
+        .connectionHandler(edge::connected)
+        .requestHandler(request -> {
+          edge.requestStarted(request);
+          router.handle(request);
+        });
     return server.listen();
   }
 
   /** {@code /api/<owner>/v1<path>}: body (when the method has one), then the call's id and caller. */
-  private io.vertx.ext.web.Route mount(Router router, String owner, RouteSpec route, BodyHandler bodyHandler, String requestIdPrefix) {
+  private io.vertx.ext.web.Route mount(Router router, HttpEdge edge, String owner, RouteSpec route, BodyHandler bodyHandler,
+                                       String requestIdPrefix) {
     String path = "/api/" + owner + "/v1" + (route.path().equals("/") ? "" : route.path());
-    var mounted = router.route(route.method(), path);
+    var mounted = router.route(path);
+    edge.mounted(path, route.method()).forEach(mounted::method);
     if (carriesBody(route.method())) {
       mounted.handler(bodyHandler);
     }

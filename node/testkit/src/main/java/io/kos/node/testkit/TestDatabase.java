@@ -1,5 +1,6 @@
 package io.kos.node.testkit;
 
+import io.kos.node.db.Database;
 import io.vertx.pgclient.PgConnectOptions;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.testcontainers.DockerClientFactory;
@@ -8,6 +9,8 @@ import org.testcontainers.utility.DockerImageName;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -57,6 +60,21 @@ public final class TestDatabase {
   public static Connection connect(String databaseUrl) throws SQLException {
     PgConnectOptions options = PgConnectOptions.fromUri(databaseUrl);
     return DriverManager.getConnection(jdbcUrl(options, options.getDatabase()), options.getUser(), password(options));
+  }
+
+  /**
+   * A connection to the embedded database of a node's data dir (a node process, running or killed
+   * with its PostgreSQL left running): the port from line 4 of postmaster.pid, the password from
+   * {@code pg-password}.
+   */
+  public static Connection connectEmbedded(Path dataDir) throws SQLException {
+    try {
+      String port = Files.readString(dataDir.resolve("pg/postmaster.pid")).lines().skip(3).findFirst().orElseThrow().trim();
+      String password = Files.readString(dataDir.resolve(Database.PASSWORD_FILE)).trim();
+      return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/kos", "postgres", password);
+    } catch (IOException e) {
+      throw new SQLException("no embedded database in " + dataDir + ": " + e.getMessage(), e);
+    }
   }
 
   private static synchronized PgConnectOptions server() {
