@@ -1,5 +1,6 @@
 package io.kos.node.bench;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -20,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /** A closed-loop HTTP load: a fixed number of requests always in flight, latencies in a histogram. */
 final class LoadGenerator {
@@ -71,6 +73,18 @@ final class LoadGenerator {
         .setURI(uri.getRawPath());
     target.headers().forEach(request::putHeader);
     Buffer body = target.body();
+    try {
+      return runAsync(name, () -> client.request(request)
+          .compose(req -> (body == null ? req.send() : req.send(body)).compose(response -> response.body().map(b -> response.statusCode() == 200))),
+          serverPids, concurrency, warmupSeconds, measureSeconds);
+    } finally {
+      client.close().await();
+    }
+  }
+
+  /** The same closed loop over any asynchronous call, which succeeds with true when its answer is right. */
+  static Result runAsync(String name, Supplier<Future<Boolean>> call, List<Long> serverPids, int concurrency, int warmupSeconds,
+                         int measureSeconds) throws InterruptedException, IOException {
     Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
     AtomicBoolean recording = new AtomicBoolean();
     AtomicBoolean running = new AtomicBoolean(true);
@@ -78,7 +92,7 @@ final class LoadGenerator {
     AtomicLong errors = new AtomicLong();
     CountDownLatch drained = new CountDownLatch(concurrency);
     for (int i = 0; i < concurrency; i++) {
-      loop(client, request, body, histogram, recording, running, completed, errors, drained);
+      loop(call, histogram, recording, running, completed, errors, drained);
     }
     Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
     synchronized (histogram) {
@@ -96,7 +110,6 @@ final class LoadGenerator {
     recording.set(false);
     running.set(false);
     drained.await(30, TimeUnit.SECONDS);
-    client.close().await();
     synchronized (histogram) {
       return new Result(name, count / seconds, histogram.getValueAtPercentile(50) / 1e6, histogram.getValueAtPercentile(99) / 1e6,
           errors.get(), cpuTicks * (1e6 / TICKS_PER_SECOND) / Math.max(1, count));
@@ -114,29 +127,27 @@ final class LoadGenerator {
     return total;
   }
 
-  private static void loop(HttpClient client, RequestOptions request, Buffer body, Histogram histogram, AtomicBoolean recording,
+  private static void loop(Supplier<Future<Boolean>> call, Histogram histogram, AtomicBoolean recording,
                            AtomicBoolean running, AtomicLong completed, AtomicLong errors, CountDownLatch drained) {
     if (!running.get()) {
       drained.countDown();
       return;
     }
     long start = System.nanoTime();
-    client.request(request)
-        .compose(req -> (body == null ? req.send() : req.send(body)).compose(response -> response.body().map(b -> response.statusCode())))
-        .onComplete(status -> {
-          if (recording.get()) {
-            synchronized (histogram) {
-              histogram.recordValue(Math.min(System.nanoTime() - start, histogram.getHighestTrackableValue()));
-            }
-            completed.incrementAndGet();
-            if (status != 200) {
-              errors.incrementAndGet();
-            }
-          }
-          loop(client, request, body, histogram, recording, running, completed, errors, drained);
-        }, failure -> {
+    call.get().onComplete(right -> {
+      if (recording.get()) {
+        synchronized (histogram) {
+          histogram.recordValue(Math.min(System.nanoTime() - start, histogram.getHighestTrackableValue()));
+        }
+        completed.incrementAndGet();
+        if (!right) {
           errors.incrementAndGet();
-          loop(client, request, body, histogram, recording, running, completed, errors, drained);
-        });
+        }
+      }
+      loop(call, histogram, recording, running, completed, errors, drained);
+    }, failure -> {
+      errors.incrementAndGet();
+      loop(call, histogram, recording, running, completed, errors, drained);
+    });
   }
 }

@@ -1,12 +1,8 @@
 package io.kos.node.klf;
 
-import io.kos.node.Modules;
-import io.kos.node.cluster.ClusterCa;
-import io.kos.node.cluster.ClusterSetup;
-import io.kos.node.config.ConfigLoader;
-import io.kos.node.config.NodeConfig;
 import io.kos.node.identity.NodeIdentity;
 import io.kos.node.testkit.ClusterCerts;
+import io.kos.node.testkit.ClusterMember;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.KlfPeer;
 import io.kos.node.testkit.NodeProcess;
@@ -15,7 +11,6 @@ import io.kos.node.testkit.TestNode;
 import io.kos.verticle.ApiRequest;
 import io.kos.verticle.outbound.OutboundGuard;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -68,9 +63,9 @@ class ClusterKlfTest {
       everyTypeOverHttp(nodeB, tester, b.did());
       pushesReachTheRequester(nodeA, nodeB, KlfPeer.of(a), b.did());
 
-      Vertx member = member(ports[2], members, certs.issue("127.0.0.1"), true);
-      Vertx noTls = member(ports[3], members, null, false);
-      Vertx foreignCa = member(ports[4], members, otherCa.issue("127.0.0.1"), true);
+      Vertx member = ClusterMember.join(ports[2], members, certs.issue("127.0.0.1"));
+      Vertx noTls = ClusterMember.join(ports[3], members, null);
+      Vertx foreignCa = ClusterMember.join(ports[4], members, otherCa.issue("127.0.0.1"));
       try {
         everyTypeOverTheBus(member, tester, b.did());
         for (Vertx stranger : List.of(noTls, foreignCa)) {
@@ -199,22 +194,6 @@ class ClusterKlfTest {
         .filter(line -> line.startsWith("klf_messages_total{") && line.contains("direction=\"received\"")
             && line.contains("type=\"" + type + "\"") && line.contains("outcome=\"accepted\""))
         .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
-  }
-
-  /** A Vert.x that joins the Hazelcast cluster as a node would, with these member files (or none and no TLS). */
-  private static Vertx member(int port, String members, Path files, boolean tls) throws Exception {
-    Map<String, String> flags = new HashMap<>(Map.of("cluster.enabled", "true", "cluster.host", "127.0.0.1",
-        "cluster.port", Integer.toString(port), "cluster.members", members, "node.data_dir", TestNode.tempDir().toString(),
-        "cluster.tls", Boolean.toString(tls)));
-    if (files != null) {
-      flags.put("cluster.cert", files.resolve(ClusterCa.MEMBER_CERT).toString());
-      flags.put("cluster.key", files.resolve(ClusterCa.MEMBER_KEY).toString());
-      flags.put("cluster.ca", files.resolve(ClusterCa.CA_CERT).toString());
-    }
-    NodeConfig config = new ConfigLoader(Modules.discover().keySet()).load(null, Map.of(), flags);
-    VertxOptions options = new VertxOptions();
-    ClusterSetup.configureEventBus(options, config);
-    return Vertx.builder().with(options).withClusterManager(ClusterSetup.clusterManager(config)).buildClustered().await(60, TimeUnit.SECONDS);
   }
 
   private static String peers(String did1, String role1, String did2, String role2) {

