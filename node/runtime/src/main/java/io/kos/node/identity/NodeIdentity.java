@@ -51,11 +51,13 @@ public final class NodeIdentity {
   private final KeyPair keyPair;
   private final String nodeClass;
   private final String did;
+  private final Ed25519PrivateKeyParameters signingKey;
 
   private NodeIdentity(KeyPair keyPair, String nodeClass) {
     this.keyPair = keyPair;
     this.nodeClass = nodeClass;
     this.did = "did:kos:" + nodeClass + ":" + fingerprint(keyPair.getPublic());
+    this.signingKey = signingKey(keyPair.getPrivate());
   }
 
   /** Loads the key file, or creates it (and its directory) when it does not exist yet. */
@@ -130,23 +132,18 @@ public final class NodeIdentity {
    */
   public byte[] sign(byte[] data) {
     Ed25519Signer signer = new Ed25519Signer();
-    signer.init(true, fastPrivateKey());
+    signer.init(true, signingKey);
     signer.update(data, 0, data.length);
     return signer.generateSignature();
   }
 
-  private Ed25519PrivateKeyParameters fastPrivate;
-
-  private Ed25519PrivateKeyParameters fastPrivateKey() {
-    if (fastPrivate == null) {
-      try {
-        byte[] seed = ASN1OctetString.getInstance(PrivateKeyInfo.getInstance(keyPair.getPrivate().getEncoded()).parsePrivateKey()).getOctets();
-        fastPrivate = new Ed25519PrivateKeyParameters(seed, 0);
-      } catch (IOException e) {
-        throw new IllegalStateException("the node key is not an Ed25519 PKCS#8 key", e);
-      }
+  /** The private key as BouncyCastle's signer takes it: the RFC 8032 seed inside the PKCS#8 encoding. */
+  private static Ed25519PrivateKeyParameters signingKey(PrivateKey key) {
+    try {
+      return new Ed25519PrivateKeyParameters(ASN1OctetString.getInstance(PrivateKeyInfo.getInstance(key.getEncoded()).parsePrivateKey()).getOctets(), 0);
+    } catch (IOException e) {
+      throw new IllegalStateException("the node key is not an Ed25519 PKCS#8 key", e);
     }
-    return fastPrivate;
   }
 
   /** A public key from base64 of its X.509 encoding (what {@link #publicKeyBase64} writes); null when it is not an Ed25519 key. */

@@ -204,7 +204,7 @@ public final class KlfService {
     return switch (envelope.getString("type")) {
       case KlfMessage.PING -> Future.succeededFuture(signed(200, envelope, KlfMessage.PONG, new JsonObject()));
       case KlfMessage.DATA_QUERY -> query(envelope, caller, name(payload, KlfOperation.Kind.QUERY), params(payload));
-      case KlfMessage.CONTROL_COMMAND -> command(envelope, caller, name(payload, KlfOperation.Kind.COMMAND), params(payload));
+      case KlfMessage.CONTROL_COMMAND -> call(envelope, caller, KlfOperation.Kind.COMMAND, name(payload, KlfOperation.Kind.COMMAND), params(payload));
       case KlfMessage.TASK_REQUEST -> task(envelope, caller, name(payload, KlfOperation.Kind.TASK), params(payload));
       default -> inbound(envelope);
     };
@@ -219,10 +219,6 @@ public final class KlfService {
               : Future.failedFuture(failure));
     }
     return call(envelope, caller, KlfOperation.Kind.QUERY, name, params);
-  }
-
-  private Future<Reply> command(JsonObject envelope, Caller caller, String name, JsonObject params) {
-    return call(envelope, caller, KlfOperation.Kind.COMMAND, name, params);
   }
 
   private Future<Reply> call(JsonObject envelope, Caller caller, KlfOperation.Kind kind, String name, JsonObject params) {
