@@ -207,7 +207,7 @@ public final class Node {
       pools.put(name, pool);
       VerticleEnv env = new VerticleEnv(name, pool, config.configOf(name), identity.did(), identity.nodeClass(),
           BackendRegistries.getNow(state.metricsRegistry()), secrets, outbound,
-          () -> PgSubscriber.subscriber(vertx(), database.connectOptions(name)));
+          () -> PgSubscriber.subscriber(vertx(), database.connectOptions(name)), config.dataDir());
       List<String> deployed = new ArrayList<>();
       for (Deployable deployable : module.deployables()) {
         int instances = deployable.single() ? 1 : config.instancesOf(name);
@@ -268,6 +268,11 @@ public final class Node {
 
   public NodeIdentity identity() {
     return identity;
+  }
+
+  /** What the node's parts share (its KLF service, access control, ...), for tests and commands that reach into them. */
+  public NodeState state() {
+    return state;
   }
 
   public NodeConfig config() {

@@ -135,6 +135,23 @@ class KlfTest {
   }
 
   @Test
+  void finishedTasksPastTheRetentionArePruned() throws Exception {
+    JsonObject request = PEER_B.call(did, KlfMessage.TASK_REQUEST, "work", new JsonObject().put("steps", 1).put("step_ms", 1));
+    String jobId = answer(send(request), 202, KlfMessage.TASK_PROGRESS, PEER_B, request).getString("job_id");
+    assertThat(awaitTask(PEER_B, jobId).getString("status")).isEqualTo("completed");
+    KlfTasks tasks = node.node().state().klf().tasks();
+    try (java.sql.Connection db = node.jdbc(); java.sql.Statement sql = db.createStatement()) {
+      // past the table's updated_at trigger, which would set it to now
+      sql.execute("ALTER TABLE node.klf_tasks DISABLE TRIGGER klf_tasks_set_updated_at");
+      sql.execute("UPDATE node.klf_tasks SET updated_at = now() - interval '8 days' WHERE job_id = '" + jobId + "'");
+      sql.execute("ALTER TABLE node.klf_tasks ENABLE TRIGGER klf_tasks_set_updated_at");
+    }
+    assertThat(tasks.prune(Duration.ofDays(7)).await()).isEqualTo(1);
+    assertThat(query(PEER_B, KlfService.TASK_STATUS, new JsonObject().put("job_id", jobId)).getJsonObject("error").getString("code"))
+        .isEqualTo("not_found");
+  }
+
+  @Test
   void aTaskIsAcceptedRunsReportsProgressAndEnds() {
     JsonObject request = PEER_A.call(did, KlfMessage.TASK_REQUEST, "work", new JsonObject().put("steps", 4).put("step_ms", 100));
     JsonObject pending = answer(send(request), 202, KlfMessage.TASK_PROGRESS, PEER_A, request);

@@ -68,6 +68,10 @@ public final class KlfService {
     this.metrics = metrics;
   }
 
+  KlfTasks tasks() {
+    return tasks;
+  }
+
   /** Blocking, at start: marks interrupted tasks, then serves {@code kos.node.<did>.klf}. */
   public static KlfService start(Vertx vertx, Pool nodePool, NodeIdentity identity, KlfSettings settings, Peers peers,
                                  Collection<VerticleModule> modules, OutboundGuard outbound, MeterRegistry meters) {

@@ -41,7 +41,7 @@ final class KlfTasks {
       + "error = jsonb_build_object('code', '" + KlfErrors.INTERRUPTED + "', 'message', 'the node stopped while the task ran') "
       + "WHERE node_id = $1 AND status IN ('pending', 'running')";
   static final String PRUNE = "DELETE FROM klf_tasks WHERE job_id IN (SELECT job_id FROM klf_tasks "
-      + "WHERE status IN ('completed', 'failed') AND updated_at < now() - $1::interval LIMIT 1000)";
+      + "WHERE status IN ('completed', 'failed') AND updated_at < now() - $1 * interval '1 second' LIMIT 1000)";
   private static final int PUSH_ATTEMPTS = 3;
   private static final long PUSH_BACKOFF_MILLIS = 1000;
 
@@ -92,12 +92,14 @@ final class KlfTasks {
     vertx.setPeriodic(60_000, Duration.ofHours(1).toMillis(), id -> prune(retention));
   }
 
-  private void prune(Duration retention) {
-    pool.preparedQuery(PRUNE).execute(Tuple.of(retention.toSeconds() + " seconds"))
-        .onSuccess(rows -> {
+  /** Deletes finished tasks older than the retention; how many. */
+  Future<Integer> prune(Duration retention) {
+    return pool.preparedQuery(PRUNE).execute(Tuple.of(retention.toSeconds()))
+        .map(rows -> {
           if (rows.rowCount() > 0) {
             LOG.info("deleted {} finished KLF task(s) older than klf.task_retention", rows.rowCount());
           }
+          return rows.rowCount();
         })
         .onFailure(e -> LOG.warn("could not prune KLF tasks: {}", e.toString()));
   }
