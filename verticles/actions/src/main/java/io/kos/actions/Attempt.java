@@ -3,10 +3,6 @@ package io.kos.actions;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 
-import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 
 /** How one delivery attempt ended, as an executor reports it. */
 sealed interface Attempt {
@@ -52,24 +48,7 @@ sealed interface Attempt {
    */
   static Failed ofStatus(int status, MultiMap headers, JsonObject response, String what) {
     boolean retryable = status == 408 || status == 429 || status >= 500;
-    long after = retryable ? retryAfterMs(headers == null ? null : headers.get("retry-after")) : -1;
+    long after = retryable ? io.kos.verticle.outbound.OutboundHttp.retryAfterMs(headers == null ? null : headers.get("retry-after")) : -1;
     return new Failed(what + " answered HTTP " + status, response, retryable, after);
-  }
-
-  /** {@code Retry-After} as seconds or an HTTP date, in milliseconds; -1 when absent or unreadable. */
-  static long retryAfterMs(String header) {
-    if (header == null || header.isBlank()) {
-      return -1;
-    }
-    String value = header.trim();
-    if (value.matches("\\d{1,9}")) {
-      return Long.parseLong(value) * 1000;
-    }
-    try {
-      long ms = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME)).toMillis();
-      return Math.max(0, ms);
-    } catch (DateTimeParseException e) {
-      return -1;
-    }
   }
 }

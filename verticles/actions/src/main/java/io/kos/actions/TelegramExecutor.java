@@ -65,7 +65,7 @@ final class TelegramExecutor implements Executor {
       if (reply.status() == 429) {
         JsonObject parameters = answer.getJsonObject("parameters", new JsonObject());
         Integer seconds = parameters.getInteger("retry_after");
-        long after = seconds != null ? seconds * 1000L : Attempt.retryAfterMs(reply.header("retry-after"));
+        long after = seconds != null ? seconds * 1000L : io.kos.verticle.outbound.OutboundHttp.retryAfterMs(reply.header("retry-after"));
         return new Attempt.Failed(error, response, true, after);
       }
       Attempt.Failed failed = Attempt.ofStatus(reply.status(), reply.headers(), response, "Telegram");

@@ -23,6 +23,14 @@ public final class Addresses {
   public static final String HEADER_CLIENT_ADDRESS = "kos-client-address";
   /** Reply header a handler may set to override the route's success status. */
   public static final String HEADER_STATUS = "kos-status";
+  /**
+   * Reply headers of a streamed answer ({@link StreamReply}): the address to pull the body from, its
+   * content type and (when known) length; a pulled chunk with {@code kos-stream-end} is the last.
+   */
+  public static final String HEADER_STREAM = "kos-stream";
+  public static final String HEADER_STREAM_TYPE = "kos-stream-type";
+  public static final String HEADER_STREAM_LENGTH = "kos-stream-length";
+  public static final String HEADER_STREAM_END = "kos-stream-end";
 
   private Addresses() {
   }
@@ -34,6 +42,11 @@ public final class Addresses {
   /** Where a verticle answers its health on this node (local consumers only; see {@code KosVerticle.reportHealth}). */
   public static String health(String verticle) {
     return "kos." + requireName(verticle) + ".health";
+  }
+
+  /** A verticle's operation on one node of the cluster ({@code kos.<verticle>.<operation>@<did>}): not load-balanced. */
+  public static String onNode(String verticle, String operation, String did) {
+    return of(verticle, operation) + "@" + did;
   }
 
   public static String node(String did, String operation) {

@@ -58,12 +58,23 @@ public abstract class KosVerticle extends VerticleBase {
 
   /**
    * Serves {@code kos.<name>.<operation>}. The handler returns a JSON value, an {@link ApiResponse},
-   * or null; the reply carries it as a JSON-encoded {@link Buffer}. It fails with an
+   * a {@link StreamReply} (a body pulled in chunks: files, Server-Sent Events) or null; the reply carries it as a JSON-encoded {@link Buffer}. It fails with an
    * {@link ApiError} for a caller's mistake. An unavailable database
    * becomes 503; anything else becomes 500 {@code internal_error} and is logged.
    */
   protected final void serve(String operation, Function<ApiRequest, Future<?>> handler) {
-    String address = Addresses.of(name(), operation);
+    serveAt(Addresses.of(name(), operation), handler);
+  }
+
+  /**
+   * As {@link #serve}, at this node's own address for the operation ({@link Addresses#onNode}), for
+   * what only this node can answer (a file in its data dir): other nodes send there by DID.
+   */
+  protected final void serveOnThisNode(String operation, Function<ApiRequest, Future<?>> handler) {
+    serveAt(Addresses.onNode(name(), operation, env.nodeId()), handler);
+  }
+
+  private void serveAt(String address, Function<ApiRequest, Future<?>> handler) {
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, message -> {
       ApiRequest request = new ApiRequest(message.body() == null ? new JsonObject() : message.body(), message.headers());
       Future<?> result;
@@ -108,7 +119,15 @@ public abstract class KosVerticle extends VerticleBase {
    * Replies with the JSON already encoded: the ingress writes the bytes as they are, and a reply
    * that crosses the cluster is encoded once, here, instead of encoded, decoded and re-encoded.
    */
-  private static void reply(Message<JsonObject> message, Object value) {
+  private void reply(Message<JsonObject> message, Object value) {
+    if (value instanceof StreamReply stream) {
+      stream.open(vertx, message);
+      return;
+    }
+    if (value instanceof StreamReply.Forward forward) {
+      forward.reply(message);
+      return;
+    }
     int status = 0;
     Object body = value;
     if (value instanceof ApiResponse response) {

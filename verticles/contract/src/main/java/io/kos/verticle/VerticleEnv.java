@@ -22,7 +22,10 @@ import io.vertx.sqlclient.Pool;
  * @param listeners makes a {@code LISTEN} subscriber on a connection of its own (not one of the
  *                  pool's, which it would hold for good), reconnecting by its policy; the verticle
  *                  that connects one closes it when it stops
+ * @param dataDir   the node's data directory ({@code node.data_dir}); a verticle keeps its files
+ *                  in a folder of its own there
  */
 public record VerticleEnv(String name, Pool pool, JsonObject config, String nodeId, String nodeClass, MeterRegistry meters,
-                          SecretBox secrets, OutboundGuard outbound, java.util.function.Supplier<PgSubscriber> listeners) {
+                          SecretBox secrets, OutboundGuard outbound, java.util.function.Supplier<PgSubscriber> listeners,
+                          java.nio.file.Path dataDir) {
 }

@@ -3,6 +3,7 @@ package io.kos.node.http;
 import io.kos.verticle.Addresses;
 import io.kos.verticle.Errors;
 import io.kos.verticle.RouteSpec;
+import io.kos.verticle.StreamReply;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -50,6 +51,11 @@ final class ApiForwarder implements Handler<RoutingContext> {
   }
 
   private void respond(RoutingContext ctx, Message<Object> reply) {
+    String stream = reply.headers().get(Addresses.HEADER_STREAM);
+    if (stream != null) {
+      relay(ctx, stream, reply);
+      return;
+    }
     String override = reply.headers().get(Addresses.HEADER_STATUS);
     int status = override == null ? successStatus : Integer.parseInt(override);
     Object body = reply.body();
@@ -59,6 +65,61 @@ final class ApiForwarder implements Handler<RoutingContext> {
     } else {
       response.putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(encode(body));
     }
+  }
+
+  /**
+   * A streamed answer ({@code StreamReply}): pulls chunk after chunk from the verticle's address and
+   * writes them, pulling the next only when the response has room; a client that goes away cancels it.
+   */
+  private void relay(RoutingContext ctx, String address, Message<Object> reply) {
+    var response = ctx.response().setStatusCode(successStatus)
+        .putHeader(HttpHeaders.CONTENT_TYPE, reply.headers().get(Addresses.HEADER_STREAM_TYPE));
+    String length = reply.headers().get(Addresses.HEADER_STREAM_LENGTH);
+    if (length != null) {
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
+    } else {
+      response.setChunked(true);
+    }
+    if (ctx.request().method() == io.vertx.core.http.HttpMethod.HEAD) {
+      eventBus.send(address, StreamReply.CANCEL);
+      response.end();
+      return;
+    }
+    boolean[] gone = {false};
+    response.closeHandler(v -> {
+      if (!response.ended()) {
+        gone[0] = true;
+        eventBus.send(address, StreamReply.CANCEL);
+      }
+    });
+    pull(ctx, address, gone);
+  }
+
+  private void pull(RoutingContext ctx, String address, boolean[] gone) {
+    var response = ctx.response();
+    eventBus.<Buffer>request(address, null, new DeliveryOptions().setSendTimeout(StreamReply.PULL_TIMEOUT_MS)).onComplete(chunk -> {
+      if (gone[0]) {
+        return;
+      }
+      boolean last = chunk.headers().contains(Addresses.HEADER_STREAM_END);
+      Buffer bytes = chunk.body();
+      if (last) {
+        response.end(bytes == null ? Buffer.buffer() : bytes);
+        return;
+      }
+      response.write(bytes);
+      if (response.writeQueueFull()) {
+        response.drainHandler(v -> pull(ctx, address, gone));
+      } else {
+        pull(ctx, address, gone);
+      }
+    }, failure -> {
+      // the status is sent: all that is left is to cut the body short so the client sees it incomplete
+      if (!gone[0]) {
+        eventBus.send(address, StreamReply.CANCEL);
+        ctx.request().connection().close();
+      }
+    });
   }
 
   private void fail(RoutingContext ctx, Throwable failure) {

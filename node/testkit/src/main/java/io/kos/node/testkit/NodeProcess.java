@@ -48,6 +48,11 @@ public final class NodeProcess implements AutoCloseable {
     return launch(classpathLauncher(List.of()), args, env, timeout);
   }
 
+  /** As {@link #start}, with these JVM options instead of the tests' (a benchmark's heap limit on the default collector). */
+  public static NodeProcess startWithJvm(List<String> jvmOptions, List<String> args, Map<String, String> env, Duration timeout) {
+    return launch(classpathLauncher(jvmOptions), args, env, timeout);
+  }
+
   /** As {@link #start}, from the shaded binary: {@code java -jar <jar> run <args>}. */
   public static NodeProcess startJar(Path jar, List<String> args, Map<String, String> env, Duration timeout) {
     return launch(List.of(javaBinary(), "-jar", jar.toString()), args, env, timeout);

@@ -85,6 +85,24 @@ public final class OutboundHttp {
     return new Exchange(request).run(reader);
   }
 
+  /** {@code Retry-After} as seconds or an HTTP date, in milliseconds; -1 when absent or unreadable. */
+  public static long retryAfterMs(String header) {
+    if (header == null || header.isBlank()) {
+      return -1;
+    }
+    String value = header.trim();
+    if (value.matches("\\d{1,9}")) {
+      return Long.parseLong(value) * 1000;
+    }
+    try {
+      long ms = java.time.Duration.between(java.time.ZonedDateTime.now(),
+          java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)).toMillis();
+      return Math.max(0, ms);
+    } catch (java.time.format.DateTimeParseException e) {
+      return -1;
+    }
+  }
+
   /** Checks a URL's scheme and form (not its address); null when usable, else why not. */
   public static String urlProblem(String url) {
     try {
