@@ -28,7 +28,7 @@ class CommandLineTest {
 
   @Test
   void unknownVerticle() {
-    assertUsageError(List.of("--verticles", "probe,ghost"), Map.of(), "verticles.deploy: unknown verticle 'ghost' (known: actions, ingest, probe, triggers)");
+    assertUsageError(List.of("--verticles", "probe,ghost"), Map.of(), "verticles.deploy: unknown verticle 'ghost' (known: actions, ingest, probe, tohunga, triggers)");
   }
 
   @Test

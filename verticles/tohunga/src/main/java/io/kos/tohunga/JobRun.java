@@ -1,0 +1,170 @@
+package io.kos.tohunga;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * One job as it runs: pages from the source, each put through the steps and written to the asset
+ * on a worker thread while the next page is fetched (one page ahead, never more: the writer's pace
+ * is the source's). Counts are read on the runner's event loop between pages.
+ */
+final class JobRun {
+
+  /** How the run ended: the assets written (result, then dead letters when there were any). */
+  record Outcome(AssetWriter.Written result, AssetWriter.Written deadLetters) {
+  }
+
+  private final Vertx vertx;
+  private final UUID jobId;
+  private final RecordSource source;
+  private final List<Step.Planned> steps;
+  private final Path assetDir;
+  private final String format;
+  private AssetWriter writer;
+  private AssetWriter deadLetters;
+  private volatile JobFailure stop;
+  long recordsIn;
+  long recordsOut;
+  long recordsRejected;
+  long bytesIn;
+  Long total;
+
+  JobRun(Vertx vertx, UUID jobId, RecordSource source, List<Step.Planned> steps, Path assetDir, String format) {
+    this.vertx = vertx;
+    this.jobId = jobId;
+    this.source = source;
+    this.steps = steps;
+    this.assetDir = assetDir;
+    this.format = format;
+  }
+
+  /** Asks the run to stop before its next page (cancelled, timed out); it then fails with this. */
+  void stop(JobFailure why) {
+    stop = why;
+  }
+
+  /** Percent done when the source told its total, else null. */
+  Integer progress() {
+    return total == null || total <= 0 ? null : (int) Math.min(100, recordsIn * 100 / total);
+  }
+
+  long bytesOut() {
+    return (writer == null ? 0 : writer.bytes()) + (deadLetters == null ? 0 : deadLetters.bytes());
+  }
+
+  Future<Outcome> run(Runnable afterPage) {
+    Promise<Outcome> done = Promise.promise();
+    vertx.<Void>executeBlocking(() -> {
+      writer = new AssetWriter(assetDir, UUID.randomUUID(), format);
+      return null;
+    }, false).recover(e -> Future.failedFuture(writeFailure(e)))
+        .onSuccess(v -> loop(source.next(), afterPage, done))
+        .onFailure(done::fail);
+    return done.future().compose(outcome -> source.close().map(outcome), failure -> {
+      abort();
+      return source.close().transform(ignored -> Future.failedFuture(failure));
+    });
+  }
+
+  private void loop(Future<RecordSource.Page> pending, Runnable afterPage, Promise<Outcome> done) {
+    pending.onComplete(page -> {
+      if (stop != null) {
+        done.fail(stop);
+      } else if (page.failed()) {
+        done.fail(page.cause());
+      } else if (page.result() == null) {
+        vertx.executeBlocking(this::finish, false).recover(e -> Future.failedFuture(e instanceof JobFailure ? e : writeFailure(e)))
+            .onComplete(done);
+      } else {
+        Future<RecordSource.Page> next = source.next();
+        vertx.<Void>executeBlocking(() -> {
+          process(page.result());
+          return null;
+        }, false).onComplete(processed -> {
+          if (processed.failed()) {
+            next.onComplete(ignored -> done.fail(processed.cause() instanceof JobFailure ? processed.cause() : writeFailure(processed.cause())));
+            return;
+          }
+          afterPage.run();
+          loop(next, afterPage, done);
+        });
+      }
+    });
+  }
+
+  /** Runs on a worker thread; one page at a time. */
+  private void process(RecordSource.Page page) throws IOException {
+    if (page.total() != null) {
+      total = page.total();
+    }
+    bytesIn += page.bytes();
+    for (ObjectNode row : page.rows()) {
+      long index = recordsIn++;
+      ObjectNode current = row;
+      for (Step.Planned step : steps) {
+        try {
+          current = step.step().apply(current);
+        } catch (Step.Rejected rejected) {
+          reject(index, current, step, rejected);
+          current = null;
+        }
+        if (current == null) {
+          break;
+        }
+      }
+      if (current != null) {
+        writer.write(current);
+        recordsOut++;
+      }
+    }
+  }
+
+  private void reject(long index, ObjectNode row, Step.Planned step, Step.Rejected rejected) throws IOException {
+    switch (step.onInvalid()) {
+      case FAIL_JOB -> throw new JobFailure(JobFailure.VALIDATION_FAILED, "record " + index + " failed step " + step.stepId()
+          + " (" + step.module() + "): " + rejected.getMessage());
+      case DEAD_LETTER -> {
+        if (deadLetters == null) {
+          deadLetters = new AssetWriter(assetDir, UUID.randomUUID(), "json_lines");
+        }
+        ObjectNode letter = Rows.NODES.objectNode();
+        letter.put("record_index", index);
+        letter.put("step_id", step.stepId());
+        letter.set("errors", Rows.errors(rejected.errors()));
+        letter.set("record", row);
+        deadLetters.write(letter);
+        recordsRejected++;
+      }
+      default -> recordsRejected++;
+    }
+  }
+
+  private Outcome finish() throws IOException {
+    AssetWriter.Written result = writer.finish();
+    AssetWriter.Written letters = deadLetters == null ? null : deadLetters.finish();
+    return new Outcome(result, letters);
+  }
+
+  private void abort() {
+    vertx.executeBlocking(() -> {
+      if (writer != null) {
+        writer.abort();
+      }
+      if (deadLetters != null) {
+        deadLetters.abort();
+      }
+      return null;
+    }, false);
+  }
+
+  private JobFailure writeFailure(Throwable e) {
+    return new JobFailure(JobFailure.OUTPUT_WRITE_ERROR, "job " + jobId + " could not write its output: " + e.getMessage());
+  }
+}

@@ -1,0 +1,307 @@
+package io.kos.tohunga;
+
+import io.kos.tohunga.api.TohungaAddresses;
+import io.kos.verticle.ApiRequest;
+import io.kos.verticle.KosVerticle;
+import io.kos.verticle.StreamReply;
+import io.kos.verticle.outbound.OutboundHttp;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Runs this node's acquisition jobs, up to {@code max_running_jobs} at once (the rest wait in
+ * order), and serves the files of its asset store. One per node: at start it marks the jobs this
+ * node left pending or running as failed with INTERRUPTED (a job is never left running) and
+ * removes their partial files. The API hands it jobs on a local address.
+ */
+final class JobRunner extends KosVerticle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+  /** Local: {@code {job_id}}; the header {@link #WAIT} makes the reply wait for the job's end (the KLF task). */
+  static final String START = "kos.tohunga.runner.start";
+  static final String WAIT = "kos-tohunga-wait";
+  /** Published by the API: {@code {job_id}}; the node running it stops it. */
+  static final String CANCEL = "kos.tohunga.runner.cancel";
+  static final String ASSET_OPEN = "assets.open";
+  static final String ASSET_REMOVE = "assets.remove";
+
+  private record Queued(UUID jobId, Message<JsonObject> message) {
+  }
+
+  private TohungaSettings settings;
+  private TohungaStore store;
+  private SourceConfigs configs;
+  private OutboundHttp http;
+  private HttpClient client;
+  private Path assetDir;
+  private final ArrayDeque<Queued> waiting = new ArrayDeque<>();
+  private final Map<UUID, JobRun> running = new HashMap<>();
+  private final Map<UUID, TokenBucket> buckets = new HashMap<>();
+
+  @Override
+  protected Future<?> setUp() {
+    settings = TohungaSettings.parse(env().config());
+    store = new TohungaStore(pool());
+    configs = new SourceConfigs(env().secrets());
+    client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(16));
+    http = new OutboundHttp(vertx, client, env().outbound());
+    assetDir = assetDir(env().dataDir());
+    vertx.eventBus().<JsonObject>localConsumer(START, this::accept);
+    vertx.eventBus().<JsonObject>consumer(CANCEL, message -> {
+      JobRun run = running.get(UUID.fromString(message.body().getString("job_id")));
+      if (run != null) {
+        run.stop(new JobFailure(JobFailure.CANCELLED, "cancelled by request"));
+      }
+    });
+    serveOnThisNode(ASSET_OPEN, this::openAsset);
+    serveOnThisNode(ASSET_REMOVE, request -> assetFile(request.uncheckedBodyObject().getString("file_name"))
+        .compose(file -> vertx.fileSystem().delete(file.toString()).otherwiseEmpty()));
+    reportHealth(() -> new JsonObject().put("ok", true).put("running_jobs", running.size()).put("waiting_jobs", waiting.size()));
+    return store.run(TohungaStore.INTERRUPT_JOBS, Tuple.of(env().nodeId())).compose(rows -> {
+      if (rows.size() > 0) {
+        LOG.warn("{} acquisition job(s) were unfinished when this node stopped; marked failed with INTERRUPTED", rows.size());
+      }
+      return vertx.executeBlocking(() -> {
+        AssetWriter.removeParts(assetDir);
+        return null;
+      });
+    });
+  }
+
+  static Path assetDir(Path dataDir) {
+    return dataDir.resolve("assets");
+  }
+
+  private void accept(Message<JsonObject> message) {
+    UUID jobId = UUID.fromString(message.body().getString("job_id"));
+    if (!message.headers().contains(WAIT)) {
+      message.reply(new JsonObject().put("accepted", true));
+    }
+    waiting.add(new Queued(jobId, message));
+    drain();
+  }
+
+  private void drain() {
+    while (running.size() < settings.maxRunningJobs() && !waiting.isEmpty()) {
+      Queued next = waiting.poll();
+      launch(next);
+    }
+  }
+
+  private void launch(Queued queued) {
+    // held while the job starts, so the limit counts it
+    running.put(queued.jobId(), null);
+    store.run(TohungaStore.START_JOB, Tuple.of(queued.jobId())).compose(rows -> {
+      if (rows.size() == 0) {
+        // cancelled before it started (or not ours to start): nothing runs
+        return Future.succeededFuture();
+      }
+      return execute(rows.iterator().next(), queued.message().headers());
+    }).onComplete(done -> {
+      running.remove(queued.jobId());
+      if (done.failed()) {
+        LOG.error("acquisition job {} could not be run or recorded", queued.jobId(), done.cause());
+      }
+      if (queued.message().headers().contains(WAIT)) {
+        store.one(TohungaStore.JOB, Tuple.of(queued.jobId()).addValue(null), TohungaStore::job).onComplete(
+            job -> queued.message().reply(job), failure -> queued.message().fail(500, failure.getMessage()));
+      }
+      drain();
+    });
+  }
+
+  /** Builds the job from its row and runs it to its end, recording how it ended; fails only when that record fails. */
+  private Future<Void> execute(Row row, MultiMap requestHeaders) {
+    UUID jobId = row.getUUID("job_id");
+    ApiRequest klf = new ApiRequest(new JsonObject(), requestHeaders);
+    JsonObject output = (JsonObject) row.getValue("output_config");
+    Instant startedAt = Instant.now();
+    JobRun run;
+    JsonObject provenanceSource;
+    try {
+      if (row.getUUID("source_id") == null) {
+        throw new JobFailure(JobFailure.SOURCE_ERROR, "the job's source was deleted before the job started");
+      }
+      if (!row.getBoolean("is_active")) {
+        throw new JobFailure(JobFailure.SOURCE_ERROR, "the job's source was deactivated before the job started");
+      }
+      String type = row.getString("source_type");
+      UUID sourceId = row.getUUID("source_id");
+      JsonObject opened = configs.open((JsonObject) row.getValue("connection_config"), sourceId);
+      Steps.Plan plan = Steps.plan((JsonArray) row.getValue("pipeline_steps"), type);
+      JsonObject params = row.getValue("request_params") instanceof JsonObject p ? p : new JsonObject();
+      RecordSource source = source(type, sourceId, opened, params, plan.input());
+      provenanceSource = new JsonObject().put("source_id", sourceId.toString()).put("source_name", row.getString("source_name"))
+          .put("source_type", type).put("location", location(type, opened));
+      run = new JobRun(vertx, jobId, source, plan.steps(), assetDir, output.getString("format"));
+    } catch (JobFailure failure) {
+      return finishFailed(jobId, null, failure);
+    }
+    running.put(jobId, run);
+    reportProgress(klf, 0, "running");
+    long[] lastReport = {System.nanoTime()};
+    long timer = vertx.setTimer(settings.jobTimeoutSeconds() * 1000, id -> run.stop(new JobFailure(JobFailure.TIMEOUT,
+        "the job ran longer than job_timeout_seconds (" + settings.jobTimeoutSeconds() + " s)")));
+    return run.run(() -> {
+      if (System.nanoTime() - lastReport[0] >= settings.progressIntervalMs() * 1_000_000) {
+        lastReport[0] = System.nanoTime();
+        progress(jobId, run, klf);
+      }
+    }).transform(done -> {
+      vertx.cancelTimer(timer);
+      if (done.failed()) {
+        JobFailure failure = done.cause() instanceof JobFailure f ? f : new JobFailure(JobFailure.SOURCE_ERROR, String.valueOf(done.cause().getMessage()));
+        if (!(done.cause() instanceof JobFailure)) {
+          LOG.warn("acquisition job {} failed unexpectedly", jobId, done.cause());
+        }
+        return finishFailed(jobId, run, failure);
+      }
+      return finishCompleted(row, run, done.result(), provenanceSource, startedAt);
+    });
+  }
+
+  private RecordSource source(String type, UUID sourceId, JsonObject opened, JsonObject params, InputFormat input) {
+    if (type.equals("http_api")) {
+      HttpSource.Config config = HttpSource.Config.parse(opened);
+      TokenBucket bucket = buckets.get(sourceId);
+      if (bucket == null || !bucket.sameLimit(config.requestsPerSecond(), config.burst())) {
+        bucket = new TokenBucket(vertx, config.requestsPerSecond(), config.burst());
+        buckets.put(sourceId, bucket);
+      }
+      return new HttpSource(vertx, http, config, HttpSource.Request.parse(params), input, bucket, settings);
+    }
+    return new PostgresSource(vertx, PostgresSource.Config.parse(opened), PostgresSource.Request.parse(params), env().outbound());
+  }
+
+  /** Where the data came from, without credentials. */
+  private static String location(String type, JsonObject opened) {
+    if (type.equals("http_api")) {
+      return opened.getString("base_url");
+    }
+    PostgresSource.Config config = PostgresSource.Config.parse(opened);
+    return "postgresql://" + config.host() + ":" + config.options().getPort() + "/" + config.options().getDatabase();
+  }
+
+  private void progress(UUID jobId, JobRun run, ApiRequest klf) {
+    String message = run.recordsIn + " records read, " + run.recordsOut + " written, " + run.recordsRejected + " rejected";
+    Integer percent = run.progress();
+    store.run(TohungaStore.JOB_PROGRESS, Tuple.of(jobId, percent, run.recordsIn, run.recordsOut, run.recordsRejected, run.bytesOut(), message))
+        .onSuccess(rows -> {
+          if (rows.size() > 0 && rows.iterator().next().getBoolean("cancel_requested")) {
+            run.stop(new JobFailure(JobFailure.CANCELLED, "cancelled by request"));
+          }
+        });
+    publish(jobId, "running", percent, run, message);
+    reportProgress(klf, percent == null ? 0 : percent, message);
+  }
+
+  private void publish(UUID jobId, String status, Integer percent, JobRun run, String message) {
+    vertx.eventBus().publish(TohungaAddresses.JOB_PROGRESS, new JsonObject().put("job_id", jobId.toString()).put("status", status)
+        .put("progress", percent).put("records_in", run == null ? 0 : run.recordsIn).put("records_out", run == null ? 0 : run.recordsOut)
+        .put("records_rejected", run == null ? 0 : run.recordsRejected).put("message", message));
+  }
+
+  private Future<Void> finishFailed(UUID jobId, JobRun run, JobFailure failure) {
+    String status = failure.code().equals(JobFailure.CANCELLED) ? "cancelled" : "failed";
+    Tuple params = Tuple.of(jobId, status, run == null ? null : run.progress(), run == null ? 0L : run.recordsIn,
+        run == null ? 0L : run.recordsOut, run == null ? 0L : run.recordsRejected)
+        .addValue(0L).addValue(failure.getMessage()).addValue(null).addValue(failure.toJson()).addValue(null);
+    return store.run(TohungaStore.FINISH_JOB, params).onSuccess(v -> publish(jobId, status, null, run, failure.getMessage())).mapEmpty();
+  }
+
+  private Future<Void> finishCompleted(Row row, JobRun run, JobRun.Outcome outcome, JsonObject source, Instant startedAt) {
+    UUID jobId = row.getUUID("job_id");
+    UUID owner = row.getUUID("owner_id");
+    String resultUri = "kos://" + env().nodeId() + "/assets/" + outcome.result().assetId();
+    JsonObject output = (JsonObject) row.getValue("output_config");
+    JsonObject provenance = new JsonObject().put("job_id", jobId.toString()).put("node", env().nodeId()).put("source", source)
+        .put("request_params", row.getValue("request_params")).put("steps", row.getValue("pipeline_steps"))
+        .put("output", new JsonObject().put("format", output.getString("format")).put("destination", output.getValue("destination"))
+            .put("asset_id", outcome.result().assetId().toString()).put("result_uri", resultUri)
+            .put("bytes", outcome.result().bytes()).put("sha256", outcome.result().sha256()))
+        .put("counts", new JsonObject().put("in", run.recordsIn).put("out", run.recordsOut).put("rejected", run.recordsRejected)
+            .put("filtered", run.recordsIn - run.recordsOut - run.recordsRejected))
+        .put("source_bytes", run.bytesIn).put("started_at", startedAt.toString()).put("completed_at", Instant.now().toString());
+    if (outcome.deadLetters() != null) {
+      provenance.put("dead_letters", new JsonObject().put("asset_id", outcome.deadLetters().assetId().toString())
+          .put("records", outcome.deadLetters().records()).put("bytes", outcome.deadLetters().bytes())
+          .put("sha256", outcome.deadLetters().sha256()));
+    }
+    String message = run.recordsOut + " records written" + (run.recordsRejected > 0 ? ", " + run.recordsRejected + " rejected" : "");
+    return store.pool().withTransaction(connection -> {
+      Future<?> assets = connection.preparedQuery(TohungaStore.INSERT_ASSET).execute(asset(outcome.result(), jobId, "result",
+          output.getString("format"), owner));
+      if (outcome.deadLetters() != null) {
+        assets = assets.compose(v -> connection.preparedQuery(TohungaStore.INSERT_ASSET).execute(asset(outcome.deadLetters(), jobId,
+            "dead_letter", "json_lines", owner)));
+      }
+      return assets.compose(v -> connection.preparedQuery(TohungaStore.FINISH_JOB).execute(Tuple.of(jobId, "completed", 100,
+          run.recordsIn, run.recordsOut, run.recordsRejected).addValue(run.bytesOut()).addValue(message).addValue(resultUri)
+          .addValue(null).addValue(provenance)));
+    }).onSuccess(v -> publish(jobId, "completed", 100, run, message)).<Void>mapEmpty().recover(failure -> {
+      // the files were written but not recorded: drop them, so no asset exists that no row knows
+      vertx.executeBlocking(() -> {
+        Files.deleteIfExists(assetDir.resolve(outcome.result().fileName()));
+        if (outcome.deadLetters() != null) {
+          Files.deleteIfExists(assetDir.resolve(outcome.deadLetters().fileName()));
+        }
+        return null;
+      }, false);
+      return Future.failedFuture(failure);
+    });
+  }
+
+  private Tuple asset(AssetWriter.Written written, UUID jobId, String kind, String format, UUID owner) {
+    return Tuple.of(written.assetId(), jobId, env().nodeId(), kind, format, written.fileName()).addValue(written.bytes())
+        .addValue(written.records()).addValue(written.sha256()).addValue(owner);
+  }
+
+  /** {@code {file_name, format}} (the API checked the caller) → the file, streamed. */
+  private Future<Object> openAsset(ApiRequest request) {
+    JsonObject body = request.uncheckedBodyObject();
+    String name = body.getString("file_name");
+    return assetFile(name).compose(file -> vertx.fileSystem().props(file.toString()).compose(props -> vertx.fileSystem().open(file.toString(),
+            new OpenOptions().setRead(true).setWrite(false).setCreate(false))
+        .map(opened -> (Object) new StreamReply(AssetWriter.contentType(body.getString("format")), props.size(),
+            opened.setReadBufferSize(1 << 16), opened::close)))
+        .recover(e -> Future.failedFuture(e instanceof io.vertx.core.file.FileSystemException
+            ? io.kos.verticle.ApiError.notFound("the asset's file is missing from this node's store (" + name + ")") : e)));
+  }
+
+  /** A file of the store by its name (nothing outside it). */
+  private Future<Path> assetFile(String name) {
+    Path file = name == null ? null : assetDir.resolve(name).normalize();
+    if (file == null || name.contains("/") || name.contains("\\") || !assetDir.normalize().equals(file.getParent())) {
+      return Future.failedFuture(new IllegalArgumentException("not an asset file: " + name));
+    }
+    return Future.succeededFuture(file);
+  }
+
+  @Override
+  public Future<?> stop() {
+    running.values().forEach(run -> {
+      if (run != null) {
+        run.stop(new JobFailure(JobFailure.INTERRUPTED, "the node is stopping"));
+      }
+    });
+    return client.close();
+  }
+}

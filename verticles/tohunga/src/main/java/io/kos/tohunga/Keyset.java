@@ -1,0 +1,53 @@
+package io.kos.tohunga;
+
+import io.kos.verticle.ApiError;
+import io.kos.verticle.ApiRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.UUID;
+
+/**
+ * Keyset paging of a list newest first: {@code ?limit=&after=<next_cursor>}. The cursor is the
+ * last row's creation time and id, opaque to the caller; a page costs the same however deep it is.
+ *
+ * @param createdAt null on the first page
+ */
+record Keyset(OffsetDateTime createdAt, UUID id, int limit) {
+
+  static final int MAX_LIMIT = 500;
+
+  /** The clause on {@code created_at} and the id column with the cursor as $a (time) and $b (id). */
+  static String clause(String idColumn, int a, int b) {
+    return "($" + a + "::timestamptz IS NULL OR (created_at, " + idColumn + ") < ($" + a + ", $" + b + "))";
+  }
+
+  static Keyset of(ApiRequest request) {
+    int limit = request.queryInt("limit", 100, 1, MAX_LIMIT);
+    String after = request.query("after");
+    if (after == null) {
+      return new Keyset(null, null, limit);
+    }
+    try {
+      String[] parts = new String(Base64.getUrlDecoder().decode(after), StandardCharsets.UTF_8).split("\\|", 2);
+      return new Keyset(OffsetDateTime.parse(parts[0]), UUID.fromString(parts[1]), limit);
+    } catch (IllegalArgumentException | DateTimeParseException | ArrayIndexOutOfBoundsException e) {
+      throw ApiError.invalidParameter("after", "must be a next_cursor from an earlier page of this list");
+    }
+  }
+
+  /** {@code {<name>: items, next_cursor}}: the cursor is null on the last page. */
+  JsonObject page(String name, JsonArray items, String idField) {
+    String next = null;
+    if (items.size() == limit) {
+      JsonObject last = items.getJsonObject(items.size() - 1);
+      next = Base64.getUrlEncoder().withoutPadding().encodeToString(
+          (last.getString("created_at") + "|" + last.getString(idField)).getBytes(StandardCharsets.UTF_8));
+    }
+    return new JsonObject().put(name, items).put("next_cursor", next);
+  }
+}

@@ -1,0 +1,38 @@
+package io.kos.tohunga;
+
+import io.kos.verticle.ErrorCode;
+
+import java.util.List;
+
+/** The tohunga verticle's own error codes (beside the common ones). */
+final class TohungaErrors {
+
+  static final ErrorCode UNSUPPORTED_STEP = new ErrorCode("unsupported_step", 422,
+      "the pipeline names a step module this node cannot run (validation/rego_policy: no maintained JVM Rego engine)",
+      "use validation/json_schema, or run the policy elsewhere before the data reaches this node");
+  static final ErrorCode JOB_FINISHED = new ErrorCode("job_finished", 409,
+      "the job has already ended (completed, failed or cancelled), so it cannot be cancelled",
+      "nothing to do; GET /jobs/{job_id} shows how it ended");
+  static final ErrorCode JOB_UNFINISHED = new ErrorCode("job_unfinished", 409,
+      "the job is still pending or running, so it cannot be deleted",
+      "cancel it first (POST /jobs/{job_id}/cancel), then delete it");
+  static final ErrorCode SOURCE_IN_USE = new ErrorCode("source_in_use", 409,
+      "a pending or running job reads this source, so it cannot be deleted",
+      "wait for the job to end or cancel it, then delete the source");
+  static final ErrorCode SOURCE_INACTIVE = new ErrorCode("source_inactive", 409,
+      "the source is deactivated (is_active false), so no job may read it",
+      "set is_active to true (PATCH /sources/{source_id}) or use another source");
+  static final ErrorCode JOB_FAILED = new ErrorCode("job_failed", 502,
+      "the acquisition job ran and failed; the body's code says why (SOURCE_UNREACHABLE, SOURCE_AUTH_FAILED, SOURCE_ERROR, "
+          + "VALIDATION_FAILED, OUTPUT_WRITE_ERROR, TIMEOUT, CANCELLED, INTERRUPTED) and job_id names the job",
+      "read the message and the job (GET /jobs/{job_id}); fix the source, the steps or the output and run it again");
+  static final ErrorCode ASSET_UNAVAILABLE = new ErrorCode("asset_unavailable", 503,
+      "the asset's file is on a node of the cluster that is not reachable now",
+      "retry later, when that node (stored_on) is up");
+
+  static final List<ErrorCode> ALL = List.of(UNSUPPORTED_STEP, JOB_FINISHED, JOB_UNFINISHED, SOURCE_IN_USE, SOURCE_INACTIVE,
+      JOB_FAILED, ASSET_UNAVAILABLE);
+
+  private TohungaErrors() {
+  }
+}

@@ -1,0 +1,33 @@
+package io.kos.tohunga;
+
+import io.kos.verticle.JsonFields;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/**
+ * {@code verticles.config.tohunga}: checked at start (a bad key stops the node with exit 2).
+ *
+ * @param maxRunningJobs     jobs one node runs at once; later ones wait, pending, in order
+ * @param pageMaxBytes       the most bytes of one HTTP page read (a larger answer fails the job with SOURCE_ERROR)
+ * @param backoffBaseMs      the first retry of a page waits up to this (full jitter)
+ * @param backoffCapMs       no retry waits longer (unless the source's Retry-After says so, up to 5 minutes)
+ * @param jobTimeoutSeconds  a job still running after this fails with TIMEOUT
+ * @param progressIntervalMs how often a running job's counts are written to its row and published
+ */
+record TohungaSettings(int maxRunningJobs, int pageMaxBytes, long backoffBaseMs, long backoffCapMs, long jobTimeoutSeconds,
+                       long progressIntervalMs) {
+
+  static TohungaSettings parse(JsonObject config) {
+    JsonFields fields = JsonFields.ofSettings(config).onlyKnown(List.of("max_running_jobs", "page_max_bytes", "backoff_base_ms",
+        "backoff_cap_ms", "job_timeout_seconds", "progress_interval_ms"));
+    long base = fields.integer("backoff_base_ms", 500L, 1, 600_000);
+    long cap = fields.integer("backoff_cap_ms", 30_000L, 1, 3_600_000);
+    if (cap < base) {
+      throw fields.invalid("backoff_cap_ms", "must not be below backoff_base_ms (" + base + ")");
+    }
+    return new TohungaSettings(fields.intValue("max_running_jobs", 4, 1, 256),
+        fields.intValue("page_max_bytes", 32 << 20, 1024, 512 << 20), base, cap,
+        fields.integer("job_timeout_seconds", 6 * 3600L, 1, 30 * 86_400L), fields.integer("progress_interval_ms", 1000L, 10, 60_000));
+  }
+}

@@ -1,0 +1,169 @@
+package io.kos.tohunga;
+
+import io.kos.verticle.OwnerScope;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+/** Every statement of the tohunga verticle, and the JSON views of its rows. */
+final class TohungaStore {
+
+  private static final String SOURCE_COLUMNS = "source_id, source_name, source_type, connection_config, is_active, owner_id, owner_did, "
+      + "created_at, updated_at";
+  static final String INSERT_SOURCE = "INSERT INTO data_sources (source_id, source_name, source_type, connection_config, is_active, "
+      + "owner_id, owner_did) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + SOURCE_COLUMNS;
+  static final String SOURCE = "SELECT " + SOURCE_COLUMNS + " FROM data_sources WHERE source_id = $1 AND " + OwnerScope.clause(2);
+  static final String SOURCES = "SELECT " + SOURCE_COLUMNS + " FROM data_sources WHERE " + OwnerScope.clause(1)
+      + " AND ($2::text IS NULL OR source_type = $2) AND ($3::boolean IS NULL OR is_active = $3) AND " + Keyset.clause("source_id", 4, 5)
+      + " ORDER BY created_at DESC, source_id DESC LIMIT $6";
+  static final String UPDATE_SOURCE = "UPDATE data_sources SET source_name = $3, connection_config = $4, is_active = $5 "
+      + "WHERE source_id = $1 AND " + OwnerScope.clause(2) + " RETURNING " + SOURCE_COLUMNS;
+  /** Deletes a source no unfinished job reads; the jobs that did keep their history (source_id set null). */
+  static final String DELETE_SOURCE = "DELETE FROM data_sources WHERE source_id = $1 AND " + OwnerScope.clause(2)
+      + " AND NOT EXISTS (SELECT 1 FROM acquisition_jobs WHERE source_id = $1 AND status IN ('pending', 'running')) RETURNING source_id";
+
+  private static final String TRANSFORMATION_COLUMNS = "transformation_id, name, description, steps, owner_id, created_at, updated_at";
+  static final String INSERT_TRANSFORMATION = "INSERT INTO transformations (name, description, steps, owner_id, owner_did) "
+      + "VALUES ($1, $2, $3, $4, $5) RETURNING " + TRANSFORMATION_COLUMNS;
+  static final String TRANSFORMATION = "SELECT " + TRANSFORMATION_COLUMNS + " FROM transformations WHERE transformation_id = $1 AND "
+      + OwnerScope.clause(2);
+  static final String TRANSFORMATIONS_BY_ID = "SELECT " + TRANSFORMATION_COLUMNS + " FROM transformations WHERE transformation_id = ANY($1) AND "
+      + OwnerScope.clause(2);
+  static final String TRANSFORMATIONS = "SELECT " + TRANSFORMATION_COLUMNS + " FROM transformations WHERE " + OwnerScope.clause(1)
+      + " AND " + Keyset.clause("transformation_id", 2, 3) + " ORDER BY created_at DESC, transformation_id DESC LIMIT $4";
+  static final String UPDATE_TRANSFORMATION = "UPDATE transformations SET name = $3, description = $4, steps = $5 "
+      + "WHERE transformation_id = $1 AND " + OwnerScope.clause(2) + " RETURNING " + TRANSFORMATION_COLUMNS;
+  static final String DELETE_TRANSFORMATION = "DELETE FROM transformations WHERE transformation_id = $1 AND " + OwnerScope.clause(2)
+      + " RETURNING transformation_id";
+
+  private static final String JOB_COLUMNS = "job_id, source_id, request_params, pipeline_steps, output_config, status, progress, records_in, "
+      + "records_out, records_rejected, bytes_out, message, result_uri, error, cancel_requested, run_by, owner_id, owner_did, created_at, "
+      + "started_at, completed_at, updated_at";
+  static final String INSERT_JOB = "INSERT INTO acquisition_jobs (job_id, source_id, request_params, pipeline_steps, output_config, status, "
+      + "run_by, owner_id, owner_did) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) RETURNING " + JOB_COLUMNS;
+  static final String JOB = "SELECT " + JOB_COLUMNS + " FROM acquisition_jobs WHERE job_id = $1 AND " + OwnerScope.clause(2);
+  static final String JOBS = "SELECT " + JOB_COLUMNS + " FROM acquisition_jobs WHERE " + OwnerScope.clause(1)
+      + " AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR source_id = $3) AND " + Keyset.clause("job_id", 4, 5)
+      + " ORDER BY created_at DESC, job_id DESC LIMIT $6";
+  static final String PROVENANCE = "SELECT job_id, provenance FROM acquisition_jobs WHERE job_id = $1 AND " + OwnerScope.clause(2);
+  /** A pending job is cancelled at once; a running one is marked, and its runner stops it at the next page. */
+  static final String CANCEL_JOB = "UPDATE acquisition_jobs SET cancel_requested = true, "
+      + "status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END, "
+      + "error = CASE WHEN status = 'pending' THEN jsonb_build_object('code', 'CANCELLED', 'message', 'cancelled before it started') ELSE error END, "
+      + "completed_at = CASE WHEN status = 'pending' THEN now() ELSE completed_at END "
+      + "WHERE job_id = $1 AND " + OwnerScope.clause(2) + " AND status IN ('pending', 'running') RETURNING " + JOB_COLUMNS;
+  static final String DELETE_JOB = "DELETE FROM acquisition_jobs WHERE job_id = $1 AND " + OwnerScope.clause(2)
+      + " AND status NOT IN ('pending', 'running') RETURNING job_id";
+  static final String JOB_ASSET_FILES = "SELECT file_name, stored_on FROM assets WHERE job_id = $1";
+
+  /** Starts a pending job that nobody cancelled; returns it with its source (null once the source was deleted). */
+  static final String START_JOB = "WITH started AS (UPDATE acquisition_jobs SET status = 'running', started_at = now() "
+      + "WHERE job_id = $1 AND status = 'pending' AND NOT cancel_requested RETURNING *) "
+      + "SELECT s.job_id, s.request_params, s.pipeline_steps, s.output_config, s.owner_id, s.owner_did, s.created_at, "
+      + "d.source_id, d.source_name, d.source_type, d.connection_config, d.is_active FROM started s "
+      + "LEFT JOIN data_sources d ON d.source_id = s.source_id";
+  static final String JOB_PROGRESS = "UPDATE acquisition_jobs SET progress = $2, records_in = $3, records_out = $4, records_rejected = $5, "
+      + "bytes_out = $6, message = $7 WHERE job_id = $1 AND status = 'running' RETURNING cancel_requested";
+  static final String FINISH_JOB = "UPDATE acquisition_jobs SET status = $2, progress = $3, records_in = $4, records_out = $5, "
+      + "records_rejected = $6, bytes_out = $7, message = $8, result_uri = $9, error = $10, provenance = $11, completed_at = now() "
+      + "WHERE job_id = $1 AND status IN ('pending', 'running') RETURNING " + JOB_COLUMNS;
+  /** At start: this node's jobs that were pending or running when it stopped. */
+  static final String INTERRUPT_JOBS = "UPDATE acquisition_jobs SET status = 'failed', completed_at = now(), "
+      + "error = jsonb_build_object('code', 'INTERRUPTED', 'message', 'the node stopped while the job was ' || status) "
+      + "WHERE run_by = $1 AND status IN ('pending', 'running') RETURNING job_id";
+
+  private static final String ASSET_COLUMNS = "asset_id, job_id, stored_on, kind, format, file_name, bytes, records, sha256, owner_id, created_at";
+  static final String INSERT_ASSET = "INSERT INTO assets (asset_id, job_id, stored_on, kind, format, file_name, bytes, records, sha256, owner_id) "
+      + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+  static final String ASSET = "SELECT " + ASSET_COLUMNS + " FROM assets WHERE asset_id = $1 AND " + OwnerScope.clause(2);
+  static final String ASSETS = "SELECT " + ASSET_COLUMNS + " FROM assets WHERE " + OwnerScope.clause(1)
+      + " AND ($2::uuid IS NULL OR job_id = $2) AND " + Keyset.clause("asset_id", 3, 4) + " ORDER BY created_at DESC, asset_id DESC LIMIT $5";
+  static final String DELETE_ASSET = "DELETE FROM assets WHERE asset_id = $1 AND " + OwnerScope.clause(2) + " RETURNING file_name, stored_on";
+
+  private final Pool pool;
+
+  TohungaStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  Pool pool() {
+    return pool;
+  }
+
+  Future<RowSet<Row>> run(String sql, Tuple params) {
+    return pool.preparedQuery(sql).execute(params);
+  }
+
+  /** The only row of a statement, as JSON by {@code view}, or null. */
+  Future<JsonObject> one(String sql, Tuple params, java.util.function.Function<Row, JsonObject> view) {
+    return run(sql, params).map(rows -> rows.size() == 0 ? null : view.apply(rows.iterator().next()));
+  }
+
+  Future<JsonArray> many(String sql, Tuple params, java.util.function.Function<Row, JsonObject> view) {
+    return run(sql, params).map(rows -> {
+      JsonArray out = new JsonArray();
+      rows.forEach(row -> out.add(view.apply(row)));
+      return out;
+    });
+  }
+
+  static Tuple keyset(Tuple tuple, Keyset keyset) {
+    return tuple.addValue(keyset.createdAt()).addValue(keyset.id()).addValue(keyset.limit());
+  }
+
+  /** A source as callers see it: secrets masked. */
+  static JsonObject source(Row row) {
+    return new JsonObject().put("source_id", row.getUUID("source_id").toString()).put("source_name", row.getString("source_name"))
+        .put("source_type", row.getString("source_type"))
+        .put("connection_config", SourceConfigs.masked((JsonObject) row.getValue("connection_config")))
+        .put("is_active", row.getBoolean("is_active")).put("owner_id", row.getUUID("owner_id").toString())
+        .put("owner_did", row.getString("owner_did")).put("created_at", time(row, "created_at")).put("updated_at", time(row, "updated_at"));
+  }
+
+  static JsonObject transformation(Row row) {
+    return new JsonObject().put("transformation_id", row.getUUID("transformation_id").toString()).put("name", row.getString("name"))
+        .put("description", row.getString("description")).put("steps", row.getValue("steps"))
+        .put("owner_id", row.getUUID("owner_id").toString()).put("created_at", time(row, "created_at")).put("updated_at", time(row, "updated_at"));
+  }
+
+  static JsonObject job(Row row) {
+    UUID source = row.getUUID("source_id");
+    return new JsonObject().put("job_id", row.getUUID("job_id").toString()).put("source_id", source == null ? null : source.toString())
+        .put("status", row.getString("status")).put("progress", row.getValue("progress") == null ? null : row.getInteger("progress"))
+        .put("records_in", row.getLong("records_in")).put("records_out", row.getLong("records_out"))
+        .put("records_rejected", row.getLong("records_rejected")).put("bytes_out", row.getLong("bytes_out"))
+        .put("message", row.getString("message")).put("result_uri", row.getString("result_uri")).put("error", row.getValue("error"))
+        .put("cancel_requested", row.getBoolean("cancel_requested"))
+        .put("request_params", row.getValue("request_params")).put("pipeline_steps", row.getValue("pipeline_steps"))
+        .put("output_config", row.getValue("output_config")).put("run_by", row.getString("run_by"))
+        .put("owner_id", row.getUUID("owner_id").toString()).put("owner_did", row.getString("owner_did"))
+        .put("created_at", time(row, "created_at")).put("started_at", time(row, "started_at"))
+        .put("completed_at", time(row, "completed_at")).put("updated_at", time(row, "updated_at"));
+  }
+
+  static JsonObject asset(Row row) {
+    UUID job = row.getUUID("job_id");
+    return new JsonObject().put("asset_id", row.getUUID("asset_id").toString()).put("job_id", job == null ? null : job.toString())
+        .put("stored_on", row.getString("stored_on")).put("kind", row.getString("kind")).put("format", row.getString("format"))
+        .put("content_type", AssetWriter.contentType(row.getString("format")))
+        .put("bytes", row.getLong("bytes")).put("records", row.getLong("records")).put("sha256", row.getString("sha256"))
+        .put("owner_id", row.getUUID("owner_id").toString()).put("created_at", time(row, "created_at"));
+  }
+
+  private static String time(Row row, String column) {
+    OffsetDateTime value = row.getOffsetDateTime(column);
+    return value == null ? null : value.toString();
+  }
+
+  static List<String> jobStatuses() {
+    return List.of("pending", "running", "completed", "failed", "cancelled");
+  }
+}

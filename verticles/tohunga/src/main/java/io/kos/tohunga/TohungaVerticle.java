@@ -1,0 +1,562 @@
+package io.kos.tohunga;
+
+import io.kos.tohunga.api.TohungaAddresses;
+import io.kos.verticle.Addresses;
+import io.kos.verticle.ApiError;
+import io.kos.verticle.ApiRequest;
+import io.kos.verticle.ApiResponse;
+import io.kos.verticle.Caller;
+import io.kos.verticle.JsonFields;
+import io.kos.verticle.KosVerticle;
+import io.kos.verticle.OwnerScope;
+import io.kos.verticle.StreamReply;
+import io.kos.verticle.outbound.OutboundHttp;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The API (HTTP routes and KLF operations) over sources, transformations, jobs and assets, every
+ * row scoped to its owner (a user by id, a node by the id of its DID). Jobs are checked whole when
+ * written, then handed to this node's {@link JobRunner}.
+ */
+final class TohungaVerticle extends KosVerticle {
+
+  private static final List<String> SOURCE_FIELDS = List.of("source_name", "source_type", "connection_config", "is_active");
+  private static final List<String> JOB_FIELDS = List.of("source_id", "request_params", "pipeline_steps", "output_config");
+  private static final long KEEP_ALIVE_MS = 15_000;
+
+  private TohungaSettings settings;
+  private TohungaStore store;
+  private SourceConfigs configs;
+  private HttpClient client;
+  private OutboundHttp http;
+
+  @Override
+  protected Future<?> setUp() {
+    settings = TohungaSettings.parse(env().config());
+    store = new TohungaStore(pool());
+    configs = new SourceConfigs(env().secrets());
+    client = vertx.createHttpClient();
+    http = new OutboundHttp(vertx, client, env().outbound());
+    serve("sources.register", this::registerSource);
+    serve("sources.list", this::listSources);
+    serve("sources.get", request -> source(request).map(TohungaStore::source));
+    serve("sources.update", this::updateSource);
+    serve("sources.delete", this::deleteSource);
+    serve("sources.test", this::testSource);
+    serve("transformations.create", this::createTransformation);
+    serve("transformations.list", this::listTransformations);
+    serve("transformations.get", request -> store.one(TohungaStore.TRANSFORMATION, Tuple.of(transformationId(request),
+        OwnerScope.filter(request.caller())), TohungaStore::transformation).map(found -> required(found, "transformation", request)));
+    serve("transformations.update", this::updateTransformation);
+    serve("transformations.delete", request -> {
+      Caller caller = request.caller().requireWriter();
+      return store.run(TohungaStore.DELETE_TRANSFORMATION, Tuple.of(transformationId(request), OwnerScope.filter(caller)))
+          .map(rows -> required(rows.size() == 0 ? null : new JsonObject(), "transformation", request)).mapEmpty();
+    });
+    serve("jobs.create", request -> createJob(request).compose(job -> start(job, request, false))
+        .map(job -> ApiResponse.of(201, job)));
+    serve("jobs.run", this::runJob);
+    serve("jobs.list", this::listJobs);
+    serve("jobs.get", request -> job(request));
+    serve("jobs.cancel", this::cancelJob);
+    serve("jobs.delete", this::deleteJob);
+    serve("jobs.provenance", request -> {
+      UUID id = OwnerScope.uuidOrNotFound(request.pathParam("job_id"), "job");
+      return store.one(TohungaStore.PROVENANCE, Tuple.of(id, OwnerScope.filter(request.caller())),
+          row -> new JsonObject().put("provenance", row.getValue("provenance"))).map(found -> {
+            JsonObject provenance = required(found, "job", request).getJsonObject("provenance");
+            if (provenance == null) {
+              throw ApiError.notFound("job " + id + " has no provenance: only a completed job has one");
+            }
+            return provenance;
+          });
+    });
+    serve("jobs.events", this::jobEvents);
+    serve("assets.list", this::listAssets);
+    serve("assets.get", this::getAsset);
+    serve("assets.delete", this::deleteAsset);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return client.close();
+  }
+
+  private static <T> T required(T found, String what, ApiRequest request) {
+    if (found == null) {
+      throw ApiError.notFound("no " + what + " " + firstPathParam(request));
+    }
+    return found;
+  }
+
+  private static String firstPathParam(ApiRequest request) {
+    for (String name : List.of("source_id", "job_id", "asset_id", "transformation_id")) {
+      if (request.pathParam(name) != null) {
+        return request.pathParam(name);
+      }
+    }
+    return "";
+  }
+
+  /** A body id member (KLF params carry it) must be the path's. */
+  private static void samePathId(JsonObject body, ApiRequest request, String name) {
+    Object inBody = body.getValue(name);
+    if (inBody != null && !inBody.equals(request.pathParam(name))) {
+      throw ApiError.invalidField(name, "differs from the " + name + " of the path");
+    }
+  }
+
+  // sources
+
+  private Future<io.vertx.sqlclient.Row> source(ApiRequest request) {
+    UUID id = OwnerScope.uuidOrNotFound(request.pathParam("source_id"), "source");
+    return store.run(TohungaStore.SOURCE, Tuple.of(id, OwnerScope.filter(request.caller()))).map(rows -> OwnerScope.one(rows, "source", id));
+  }
+
+  private Future<ApiResponse> registerSource(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    JsonFields fields = request.bodyFields().onlyKnown(SOURCE_FIELDS);
+    String name = name(fields, "source_name");
+    String type = fields.string("source_type", null, 100);
+    UUID id = UUID.randomUUID();
+    JsonObject config = configs.seal(type, fields.object("connection_config", null), null, id);
+    return store.one(TohungaStore.INSERT_SOURCE, Tuple.of(id, name, type, config, fields.bool("is_active", true), OwnerScope.owner(caller))
+        .addValue(caller.did()), TohungaStore::source).map(source -> ApiResponse.of(201, source));
+  }
+
+  private static String name(JsonFields fields, String field) {
+    String name = fields.string(field, null, 200);
+    if (name.isBlank()) {
+      throw fields.invalid(field, "must not be blank");
+    }
+    return name;
+  }
+
+  private Future<JsonObject> listSources(ApiRequest request) {
+    Keyset keyset = Keyset.of(request);
+    String type = request.queryOneOf("source_type", SourceConfigs.TYPES);
+    String active = request.queryOneOf("is_active", List.of("true", "false"));
+    return store.many(TohungaStore.SOURCES, TohungaStore.keyset(Tuple.of(OwnerScope.filter(request.caller()), type,
+        active == null ? null : Boolean.valueOf(active)), keyset), TohungaStore::source).map(items -> keyset.page("sources", items, "source_id"));
+  }
+
+  /** PATCH: what the body names changes; connection_config is replaced whole, a secret sent as the mask keeps its value. */
+  private Future<JsonObject> updateSource(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    JsonObject body = request.bodyObject();
+    samePathId(body, request, "source_id");
+    List<String> known = new ArrayList<>(SOURCE_FIELDS);
+    known.add("source_id");
+    JsonFields fields = JsonFields.ofBody(body).onlyKnown(known);
+    return source(request).compose(row -> {
+      String type = row.getString("source_type");
+      if (body.containsKey("source_type") && !type.equals(body.getValue("source_type"))) {
+        throw ApiError.invalidField("source_type", "cannot change (" + type + "); register a new source instead");
+      }
+      UUID id = row.getUUID("source_id");
+      JsonObject stored = (JsonObject) row.getValue("connection_config");
+      String name = body.containsKey("source_name") ? name(fields, "source_name") : row.getString("source_name");
+      JsonObject config = body.containsKey("connection_config") ? configs.seal(type, fields.object("connection_config", null), stored, id) : stored;
+      boolean active = fields.bool("is_active", row.getBoolean("is_active"));
+      return store.one(TohungaStore.UPDATE_SOURCE, Tuple.of(id, OwnerScope.filter(caller), name, config, active), TohungaStore::source)
+          .map(updated -> required(updated, "source", request));
+    });
+  }
+
+  private Future<Void> deleteSource(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    return source(request).compose(row -> store.run(TohungaStore.DELETE_SOURCE, Tuple.of(row.getUUID("source_id"), OwnerScope.filter(caller))))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw TohungaErrors.SOURCE_IN_USE.error("a pending or running job reads source " + request.pathParam("source_id"));
+          }
+          return null;
+        });
+  }
+
+  /** {@code {ok: true, elapsed_ms}} or {@code {ok: false, error: {code, message}}}: the source's answer, not an error of this route. */
+  private Future<JsonObject> testSource(ApiRequest request) {
+    request.caller().requireWriter();
+    JsonObject body = request.body() instanceof JsonObject object ? object : new JsonObject();
+    JsonFields fields = JsonFields.ofBody(body).onlyKnown(List.of("source_id", "path"));
+    samePathId(body, request, "source_id");
+    JsonObject probe = new JsonObject().put("path", fields.string("path", "", 2000));
+    return source(request).compose(row -> {
+      String type = row.getString("source_type");
+      JsonObject opened = configs.open((JsonObject) row.getValue("connection_config"), row.getUUID("source_id"));
+      RecordSource source = type.equals("http_api")
+          ? new HttpSource(vertx, http, HttpSource.Config.parse(opened), HttpSource.Request.parse(probe), InputFormat.JSON,
+              TokenBucket.UNLIMITED, settings)
+          : new PostgresSource(vertx, PostgresSource.Config.parse(opened), null, env().outbound());
+      long start = System.nanoTime();
+      return source.test().transform(done -> source.close().map(v -> {
+        JsonObject answer = new JsonObject().put("ok", done.succeeded()).put("elapsed_ms", (System.nanoTime() - start) / 1_000_000);
+        if (done.failed()) {
+          answer.put("error", done.cause() instanceof JobFailure failure ? failure.toJson()
+              : new JsonObject().put("code", JobFailure.SOURCE_UNREACHABLE).put("message", String.valueOf(done.cause().getMessage())));
+        }
+        return answer;
+      }));
+    });
+  }
+
+  // transformations
+
+  private static UUID transformationId(ApiRequest request) {
+    return OwnerScope.uuidOrNotFound(request.pathParam("transformation_id"), "transformation");
+  }
+
+  /** A saved step list: the same checks as a job's steps (for a source delivering bytes, the widest case). */
+  private JsonArray checkedSteps(JsonFields fields) {
+    JsonArray steps = fields.array("steps", null);
+    for (int i = 0; i < steps.size(); i++) {
+      if (steps.getValue(i) instanceof JsonObject step && step.containsKey("transformation_id")) {
+        throw ApiError.invalidField("steps[" + i + "].transformation_id", "a saved transformation cannot reference another");
+      }
+    }
+    try {
+      Steps.plan(steps, "http_api");
+    } catch (ApiError e) {
+      throw renamed(e);
+    }
+    return steps;
+  }
+
+  /** The step checks name {@code pipeline_steps[i]}; a transformation's field is {@code steps}. */
+  private static ApiError renamed(ApiError e) {
+    JsonObject json = e.toJson();
+    String field = json.getString("field");
+    if (field == null || !field.startsWith("pipeline_steps")) {
+      return e;
+    }
+    String renamed = "steps" + field.substring("pipeline_steps".length());
+    return ApiError.invalidField(renamed, json.getString("message").substring(field.length() + 2));
+  }
+
+  private Future<ApiResponse> createTransformation(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    JsonFields fields = request.bodyFields().onlyKnown(List.of("name", "description", "steps"));
+    String name = name(fields, "name");
+    String description = fields.string("description", "", 2000);
+    JsonArray steps = checkedSteps(fields);
+    return store.one(TohungaStore.INSERT_TRANSFORMATION, Tuple.of(name, description, steps, OwnerScope.owner(caller), caller.did()),
+        TohungaStore::transformation).map(created -> ApiResponse.of(201, created));
+  }
+
+  private Future<JsonObject> listTransformations(ApiRequest request) {
+    Keyset keyset = Keyset.of(request);
+    return store.many(TohungaStore.TRANSFORMATIONS, TohungaStore.keyset(Tuple.of(OwnerScope.filter(request.caller())), keyset),
+        TohungaStore::transformation).map(items -> keyset.page("transformations", items, "transformation_id"));
+  }
+
+  /** PUT: the whole transformation again. */
+  private Future<JsonObject> updateTransformation(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    UUID id = transformationId(request);
+    JsonObject body = request.bodyObject();
+    samePathId(body, request, "transformation_id");
+    JsonFields fields = JsonFields.ofBody(body).onlyKnown(List.of("name", "description", "steps", "transformation_id"));
+    String name = name(fields, "name");
+    String description = fields.string("description", "", 2000);
+    JsonArray steps = checkedSteps(fields);
+    return store.one(TohungaStore.UPDATE_TRANSFORMATION, Tuple.of(id, OwnerScope.filter(caller), name, description, steps),
+        TohungaStore::transformation).map(updated -> required(updated, "transformation", request));
+  }
+
+  // jobs
+
+  private Future<JsonObject> job(ApiRequest request) {
+    UUID id = OwnerScope.uuidOrNotFound(request.pathParam("job_id"), "job");
+    return store.one(TohungaStore.JOB, Tuple.of(id, OwnerScope.filter(request.caller())), TohungaStore::job)
+        .map(found -> required(found, "job", request));
+  }
+
+  /** Checks the whole job against its source (owned, active) and inserts it pending. */
+  private Future<JsonObject> createJob(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    JsonObject body = request.bodyObject();
+    JsonFields fields = JsonFields.ofBody(body).onlyKnown(JOB_FIELDS);
+    String rawSource = fields.string("source_id", null, 36);
+    UUID sourceId;
+    try {
+      sourceId = UUID.fromString(rawSource);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalidField("source_id", "must be a source id (a UUID)");
+    }
+    JsonObject params = fields.object("request_params", new JsonObject());
+    JsonArray steps = fields.array("pipeline_steps", new JsonArray());
+    JsonObject output = output(fields.object("output_config", null));
+    return store.run(TohungaStore.SOURCE, Tuple.of(sourceId, OwnerScope.filter(caller))).compose(rows -> {
+      if (rows.size() == 0) {
+        throw ApiError.invalidField("source_id", "names no source of yours");
+      }
+      io.vertx.sqlclient.Row source = rows.iterator().next();
+      if (!source.getBoolean("is_active")) {
+        throw TohungaErrors.SOURCE_INACTIVE.error("source " + sourceId + " is deactivated");
+      }
+      return expand(steps, caller).map(expanded -> {
+        String type = source.getString("source_type");
+        Steps.Plan plan = Steps.plan(expanded, type);
+        JsonObject opened = configs.open((JsonObject) source.getValue("connection_config"), sourceId);
+        if (type.equals("http_api")) {
+          HttpSource.Request.parse(params);
+          String pagination = HttpSource.Config.parse(opened).pagination().type();
+          if ((pagination.equals("cursor") || pagination.equals("next_url")) && !plan.input().isDocument()) {
+            throw ApiError.invalidField("pipeline_steps[0].definition.from", "the source pages by " + pagination
+                + ", which is read from a JSON or XML body, not from " + plan.input().from());
+          }
+        } else {
+          PostgresSource.Request.parse(params);
+        }
+        return expanded;
+      });
+    }).compose(expanded -> store.one(TohungaStore.INSERT_JOB, Tuple.of(UUID.randomUUID(), sourceId, params, expanded, output,
+        env().nodeId()).addValue(OwnerScope.owner(caller)).addValue(caller.did()), TohungaStore::job));
+  }
+
+  /** {@code {format, destination: {type: local}}}: the store of this node is the destination available now. */
+  private static JsonObject output(JsonObject output) {
+    JsonFields fields = JsonFields.ofBody(output, "output_config").onlyKnown(List.of("format", "destination"));
+    String format = fields.string("format", null, 20);
+    if (!format.equals("json_lines") && !format.equals("csv")) {
+      throw ApiError.invalidField("output_config.format", "must be json_lines or csv, not '" + format + "'");
+    }
+    JsonObject destination = fields.object("destination", new JsonObject().put("type", "local"));
+    String type = JsonFields.ofBody(destination, "output_config.destination").onlyKnown(List.of("type")).string("type", "local", 20);
+    if (!type.equals("local")) {
+      throw ApiError.invalidField("output_config.destination.type", List.of("s3", "postgresql", "klf_stream").contains(type)
+          ? "'" + type + "' outputs are not available on this node yet; use local (the node's asset store)"
+          : "must be local (the node's asset store)");
+    }
+    return new JsonObject().put("format", format).put("destination", new JsonObject().put("type", "local"));
+  }
+
+  /** Replaces each {@code {step_id?, transformation_id}} with the saved transformation's steps (its step ids prefixed). */
+  private Future<JsonArray> expand(JsonArray steps, Caller caller) {
+    Set<UUID> ids = new LinkedHashSet<>();
+    for (int i = 0; i < steps.size(); i++) {
+      if (steps.getValue(i) instanceof JsonObject step && step.containsKey("transformation_id")) {
+        JsonFields.ofBody(step, "pipeline_steps[" + i + "]").onlyKnown(List.of("step_id", "transformation_id"));
+        try {
+          ids.add(UUID.fromString(String.valueOf(step.getValue("transformation_id"))));
+        } catch (IllegalArgumentException e) {
+          throw ApiError.invalidField("pipeline_steps[" + i + "].transformation_id", "must be a transformation id (a UUID)");
+        }
+      }
+    }
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(steps);
+    }
+    return store.many(TohungaStore.TRANSFORMATIONS_BY_ID, Tuple.of(ids.toArray(new UUID[0]), OwnerScope.filter(caller)),
+        TohungaStore::transformation).map(found -> {
+          java.util.Map<String, JsonArray> byId = new java.util.HashMap<>();
+          found.forEach(t -> byId.put(((JsonObject) t).getString("transformation_id"), ((JsonObject) t).getJsonArray("steps")));
+          JsonArray expanded = new JsonArray();
+          for (int i = 0; i < steps.size(); i++) {
+            Object value = steps.getValue(i);
+            if (value instanceof JsonObject step && step.containsKey("transformation_id")) {
+              String id = UUID.fromString(String.valueOf(step.getValue("transformation_id"))).toString();
+              JsonArray saved = byId.get(id);
+              if (saved == null) {
+                throw ApiError.invalidField("pipeline_steps[" + i + "].transformation_id", "names no saved transformation of yours");
+              }
+              String prefix = step.getString("step_id", "t" + i);
+              for (Object inner : saved) {
+                JsonObject copy = ((JsonObject) inner).copy();
+                copy.put("step_id", prefix + "." + copy.getString("step_id", "step-" + (expanded.size() + 1)));
+                expanded.add(copy);
+              }
+            } else {
+              expanded.add(value);
+            }
+          }
+          return expanded;
+        });
+  }
+
+  /** Hands the job to this node's runner; with {@code wait}, the reply is the job at its end. */
+  private Future<JsonObject> start(JsonObject job, ApiRequest request, boolean wait) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(wait ? (settings.jobTimeoutSeconds() + 60) * 1000 : 10_000);
+    if (wait) {
+      options.addHeader(JobRunner.WAIT, "true");
+      for (String header : List.of(Addresses.HEADER_KLF_JOB, Addresses.HEADER_KLF_PROGRESS)) {
+        if (request.header(header) != null) {
+          options.addHeader(header, request.header(header));
+        }
+      }
+    }
+    return vertx.eventBus().<JsonObject>request(JobRunner.START, new JsonObject().put("job_id", job.getString("job_id")), options)
+        .map(reply -> wait ? reply.body() : job);
+  }
+
+  /**
+   * The KLF task {@code run_acquisition_job}: runs the job and answers when it has ended, reporting
+   * progress on the way; {@code {job_id, status: completed, result: {result_uri, records_processed, ...}}},
+   * or the job's failure as {@code job_failed} carrying its code (SOURCE_UNREACHABLE, ...).
+   */
+  private Future<JsonObject> runJob(ApiRequest request) {
+    return createJob(request).compose(job -> start(job, request, true)).map(job -> {
+      if (!"completed".equals(job.getString("status"))) {
+        JsonObject error = job.getJsonObject("error", new JsonObject().put("code", JobFailure.INTERRUPTED).put("message", "the job did not end"));
+        throw new ApiError(TohungaErrors.JOB_FAILED, error.getString("message"),
+            new JsonObject().put("code", error.getString("code")).put("job_id", job.getString("job_id")));
+      }
+      return new JsonObject().put("job_id", job.getString("job_id")).put("status", "completed").put("result", new JsonObject()
+          .put("result_uri", job.getString("result_uri")).put("records_processed", job.getLong("records_out"))
+          .put("records_in", job.getLong("records_in")).put("records_rejected", job.getLong("records_rejected"))
+          .put("bytes", job.getLong("bytes_out")));
+    });
+  }
+
+  private Future<JsonObject> listJobs(ApiRequest request) {
+    Keyset keyset = Keyset.of(request);
+    String status = request.queryOneOf("status", TohungaStore.jobStatuses());
+    String rawSource = request.query("source_id");
+    UUID source = null;
+    if (rawSource != null) {
+      try {
+        source = UUID.fromString(rawSource);
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalidParameter("source_id", "must be a source id (a UUID)");
+      }
+    }
+    return store.many(TohungaStore.JOBS, TohungaStore.keyset(Tuple.of(OwnerScope.filter(request.caller()), status, source), keyset),
+        TohungaStore::job).map(items -> keyset.page("jobs", items, "job_id"));
+  }
+
+  private Future<JsonObject> cancelJob(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    if (request.body() instanceof JsonObject body) {
+      samePathId(body, request, "job_id");
+    }
+    return job(request).compose(job -> store.one(TohungaStore.CANCEL_JOB, Tuple.of(UUID.fromString(job.getString("job_id")),
+        OwnerScope.filter(caller)), TohungaStore::job).map(cancelled -> {
+          if (cancelled == null) {
+            throw TohungaErrors.JOB_FINISHED.error("job " + job.getString("job_id") + " has already ended (" + job.getString("status") + ")");
+          }
+          vertx.eventBus().publish(JobRunner.CANCEL, new JsonObject().put("job_id", cancelled.getString("job_id")));
+          return cancelled;
+        }));
+  }
+
+  /** Deletes an ended job and its assets (rows here, files on the node that holds them). */
+  private Future<Void> deleteJob(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    return job(request).compose(job -> {
+      UUID id = UUID.fromString(job.getString("job_id"));
+      return store.many(TohungaStore.JOB_ASSET_FILES, Tuple.of(id), row -> new JsonObject().put("file_name", row.getString("file_name"))
+          .put("stored_on", row.getString("stored_on"))).compose(files -> store.run(TohungaStore.DELETE_JOB, Tuple.of(id, OwnerScope.filter(caller)))
+          .map(rows -> {
+            if (rows.size() == 0) {
+              throw TohungaErrors.JOB_UNFINISHED.error("job " + id + " is " + job.getString("status") + "; cancel it first");
+            }
+            files.forEach(file -> removeFile((JsonObject) file));
+            return null;
+          }));
+    });
+  }
+
+  /** Server-Sent Events: the job now ({@code event: job}), then each change ({@code event: progress}) until it ends. */
+  private Future<StreamReply> jobEvents(ApiRequest request) {
+    return job(request).map(job -> {
+      String id = job.getString("job_id");
+      EventStream events = new EventStream();
+      events.event("job", job.encode());
+      boolean ended = !List.of("pending", "running").contains(job.getString("status"));
+      if (ended) {
+        events.end();
+        return new StreamReply("text/event-stream", -1, events, null);
+      }
+      MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(TohungaAddresses.JOB_PROGRESS, message -> {
+        JsonObject progress = message.body();
+        if (id.equals(progress.getString("job_id"))) {
+          events.event("progress", progress.encode());
+          if (!List.of("pending", "running").contains(progress.getString("status"))) {
+            events.end();
+          }
+        }
+      });
+      long keepAlive = vertx.setPeriodic(KEEP_ALIVE_MS, t -> events.keepAlive());
+      return new StreamReply("text/event-stream", -1, events, () -> {
+        vertx.cancelTimer(keepAlive);
+        consumer.unregister();
+      });
+    });
+  }
+
+  // assets
+
+  private Future<JsonObject> listAssets(ApiRequest request) {
+    Keyset keyset = Keyset.of(request);
+    String rawJob = request.query("job_id");
+    UUID job = null;
+    if (rawJob != null) {
+      try {
+        job = UUID.fromString(rawJob);
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalidParameter("job_id", "must be a job id (a UUID)");
+      }
+    }
+    return store.many(TohungaStore.ASSETS, TohungaStore.keyset(Tuple.of(OwnerScope.filter(request.caller()), job), keyset),
+        TohungaStore::asset).map(items -> keyset.page("assets", items, "asset_id"));
+  }
+
+  /** The asset's bytes, streamed from the node whose store holds it. */
+  private Future<StreamReply.Forward> getAsset(ApiRequest request) {
+    UUID id = OwnerScope.uuidOrNotFound(request.pathParam("asset_id"), "asset");
+    return store.one(TohungaStore.ASSET, Tuple.of(id, OwnerScope.filter(request.caller())), TohungaStore::asset).compose(asset -> {
+      required(asset, "asset", request);
+      String address = Addresses.onNode(name(), JobRunner.ASSET_OPEN, asset.getString("stored_on"));
+      JsonObject open = ApiRequest.busRequest(new JsonObject().put("file_name", AssetWriter.fileName(id, asset.getString("format")))
+          .put("format", asset.getString("format")));
+      return vertx.eventBus().request(address, open, new DeliveryOptions().setSendTimeout(10_000)).map(reply -> {
+        StreamReply.Forward forward = StreamReply.Forward.of(reply);
+        if (forward == null) {
+          throw new IllegalStateException("the asset store answered without a stream");
+        }
+        return forward;
+      }).recover(failure -> Future.failedFuture(assetFailure(failure)));
+    });
+  }
+
+  private static Throwable assetFailure(Throwable failure) {
+    if (failure instanceof ReplyException reply && (reply.failureType() == ReplyFailure.NO_HANDLERS || reply.failureType() == ReplyFailure.TIMEOUT)) {
+      return TohungaErrors.ASSET_UNAVAILABLE.error("the node that holds this asset does not answer now");
+    }
+    if (failure instanceof ReplyException reply && reply.failureCode() == 404) {
+      return ApiError.notFound(new JsonObject(reply.getMessage()).getString("message"));
+    }
+    return failure;
+  }
+
+  private Future<Void> deleteAsset(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    UUID id = OwnerScope.uuidOrNotFound(request.pathParam("asset_id"), "asset");
+    return store.one(TohungaStore.DELETE_ASSET, Tuple.of(id, OwnerScope.filter(caller)), row -> new JsonObject()
+        .put("file_name", row.getString("file_name")).put("stored_on", row.getString("stored_on"))).map(file -> {
+          removeFile(required(file, "asset", request));
+          return null;
+        });
+  }
+
+  /** Deletes an asset's file on the node that holds it; a node that is down keeps an orphan file (its row is gone). */
+  private void removeFile(JsonObject file) {
+    vertx.eventBus().send(Addresses.onNode(name(), JobRunner.ASSET_REMOVE, file.getString("stored_on")),
+        ApiRequest.busRequest(new JsonObject().put("file_name", file.getString("file_name"))));
+  }
+}

@@ -1,0 +1,64 @@
+package io.kos.tohunga;
+
+import io.kos.node.testkit.Accounts;
+import io.kos.node.testkit.NodeProcess;
+import io.kos.node.testkit.TestDatabase;
+import io.kos.node.testkit.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.kos.tohunga.TohungaNode.BASE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** kill -9 of a node process while a job runs: after the restart the job is failed with INTERRUPTED, no partial file is left, and the source runs again. */
+class TohungaCrashTest {
+
+  private static final Duration START = Duration.ofSeconds(120);
+
+  @Test
+  void aJobRunningWhenTheNodeDiesIsInterruptedNeverLeftRunning() throws Exception {
+    try (SourceServer server = SourceServer.start(20)) {
+      Path dataDir = TestNode.tempDir();
+      Path config = TestNode.configFile("""
+          outbound:
+            allow: ["127.0.0.0/8"]
+          """);
+      List<String> args = List.of("--config", config.toString(), "--http-port", "0", "--data-dir", dataDir.toString(), "--db-url",
+          TestDatabase.freshDatabaseUrl(), "--verticles", "tohunga");
+      Map<String, String> env = Map.of("KOS_LOGGING_LEVEL", "WARN");
+      String jobId;
+      String sourceId;
+      Accounts.Session admin;
+      try (NodeProcess node = NodeProcess.start(args, env, START)) {
+        admin = Accounts.bootstrapAdmin(node.http(), dataDir);
+        sourceId = TohungaNode.source(admin, "http_api", new JsonObject().put("base_url", server.url()));
+        jobId = admin.http().postJson(BASE + "/jobs", TohungaNode.job(sourceId,
+            new JsonObject().put("path", "/slow"), new JsonArray(), "json_lines")).json().getString("job_id");
+        admin.http().await(BASE + "/jobs/" + jobId, r -> r.json().getString("status").equals("running"),
+            Duration.ofSeconds(20));
+        assertThat(Files.list(dataDir.resolve("assets")).anyMatch(p -> p.toString().endsWith(".part"))).isTrue();
+        assertThat(node.kill()).isEqualTo(137);
+      }
+      try (NodeProcess node = NodeProcess.start(args, env, START)) {
+        Accounts.Session again = Accounts.login(node.http(), "admin");
+        JsonObject job = again.http().get(BASE + "/jobs/" + jobId).json();
+        assertThat(job.getString("status")).isEqualTo("failed");
+        assertThat(job.getJsonObject("error").getString("code")).isEqualTo("INTERRUPTED");
+        assertThat(job.getString("completed_at")).isNotNull();
+        try (var files = Files.list(dataDir.resolve("assets"))) {
+          assertThat(files.toList()).isEmpty();
+        }
+        JsonObject rerun = TohungaNode.run(again, TohungaNode.job(sourceId, new JsonObject().put("path", "/offset"), new JsonArray(), "json_lines"));
+        assertThat(rerun.getString("status")).isEqualTo("completed");
+        assertThat(node.terminate(Duration.ofSeconds(30))).isZero();
+      }
+    }
+  }
+}
