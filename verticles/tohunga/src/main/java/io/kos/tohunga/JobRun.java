@@ -36,8 +36,15 @@ final class JobRun {
   long bytesIn;
   Long total;
 
-  JobRun(Vertx vertx, UUID jobId, RecordSource source, List<Step.Planned> steps, Path assetDir, String format) {
+  /** An incremental run: the field whose greatest value read becomes the pipeline's next cursor (null otherwise). */
+  private final String[] cursorField;
+  private com.fasterxml.jackson.databind.JsonNode cursorMax;
+
+  JobRun(Vertx vertx, UUID jobId, RecordSource source, List<Step.Planned> steps, Path assetDir, String format, String[] cursorField,
+         String cursorFrom) {
     this.vertx = vertx;
+    this.cursorField = cursorField;
+    this.cursorMax = cursorFrom == null ? null : Rows.NODES.textNode(cursorFrom);
     this.jobId = jobId;
     this.source = source;
     this.steps = steps;
@@ -107,6 +114,9 @@ final class JobRun {
     bytesIn += page.bytes();
     for (ObjectNode row : page.rows()) {
       long index = recordsIn++;
+      if (cursorField != null) {
+        advanceCursor(Rows.get(row, cursorField));
+      }
       ObjectNode current = row;
       for (Step.Planned step : steps) {
         try {
@@ -124,6 +134,31 @@ final class JobRun {
         recordsOut++;
       }
     }
+  }
+
+  /**
+   * The greatest cursor value read (every record read counts, kept or not: a record a step rejects is
+   * not read again); numbers compare as decimals, anything else as text (ISO-8601 times sort as text).
+   */
+  private void advanceCursor(com.fasterxml.jackson.databind.JsonNode value) {
+    if (value == null || value.isNull() || value.isContainerNode()) {
+      return;
+    }
+    if (cursorMax == null) {
+      cursorMax = value;
+      return;
+    }
+    java.math.BigDecimal a = Steps.decimal(value);
+    java.math.BigDecimal b = Steps.decimal(cursorMax);
+    boolean greater = a != null && b != null ? a.compareTo(b) > 0 : value.asText().compareTo(cursorMax.asText()) > 0;
+    if (greater) {
+      cursorMax = value;
+    }
+  }
+
+  /** The cursor the next incremental run starts from (null when the run is not incremental). */
+  String cursorTo() {
+    return cursorField == null || cursorMax == null ? null : cursorMax.asText();
   }
 
   private void reject(long index, ObjectNode row, Step.Planned step, Step.Rejected rejected) throws IOException {

@@ -148,10 +148,12 @@ final class JobRunner extends KosVerticle {
       JsonObject opened = configs.open((JsonObject) row.getValue("connection_config"), sourceId);
       Steps.Plan plan = Steps.plan((JsonArray) row.getValue("pipeline_steps"), type);
       JsonObject params = row.getValue("request_params") instanceof JsonObject p ? p : new JsonObject();
-      RecordSource source = source(type, sourceId, opened, params, plan.input());
+      RecordSource source = source(type, sourceId, opened, params, plan.input(), row.getValue("incremental") != null);
       provenanceSource = new JsonObject().put("source_id", sourceId.toString()).put("source_name", row.getString("source_name"))
           .put("source_type", type).put("location", location(type, opened));
-      run = new JobRun(vertx, jobId, source, plan.steps(), assetDir, output.getString("format"));
+      JsonObject incremental = row.getValue("incremental") instanceof JsonObject i ? i : null;
+      run = new JobRun(vertx, jobId, source, plan.steps(), assetDir, output.getString("format"),
+          incremental == null ? null : Rows.path(incremental.getString("field")), incremental == null ? null : incremental.getString("from"));
     } catch (JobFailure failure) {
       return finishFailed(jobId, null, failure);
     }
@@ -178,7 +180,7 @@ final class JobRunner extends KosVerticle {
     });
   }
 
-  private RecordSource source(String type, UUID sourceId, JsonObject opened, JsonObject params, InputFormat input) {
+  private RecordSource source(String type, UUID sourceId, JsonObject opened, JsonObject params, InputFormat input, boolean incremental) {
     if (type.equals("http_api")) {
       HttpSource.Config config = HttpSource.Config.parse(opened);
       TokenBucket bucket = buckets.get(sourceId);
@@ -188,7 +190,7 @@ final class JobRunner extends KosVerticle {
       }
       return new HttpSource(vertx, http, config, HttpSource.Request.parse(params), input, bucket, settings);
     }
-    return new PostgresSource(vertx, PostgresSource.Config.parse(opened), PostgresSource.Request.parse(params), env().outbound());
+    return new PostgresSource(vertx, PostgresSource.Config.parse(opened), PostgresSource.Request.parse(params, incremental), env().outbound());
   }
 
   /** Where the data came from, without credentials. */
@@ -223,7 +225,7 @@ final class JobRunner extends KosVerticle {
     String status = failure.code().equals(JobFailure.CANCELLED) ? "cancelled" : "failed";
     Tuple params = Tuple.of(jobId, status, run == null ? null : run.progress(), run == null ? 0L : run.recordsIn,
         run == null ? 0L : run.recordsOut, run == null ? 0L : run.recordsRejected)
-        .addValue(0L).addValue(failure.getMessage()).addValue(null).addValue(failure.toJson()).addValue(null);
+        .addValue(0L).addValue(failure.getMessage()).addValue(null).addValue(failure.toJson()).addValue(null).addValue(null);
     return store.run(TohungaStore.FINISH_JOB, params).onSuccess(v -> publish(jobId, status, null, run, failure.getMessage())).mapEmpty();
   }
 
@@ -246,16 +248,20 @@ final class JobRunner extends KosVerticle {
           .put("sha256", outcome.deadLetters().sha256()));
     }
     String message = run.recordsOut + " records written" + (run.recordsRejected > 0 ? ", " + run.recordsRejected + " rejected" : "");
-    return store.pool().withTransaction(connection -> {
+    return store.pool().<Object>withTransaction(connection -> {
       Future<?> assets = connection.preparedQuery(TohungaStore.INSERT_ASSET).execute(asset(outcome.result(), jobId, "result",
           output.getString("format"), owner));
       if (outcome.deadLetters() != null) {
         assets = assets.compose(v -> connection.preparedQuery(TohungaStore.INSERT_ASSET).execute(asset(outcome.deadLetters(), jobId,
             "dead_letter", "json_lines", owner)));
       }
-      return assets.compose(v -> connection.preparedQuery(TohungaStore.FINISH_JOB).execute(Tuple.of(jobId, "completed", 100,
+      Future<?> finished = assets.compose(v -> connection.preparedQuery(TohungaStore.FINISH_JOB).execute(Tuple.of(jobId, "completed", 100,
           run.recordsIn, run.recordsOut, run.recordsRejected).addValue(run.bytesOut()).addValue(message).addValue(resultUri)
-          .addValue(null).addValue(provenance)));
+          .addValue(null).addValue(provenance).addValue(run.cursorTo())));
+      UUID pipeline = row.getUUID("pipeline_id");
+      // the incremental cursor moves in the same transaction as the run's completion, after its output is on disk
+      return (pipeline == null || run.cursorTo() == null ? finished
+          : finished.compose(v -> connection.preparedQuery(TohungaStore.COMMIT_CURSOR).execute(Tuple.of(pipeline, run.cursorTo())))).map(v -> v);
     }).onSuccess(v -> publish(jobId, "completed", 100, run, message)).<Void>mapEmpty().recover(failure -> {
       // the files were written but not recorded: drop them, so no asset exists that no row knows
       vertx.executeBlocking(() -> {

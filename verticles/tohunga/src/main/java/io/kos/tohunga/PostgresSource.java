@@ -83,6 +83,11 @@ final class PostgresSource implements RecordSource {
   record Request(String query, Tuple params) {
 
     static Request parse(JsonObject params) {
+      return parse(params, false);
+    }
+
+    /** With {@code lastIsCursor}, the last parameter is an incremental run's cursor, bound by its type ({@link #cursorValue}). */
+    static Request parse(JsonObject params, boolean lastIsCursor) {
       String at = "request_params";
       JsonFields fields = JsonFields.ofBody(params, at).onlyKnown(List.of("query", "params"));
       String query = fields.string("query", null, 100_000);
@@ -99,7 +104,7 @@ final class PostgresSource implements RecordSource {
         if (value instanceof JsonObject || value instanceof JsonArray) {
           throw ApiError.invalidField(at + ".params[" + i + "]", "must be a string, number, boolean or null");
         }
-        tuple.addValue(value);
+        tuple.addValue(lastIsCursor && i == values.size() - 1 && value != null ? cursorValue(String.valueOf(value)) : value);
       }
       return new Request(query, tuple);
     }
@@ -169,11 +174,69 @@ final class PostgresSource implements RecordSource {
     return cursor.read(config.fetchSize()).map(rows -> {
       List<ObjectNode> records = new ArrayList<>(rows.size());
       for (Row row : rows) {
-        records.add((ObjectNode) Rows.fromVertx(row.toJson()));
+        records.add(record(row));
       }
       // rows arrive decoded: their size on the wire is not known here
       return new Page(records, null, 0);
     }).recover(e -> Future.failedFuture(queryFailure(e)));
+  }
+
+  private static final java.time.format.DateTimeFormatter TIMESTAMPTZ = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX");
+  private static final java.time.format.DateTimeFormatter TIMESTAMP = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS");
+
+  /**
+   * A row as a record. Times are written at a fixed width (microseconds, UTC for timestamptz), so
+   * that they sort as text the way they sort as times (an incremental cursor compares them so).
+   */
+  static ObjectNode record(Row row) {
+    ObjectNode record = Rows.NODES.objectNode();
+    for (int i = 0; i < row.size(); i++) {
+      record.set(row.getColumnName(i), value(row.getValue(i)));
+    }
+    return record;
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode value(Object value) {
+    if (value instanceof java.time.OffsetDateTime time) {
+      return Rows.NODES.textNode(TIMESTAMPTZ.format(time.withOffsetSameInstant(java.time.ZoneOffset.UTC)));
+    }
+    if (value instanceof java.time.LocalDateTime time) {
+      return Rows.NODES.textNode(TIMESTAMP.format(time));
+    }
+    if (value instanceof java.time.temporal.Temporal time) {
+      return Rows.NODES.textNode(time.toString());
+    }
+    if (value instanceof io.vertx.core.buffer.Buffer bytes) {
+      return Rows.NODES.textNode(java.util.Base64.getEncoder().encodeToString(bytes.getBytes()));
+    }
+    if (value instanceof Object[] array) {
+      com.fasterxml.jackson.databind.node.ArrayNode list = Rows.NODES.arrayNode(array.length);
+      for (Object element : array) {
+        list.add(value(element));
+      }
+      return list;
+    }
+    return Rows.fromVertx(value);
+  }
+
+  /**
+   * An incremental cursor (text) as the query parameter: a time as a time, a number as a number,
+   * anything else as text, so that {@code WHERE updated_at > $n} binds without a cast.
+   */
+  static Object cursorValue(String cursor) {
+    try {
+      return java.time.OffsetDateTime.parse(cursor);
+    } catch (java.time.format.DateTimeParseException notOffset) {
+      try {
+        return java.time.LocalDateTime.parse(cursor);
+      } catch (java.time.format.DateTimeParseException notLocal) {
+        try {
+          return new java.math.BigDecimal(cursor).stripTrailingZeros().scale() <= 0 ? Long.valueOf(cursor) : new java.math.BigDecimal(cursor);
+        } catch (NumberFormatException notNumber) {
+          return cursor;
+        }
+      }
+    }
   }
 
   private JobFailure connectFailure(Throwable e) {

@@ -30,8 +30,12 @@ final class TohungaErrors {
       "the asset's file is on a node of the cluster that is not reachable now",
       "retry later, when that node (stored_on) is up");
 
+  static final ErrorCode PIPELINE_RUNNING = new ErrorCode("pipeline_running", 409,
+      "a run of this pipeline is pending or running; runs of one pipeline never overlap",
+      "wait for the run to end (GET /pipelines/{pipeline_id}/runs) or cancel it, then try again");
+
   static final List<ErrorCode> ALL = List.of(UNSUPPORTED_STEP, JOB_FINISHED, JOB_UNFINISHED, SOURCE_IN_USE, SOURCE_INACTIVE,
-      JOB_FAILED, ASSET_UNAVAILABLE);
+      JOB_FAILED, ASSET_UNAVAILABLE, PIPELINE_RUNNING);
 
   private TohungaErrors() {
   }

@@ -40,6 +40,18 @@ public final class TohungaModule implements VerticleModule {
         RouteSpec.delete("/jobs/:job_id", "jobs.delete"),
         RouteSpec.get("/jobs/:job_id/provenance", "jobs.provenance"),
         RouteSpec.get("/jobs/:job_id/events", "jobs.events"),
+        RouteSpec.post("/pipelines", "pipelines.create").status(201),
+        RouteSpec.get("/pipelines", "pipelines.list"),
+        RouteSpec.get("/pipelines/:pipeline_id", "pipelines.get"),
+        RouteSpec.patch("/pipelines/:pipeline_id", "pipelines.update"),
+        RouteSpec.delete("/pipelines/:pipeline_id", "pipelines.delete"),
+        RouteSpec.post("/pipelines/:pipeline_id/run", "pipelines.run").status(201),
+        RouteSpec.get("/pipelines/:pipeline_id/runs", "pipelines.runs"),
+        RouteSpec.get("/pipelines/:pipeline_id/versions", "pipelines.versions"),
+        // before /versions/:version_number, which would take "compare" for a number
+        RouteSpec.get("/pipelines/:pipeline_id/versions/compare", "pipelines.versions.compare"),
+        RouteSpec.get("/pipelines/:pipeline_id/versions/:version_number", "pipelines.versions.get"),
+        RouteSpec.post("/pipelines/:pipeline_id/versions/:version_number/restore", "pipelines.versions.restore"),
         RouteSpec.get("/assets", "assets.list"),
         RouteSpec.get("/assets/:asset_id", "assets.get"),
         RouteSpec.delete("/assets/:asset_id", "assets.delete"));
@@ -61,7 +73,10 @@ public final class TohungaModule implements VerticleModule {
         KlfOperation.query("get_job_provenance", "jobs.provenance"),
         KlfOperation.command("cancel_acquisition_job", "jobs.cancel"),
         KlfOperation.command("delete_acquisition_job", "jobs.delete"),
-        KlfOperation.query("list_assets", "assets.list"));
+        KlfOperation.query("list_assets", "assets.list"),
+        KlfOperation.query("list_pipelines", "pipelines.list"),
+        KlfOperation.query("get_pipeline", "pipelines.get"),
+        KlfOperation.command("run_pipeline", "pipelines.run"));
   }
 
   @Override
@@ -69,11 +84,12 @@ public final class TohungaModule implements VerticleModule {
     TohungaSettings.parse(config);
   }
 
-  /** The runner first (one per node: its jobs, its asset store), then the API. */
+  /** The runner first (one per node: its jobs, its asset store), the scheduler (one per node, one acting per cluster), then the API. */
   @Override
   public List<Deployable> deployables() {
     return List.of(
         Deployable.single("runner", JobRunner::new),
+        Deployable.single("scheduler", PipelineScheduler::new),
         Deployable.scaled("api", TohungaVerticle::new));
   }
 

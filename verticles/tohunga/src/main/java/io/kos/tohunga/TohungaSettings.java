@@ -14,13 +14,15 @@ import java.util.List;
  * @param backoffCapMs       no retry waits longer (unless the source's Retry-After says so, up to 5 minutes)
  * @param jobTimeoutSeconds  a job still running after this fails with TIMEOUT
  * @param progressIntervalMs how often a running job's counts are written to its row and published
+ * @param schedulerPollMs       how often the pipeline scheduler looks for due runs (and renews its lease)
+ * @param schedulerLeaseSeconds how long the scheduler lease lasts unrenewed (another node takes over after it)
  */
 record TohungaSettings(int maxRunningJobs, int pageMaxBytes, long backoffBaseMs, long backoffCapMs, long jobTimeoutSeconds,
-                       long progressIntervalMs) {
+                       long progressIntervalMs, long schedulerPollMs, int schedulerLeaseSeconds) {
 
   static TohungaSettings parse(JsonObject config) {
     JsonFields fields = JsonFields.ofSettings(config).onlyKnown(List.of("max_running_jobs", "page_max_bytes", "backoff_base_ms",
-        "backoff_cap_ms", "job_timeout_seconds", "progress_interval_ms"));
+        "backoff_cap_ms", "job_timeout_seconds", "progress_interval_ms", "scheduler_poll_ms", "scheduler_lease_seconds"));
     long base = fields.integer("backoff_base_ms", 500L, 1, 600_000);
     long cap = fields.integer("backoff_cap_ms", 30_000L, 1, 3_600_000);
     if (cap < base) {
@@ -28,6 +30,7 @@ record TohungaSettings(int maxRunningJobs, int pageMaxBytes, long backoffBaseMs,
     }
     return new TohungaSettings(fields.intValue("max_running_jobs", 4, 1, 256),
         fields.intValue("page_max_bytes", 32 << 20, 1024, 512 << 20), base, cap,
-        fields.integer("job_timeout_seconds", 6 * 3600L, 1, 30 * 86_400L), fields.integer("progress_interval_ms", 1000L, 10, 60_000));
+        fields.integer("job_timeout_seconds", 6 * 3600L, 1, 30 * 86_400L), fields.integer("progress_interval_ms", 1000L, 10, 60_000),
+        fields.integer("scheduler_poll_ms", 5000L, 50, 600_000), fields.intValue("scheduler_lease_seconds", 30, 1, 3600));
   }
 }

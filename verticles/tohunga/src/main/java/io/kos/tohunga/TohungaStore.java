@@ -44,11 +44,12 @@ final class TohungaStore {
   static final String DELETE_TRANSFORMATION = "DELETE FROM transformations WHERE transformation_id = $1 AND " + OwnerScope.clause(2)
       + " RETURNING transformation_id";
 
-  private static final String JOB_COLUMNS = "job_id, source_id, request_params, pipeline_steps, output_config, status, progress, records_in, "
+  static final String JOB_COLUMNS = "job_id, source_id, request_params, pipeline_steps, output_config, status, progress, records_in, "
       + "records_out, records_rejected, bytes_out, message, result_uri, error, cancel_requested, run_by, owner_id, owner_did, created_at, "
-      + "started_at, completed_at, updated_at";
+      + "started_at, completed_at, updated_at, pipeline_id, pipeline_version, run_trigger, incremental, cursor_to";
   static final String INSERT_JOB = "INSERT INTO acquisition_jobs (job_id, source_id, request_params, pipeline_steps, output_config, status, "
-      + "run_by, owner_id, owner_did) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) RETURNING " + JOB_COLUMNS;
+      + "run_by, owner_id, owner_did, pipeline_id, pipeline_version, run_trigger, incremental) "
+      + "VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, $12) RETURNING " + JOB_COLUMNS;
   static final String JOB = "SELECT " + JOB_COLUMNS + " FROM acquisition_jobs WHERE job_id = $1 AND " + OwnerScope.clause(2);
   static final String JOBS = "SELECT " + JOB_COLUMNS + " FROM acquisition_jobs WHERE " + OwnerScope.clause(1)
       + " AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR source_id = $3) AND " + Keyset.clause("job_id", 4, 5)
@@ -67,18 +68,54 @@ final class TohungaStore {
   /** Starts a pending job that nobody cancelled; returns it with its source (null once the source was deleted). */
   static final String START_JOB = "WITH started AS (UPDATE acquisition_jobs SET status = 'running', started_at = now() "
       + "WHERE job_id = $1 AND status = 'pending' AND NOT cancel_requested RETURNING *) "
-      + "SELECT s.job_id, s.request_params, s.pipeline_steps, s.output_config, s.owner_id, s.owner_did, s.created_at, "
+      + "SELECT s.job_id, s.request_params, s.pipeline_steps, s.output_config, s.owner_id, s.owner_did, s.created_at, s.pipeline_id, s.incremental, "
       + "d.source_id, d.source_name, d.source_type, d.connection_config, d.is_active FROM started s "
       + "LEFT JOIN data_sources d ON d.source_id = s.source_id";
   static final String JOB_PROGRESS = "UPDATE acquisition_jobs SET progress = $2, records_in = $3, records_out = $4, records_rejected = $5, "
       + "bytes_out = $6, message = $7 WHERE job_id = $1 AND status = 'running' RETURNING cancel_requested";
   static final String FINISH_JOB = "UPDATE acquisition_jobs SET status = $2, progress = $3, records_in = $4, records_out = $5, "
-      + "records_rejected = $6, bytes_out = $7, message = $8, result_uri = $9, error = $10, provenance = $11, completed_at = now() "
+      + "records_rejected = $6, bytes_out = $7, message = $8, result_uri = $9, error = $10, provenance = $11, cursor_to = $12, completed_at = now() "
       + "WHERE job_id = $1 AND status IN ('pending', 'running') RETURNING " + JOB_COLUMNS;
   /** At start: this node's jobs that were pending or running when it stopped. */
   static final String INTERRUPT_JOBS = "UPDATE acquisition_jobs SET status = 'failed', completed_at = now(), "
       + "error = jsonb_build_object('code', 'INTERRUPTED', 'message', 'the node stopped while the job was ' || status) "
       + "WHERE run_by = $1 AND status IN ('pending', 'running') RETURNING job_id";
+
+  private static final String PIPELINE_COLUMNS = "pipeline_id, name, description, definition, schedule, time_zone, is_active, incremental, "
+      + "cursor, version, next_run_at, owner_id, owner_did, created_at, updated_at";
+  static final String INSERT_PIPELINE = "INSERT INTO pipelines (pipeline_id, name, description, definition, schedule, time_zone, is_active, "
+      + "incremental, next_run_at, owner_id, owner_did) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING " + PIPELINE_COLUMNS;
+  static final String PIPELINE = "SELECT " + PIPELINE_COLUMNS + " FROM pipelines WHERE pipeline_id = $1 AND " + OwnerScope.clause(2);
+  static final String PIPELINES = "SELECT " + PIPELINE_COLUMNS + " FROM pipelines WHERE " + OwnerScope.clause(1)
+      + " AND ($2::boolean IS NULL OR is_active = $2) AND " + Keyset.clause("pipeline_id", 3, 4) + " ORDER BY created_at DESC, pipeline_id DESC LIMIT $5";
+  /** A change: the next version; the cursor is reset ($11) when the incremental settings changed. */
+  static final String UPDATE_PIPELINE = "UPDATE pipelines SET name = $3, description = $4, definition = $5, schedule = $6, time_zone = $7, "
+      + "is_active = $8, incremental = $9, next_run_at = $10, cursor = CASE WHEN $11 THEN NULL ELSE cursor END, version = version + 1 "
+      + "WHERE pipeline_id = $1 AND " + OwnerScope.clause(2) + " RETURNING " + PIPELINE_COLUMNS;
+  static final String DELETE_PIPELINE = "DELETE FROM pipelines WHERE pipeline_id = $1 AND " + OwnerScope.clause(2)
+      + " AND NOT EXISTS (SELECT 1 FROM acquisition_jobs WHERE pipeline_id = $1 AND status IN ('pending', 'running')) RETURNING pipeline_id";
+  static final String INSERT_VERSION = "INSERT INTO pipeline_versions (pipeline_id, version_number, snapshot, change_description, created_by) "
+      + "VALUES ($1, $2, $3, $4, $5)";
+  static final String VERSIONS = "SELECT pipeline_id, version_number, snapshot, change_description, created_by, created_at FROM pipeline_versions "
+      + "WHERE pipeline_id = $1 AND ($2::int IS NULL OR version_number < $2) ORDER BY version_number DESC LIMIT $3";
+  static final String VERSION = "SELECT pipeline_id, version_number, snapshot, change_description, created_by, created_at FROM pipeline_versions "
+      + "WHERE pipeline_id = $1 AND version_number = $2";
+  static final String PIPELINE_RUNS = "SELECT " + JOB_COLUMNS + " FROM acquisition_jobs WHERE pipeline_id = $1 AND "
+      + Keyset.clause("job_id", 2, 3) + " ORDER BY created_at DESC, job_id DESC LIMIT $4";
+  /** A run that could not start (its definition no longer checks): recorded failed, so the owner sees why. */
+  static final String INSERT_FAILED_RUN = "INSERT INTO acquisition_jobs (source_id, pipeline_steps, output_config, status, run_by, owner_id, "
+      + "owner_did, pipeline_id, pipeline_version, run_trigger, error, completed_at) SELECT s.source_id, $2, $3, 'failed', $4, $5, $6, $1, $7, $8, $9, now() "
+      + "FROM (SELECT $10::uuid AS wanted) w LEFT JOIN data_sources s ON s.source_id = w.wanted";
+  /** Takes the scheduler lease for $1 for $2 seconds, or renews it; a row back means this node holds it. */
+  static final String TAKE_LEASE = "INSERT INTO scheduler_lease (name, holder, expires_at) VALUES ('pipelines', $1, now() + $2 * interval '1 second') "
+      + "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+      + "WHERE scheduler_lease.holder = excluded.holder OR scheduler_lease.expires_at < now() RETURNING holder";
+  static final String RELEASE_LEASE = "DELETE FROM scheduler_lease WHERE name = 'pipelines' AND holder = $1";
+  static final String DUE_PIPELINES = "SELECT " + PIPELINE_COLUMNS + " FROM pipelines WHERE is_active AND next_run_at <= now() "
+      + "ORDER BY next_run_at LIMIT 100";
+  /** Claims a due run: moves next_run_at on, if no one else did since it was read. */
+  static final String ADVANCE_PIPELINE = "UPDATE pipelines SET next_run_at = $3 WHERE pipeline_id = $1 AND next_run_at = $2 RETURNING pipeline_id";
+  static final String COMMIT_CURSOR = "UPDATE pipelines SET cursor = $2 WHERE pipeline_id = $1";
 
   private static final String ASSET_COLUMNS = "asset_id, job_id, stored_on, kind, format, file_name, bytes, records, sha256, owner_id, created_at";
   static final String INSERT_ASSET = "INSERT INTO assets (asset_id, job_id, stored_on, kind, format, file_name, bytes, records, sha256, owner_id) "
@@ -146,7 +183,25 @@ final class TohungaStore {
         .put("output_config", row.getValue("output_config")).put("run_by", row.getString("run_by"))
         .put("owner_id", row.getUUID("owner_id").toString()).put("owner_did", row.getString("owner_did"))
         .put("created_at", time(row, "created_at")).put("started_at", time(row, "started_at"))
-        .put("completed_at", time(row, "completed_at")).put("updated_at", time(row, "updated_at"));
+        .put("completed_at", time(row, "completed_at")).put("updated_at", time(row, "updated_at"))
+        .put("pipeline_id", row.getUUID("pipeline_id") == null ? null : row.getUUID("pipeline_id").toString())
+        .put("pipeline_version", row.getInteger("pipeline_version")).put("run_trigger", row.getString("run_trigger"))
+        .put("incremental", row.getValue("incremental")).put("cursor_to", row.getString("cursor_to"));
+  }
+
+  static JsonObject pipeline(Row row) {
+    return new JsonObject().put("pipeline_id", row.getUUID("pipeline_id").toString()).put("name", row.getString("name"))
+        .put("description", row.getString("description")).put("definition", row.getValue("definition"))
+        .put("schedule", row.getString("schedule")).put("time_zone", row.getString("time_zone")).put("is_active", row.getBoolean("is_active"))
+        .put("incremental", row.getValue("incremental")).put("cursor", row.getString("cursor")).put("version", row.getInteger("version"))
+        .put("next_run_at", time(row, "next_run_at")).put("owner_id", row.getUUID("owner_id").toString()).put("owner_did", row.getString("owner_did"))
+        .put("created_at", time(row, "created_at")).put("updated_at", time(row, "updated_at"));
+  }
+
+  static JsonObject version(Row row) {
+    return new JsonObject().put("pipeline_id", row.getUUID("pipeline_id").toString()).put("version_number", row.getInteger("version_number"))
+        .put("snapshot", row.getValue("snapshot")).put("change_description", row.getString("change_description"))
+        .put("created_by", row.getUUID("created_by").toString()).put("created_at", time(row, "created_at"));
   }
 
   static JsonObject asset(Row row) {

@@ -35,12 +35,12 @@ import java.util.UUID;
 final class TohungaVerticle extends KosVerticle {
 
   private static final List<String> SOURCE_FIELDS = List.of("source_name", "source_type", "connection_config", "is_active");
-  private static final List<String> JOB_FIELDS = List.of("source_id", "request_params", "pipeline_steps", "output_config");
   private static final long KEEP_ALIVE_MS = 15_000;
 
   private TohungaSettings settings;
   private TohungaStore store;
   private SourceConfigs configs;
+  private JobDrafts drafts;
   private HttpClient client;
   private OutboundHttp http;
 
@@ -49,6 +49,8 @@ final class TohungaVerticle extends KosVerticle {
     settings = TohungaSettings.parse(env().config());
     store = new TohungaStore(pool());
     configs = new SourceConfigs(env().secrets());
+    drafts = new JobDrafts(store, configs, env().nodeId());
+    new PipelinesApi(store, drafts, new Pipelines(vertx, store, drafts, env().nodeId())).serve(this::serve);
     client = vertx.createHttpClient();
     http = new OutboundHttp(vertx, client, env().outbound());
     serve("sources.register", this::registerSource);
@@ -286,107 +288,11 @@ final class TohungaVerticle extends KosVerticle {
         .map(found -> required(found, "job", request));
   }
 
-  /** Checks the whole job against its source (owned, active) and inserts it pending. */
+  /** Checks the whole job against its source (the caller's, active) and inserts it pending. */
   private Future<JsonObject> createJob(ApiRequest request) {
     Caller caller = request.caller().requireWriter();
-    JsonObject body = request.bodyObject();
-    JsonFields fields = JsonFields.ofBody(body).onlyKnown(JOB_FIELDS);
-    String rawSource = fields.string("source_id", null, 36);
-    UUID sourceId;
-    try {
-      sourceId = UUID.fromString(rawSource);
-    } catch (IllegalArgumentException e) {
-      throw ApiError.invalidField("source_id", "must be a source id (a UUID)");
-    }
-    JsonObject params = fields.object("request_params", new JsonObject());
-    JsonArray steps = fields.array("pipeline_steps", new JsonArray());
-    JsonObject output = output(fields.object("output_config", null));
-    return store.run(TohungaStore.SOURCE, Tuple.of(sourceId, OwnerScope.filter(caller))).compose(rows -> {
-      if (rows.size() == 0) {
-        throw ApiError.invalidField("source_id", "names no source of yours");
-      }
-      io.vertx.sqlclient.Row source = rows.iterator().next();
-      if (!source.getBoolean("is_active")) {
-        throw TohungaErrors.SOURCE_INACTIVE.error("source " + sourceId + " is deactivated");
-      }
-      return expand(steps, caller).map(expanded -> {
-        String type = source.getString("source_type");
-        Steps.Plan plan = Steps.plan(expanded, type);
-        JsonObject opened = configs.open((JsonObject) source.getValue("connection_config"), sourceId);
-        if (type.equals("http_api")) {
-          HttpSource.Request.parse(params);
-          String pagination = HttpSource.Config.parse(opened).pagination().type();
-          if ((pagination.equals("cursor") || pagination.equals("next_url")) && !plan.input().isDocument()) {
-            throw ApiError.invalidField("pipeline_steps[0].definition.from", "the source pages by " + pagination
-                + ", which is read from a JSON or XML body, not from " + plan.input().from());
-          }
-        } else {
-          PostgresSource.Request.parse(params);
-        }
-        return expanded;
-      });
-    }).compose(expanded -> store.one(TohungaStore.INSERT_JOB, Tuple.of(UUID.randomUUID(), sourceId, params, expanded, output,
-        env().nodeId()).addValue(OwnerScope.owner(caller)).addValue(caller.did()), TohungaStore::job));
-  }
-
-  /** {@code {format, destination: {type: local}}}: the store of this node is the destination available now. */
-  private static JsonObject output(JsonObject output) {
-    JsonFields fields = JsonFields.ofBody(output, "output_config").onlyKnown(List.of("format", "destination"));
-    String format = fields.string("format", null, 20);
-    if (!format.equals("json_lines") && !format.equals("csv")) {
-      throw ApiError.invalidField("output_config.format", "must be json_lines or csv, not '" + format + "'");
-    }
-    JsonObject destination = fields.object("destination", new JsonObject().put("type", "local"));
-    String type = JsonFields.ofBody(destination, "output_config.destination").onlyKnown(List.of("type")).string("type", "local", 20);
-    if (!type.equals("local")) {
-      throw ApiError.invalidField("output_config.destination.type", List.of("s3", "postgresql", "klf_stream").contains(type)
-          ? "'" + type + "' outputs are not available on this node yet; use local (the node's asset store)"
-          : "must be local (the node's asset store)");
-    }
-    return new JsonObject().put("format", format).put("destination", new JsonObject().put("type", "local"));
-  }
-
-  /** Replaces each {@code {step_id?, transformation_id}} with the saved transformation's steps (its step ids prefixed). */
-  private Future<JsonArray> expand(JsonArray steps, Caller caller) {
-    Set<UUID> ids = new LinkedHashSet<>();
-    for (int i = 0; i < steps.size(); i++) {
-      if (steps.getValue(i) instanceof JsonObject step && step.containsKey("transformation_id")) {
-        JsonFields.ofBody(step, "pipeline_steps[" + i + "]").onlyKnown(List.of("step_id", "transformation_id"));
-        try {
-          ids.add(UUID.fromString(String.valueOf(step.getValue("transformation_id"))));
-        } catch (IllegalArgumentException e) {
-          throw ApiError.invalidField("pipeline_steps[" + i + "].transformation_id", "must be a transformation id (a UUID)");
-        }
-      }
-    }
-    if (ids.isEmpty()) {
-      return Future.succeededFuture(steps);
-    }
-    return store.many(TohungaStore.TRANSFORMATIONS_BY_ID, Tuple.of(ids.toArray(new UUID[0]), OwnerScope.filter(caller)),
-        TohungaStore::transformation).map(found -> {
-          java.util.Map<String, JsonArray> byId = new java.util.HashMap<>();
-          found.forEach(t -> byId.put(((JsonObject) t).getString("transformation_id"), ((JsonObject) t).getJsonArray("steps")));
-          JsonArray expanded = new JsonArray();
-          for (int i = 0; i < steps.size(); i++) {
-            Object value = steps.getValue(i);
-            if (value instanceof JsonObject step && step.containsKey("transformation_id")) {
-              String id = UUID.fromString(String.valueOf(step.getValue("transformation_id"))).toString();
-              JsonArray saved = byId.get(id);
-              if (saved == null) {
-                throw ApiError.invalidField("pipeline_steps[" + i + "].transformation_id", "names no saved transformation of yours");
-              }
-              String prefix = step.getString("step_id", "t" + i);
-              for (Object inner : saved) {
-                JsonObject copy = ((JsonObject) inner).copy();
-                copy.put("step_id", prefix + "." + copy.getString("step_id", "step-" + (expanded.size() + 1)));
-                expanded.add(copy);
-              }
-            } else {
-              expanded.add(value);
-            }
-          }
-          return expanded;
-        });
+    return drafts.check(request.bodyObject(), "", OwnerScope.filter(caller), null)
+        .compose(draft -> drafts.insert(draft, OwnerScope.owner(caller), caller.did(), null));
   }
 
   /** Hands the job to this node's runner; with {@code wait}, the reply is the job at its end. */

@@ -61,4 +61,48 @@ class TohungaCrashTest {
       }
     }
   }
+
+  @Test
+  void aScheduledRunWhenTheNodeDiesIsInterruptedItsCursorKeptAndTheScheduleGoesOn() throws Exception {
+    try (SourceServer server = SourceServer.start(20)) {
+      Path dataDir = TestNode.tempDir();
+      Path config = TestNode.configFile("""
+          outbound:
+            allow: ["127.0.0.0/8"]
+          verticles:
+            config:
+              tohunga:
+                scheduler_poll_ms: 100
+          """);
+      List<String> args = List.of("--config", config.toString(), "--http-port", "0", "--data-dir", dataDir.toString(), "--db-url",
+          TestDatabase.freshDatabaseUrl(), "--verticles", "tohunga");
+      Map<String, String> env = Map.of("KOS_LOGGING_LEVEL", "WARN");
+      String pipeline;
+      String killed;
+      try (NodeProcess node = NodeProcess.start(args, env, START)) {
+        Accounts.Session admin = Accounts.bootstrapAdmin(node.http(), dataDir);
+        String source = TohungaNode.source(admin, "http_api", new JsonObject().put("base_url", server.url()));
+        pipeline = admin.http().postJson(BASE + "/pipelines", new JsonObject().put("name", "slow every second").put("schedule", "* * * * * ?")
+            .put("incremental", new JsonObject().put("field", "id").put("param", "since").put("initial", 0))
+            .put("definition", TohungaNode.job(source, new JsonObject().put("path", "/slow"), new JsonArray(), "json_lines"))).json()
+            .getString("pipeline_id");
+        JsonObject running = admin.http().await(BASE + "/pipelines/" + pipeline + "/runs", r -> r.json().getJsonArray("runs").stream()
+            .anyMatch(run -> ((JsonObject) run).getString("status").equals("running")), Duration.ofSeconds(20)).json();
+        killed = running.getJsonArray("runs").getJsonObject(0).getString("job_id");
+        assertThat(node.kill()).isEqualTo(137);
+      }
+      try (NodeProcess node = NodeProcess.start(args, env, START)) {
+        Accounts.Session admin = Accounts.login(node.http(), "admin");
+        JsonObject run = admin.http().get(BASE + "/jobs/" + killed).json();
+        assertThat(run.getString("status")).isEqualTo("failed");
+        assertThat(run.getJsonObject("error").getString("code")).isEqualTo("INTERRUPTED");
+        assertThat(admin.http().get(BASE + "/pipelines/" + pipeline).json().getString("cursor")).isNull();
+        // the schedule goes on: a later run completes and moves the cursor
+        admin.http().await(BASE + "/pipelines/" + pipeline, r -> r.json().getString("cursor") != null, Duration.ofSeconds(30));
+        assertThat(admin.http().get(BASE + "/pipelines/" + pipeline).json().getString("cursor")).isEqualTo("9");
+        admin.http().patchJson(BASE + "/pipelines/" + pipeline, new JsonObject().put("is_active", false));
+        assertThat(node.terminate(Duration.ofSeconds(30))).isZero();
+      }
+    }
+  }
 }

@@ -28,6 +28,8 @@ final class TohungaNode {
               backoff_base_ms: 10
               backoff_cap_ms: 50
               progress_interval_ms: 20
+              scheduler_poll_ms: 100
+              scheduler_lease_seconds: 2
         """));
   }
 

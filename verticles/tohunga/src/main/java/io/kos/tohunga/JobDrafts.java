@@ -1,0 +1,209 @@
+package io.kos.tohunga;
+
+import io.kos.verticle.ApiError;
+import io.kos.verticle.JsonFields;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * A job definition {@code {source_id, request_params, pipeline_steps, output_config}} checked whole
+ * against its source (422 naming the field, never a failure at run time), with saved
+ * transformations expanded: for the jobs API, for a pipeline when it is written, and for each run
+ * the scheduler starts.
+ */
+final class JobDrafts {
+
+  static final List<String> FIELDS = List.of("source_id", "request_params", "pipeline_steps", "output_config");
+
+  /** A checked job, ready to insert; {@code incremental} {@code {field, from}} for a pipeline's incremental run. */
+  record Draft(UUID sourceId, JsonObject params, JsonArray steps, JsonObject output, JsonObject incremental) {
+  }
+
+  /** A pipeline run: which pipeline and version, started by whom ({@code schedule} or {@code manual}). */
+  record Run(UUID pipelineId, int version, String trigger) {
+  }
+
+  private final TohungaStore store;
+  private final SourceConfigs configs;
+  private final String nodeId;
+
+  JobDrafts(TohungaStore store, SourceConfigs configs, String nodeId) {
+    this.store = store;
+    this.configs = configs;
+    this.nodeId = nodeId;
+  }
+
+  /**
+   * Checks {@code definition}. Field names in errors start with {@code prefix} ({@code definition.}
+   * for a pipeline). {@code ownerFilter} scopes the source and transformations (null: any owner's, an
+   * admin or a run of a pipeline already checked). {@code incremental} {@code {field, param, cursor}}
+   * puts the cursor in the request: a query parameter for HTTP, the last query parameter for PostgreSQL.
+   */
+  Future<Draft> check(JsonObject definition, String prefix, UUID ownerFilter, JsonObject incremental) {
+    try {
+      JsonFields fields = (prefix.isEmpty() ? JsonFields.ofBody(definition) : JsonFields.ofBody(definition, prefix.substring(0, prefix.length() - 1)))
+          .onlyKnown(FIELDS);
+      String rawSource = fields.string("source_id", null, 36);
+      UUID sourceId;
+      try {
+        sourceId = UUID.fromString(rawSource);
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalidField(prefix + "source_id", "must be a source id (a UUID)");
+      }
+      JsonObject params = fields.object("request_params", new JsonObject()).copy();
+      JsonArray steps = fields.array("pipeline_steps", new JsonArray());
+      JsonObject output = output(fields.object("output_config", null), prefix);
+      return store.run(TohungaStore.SOURCE, Tuple.of(sourceId, ownerFilter)).compose(rows -> {
+        if (rows.size() == 0) {
+          throw ApiError.invalidField(prefix + "source_id", "names no source of yours");
+        }
+        Row source = rows.iterator().next();
+        if (!source.getBoolean("is_active")) {
+          throw TohungaErrors.SOURCE_INACTIVE.error("source " + sourceId + " is deactivated");
+        }
+        return expand(steps, ownerFilter, prefix).map(expanded -> {
+          String type = source.getString("source_type");
+          JsonObject incrementalRun = null;
+          if (incremental != null) {
+            checkIncremental(type, incremental, params);
+            incrementalRun = new JsonObject().put("field", incremental.getString("field")).put("from", incremental.getString("cursor"));
+            if (type.equals("http_api")) {
+              JsonObject query = params.getJsonObject("query_params", new JsonObject()).copy();
+              params.put("query_params", query.put(incremental.getString("param"), incremental.getString("cursor")));
+            } else {
+              params.put("params", params.getJsonArray("params", new JsonArray()).copy().add(incremental.getString("cursor")));
+            }
+          }
+          try {
+            checkAgainst(source, type, params, expanded);
+          } catch (ApiError e) {
+            throw renamed(e, prefix);
+          }
+          return new Draft(sourceId, params, expanded, output, incrementalRun);
+        });
+      });
+    } catch (ApiError e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** The incremental settings fit the source: HTTP takes the cursor as a query parameter, PostgreSQL as the query's last $n. */
+  private static void checkIncremental(String type, JsonObject incremental, JsonObject params) {
+    boolean http = type.equals("http_api");
+    if (http && incremental.getString("param") == null) {
+      throw ApiError.invalidField("incremental.param", "is required for an http_api source: the query parameter that carries the cursor");
+    }
+    if (!http && incremental.getString("param") != null) {
+      throw ApiError.invalidField("incremental.param", "applies to http_api sources; a postgresql query takes the cursor as its last parameter");
+    }
+    if (!http) {
+      Object query = params.getValue("query");
+      int n = params.getJsonArray("params", new JsonArray()).size() + 1;
+      if (query instanceof String text && !java.util.regex.Pattern.compile("\\$" + n + "(?!\\d)").matcher(text).find()) {
+        throw ApiError.invalidField("definition.request_params.query", "must use $" + n + " for the incremental cursor (after its "
+            + (n - 1) + " parameters), e.g. WHERE updated_at > $" + n + " ORDER BY updated_at");
+      }
+    }
+  }
+
+  private void checkAgainst(Row source, String type, JsonObject params, JsonArray steps) {
+    Steps.Plan plan = Steps.plan(steps, type);
+    JsonObject opened = configs.open((JsonObject) source.getValue("connection_config"), source.getUUID("source_id"));
+    if (type.equals("http_api")) {
+      HttpSource.Request.parse(params);
+      String pagination = HttpSource.Config.parse(opened).pagination().type();
+      if ((pagination.equals("cursor") || pagination.equals("next_url")) && !plan.input().isDocument()) {
+        throw ApiError.invalidField("pipeline_steps[0].definition.from", "the source pages by " + pagination
+            + ", which is read from a JSON or XML body, not from " + plan.input().from());
+      }
+    } else {
+      PostgresSource.Request.parse(params);
+    }
+  }
+
+  /** An error of the job's own checks, its field named under the prefix ({@code definition.pipeline_steps[0]...}). */
+  static ApiError renamed(ApiError e, String prefix) {
+    JsonObject json = e.toJson();
+    String field = json.getString("field");
+    if (prefix.isEmpty() || field == null || field.startsWith(prefix)) {
+      return e;
+    }
+    return new ApiError(e.code().equals("unsupported_step") ? TohungaErrors.UNSUPPORTED_STEP : io.kos.verticle.Errors.INVALID_FIELD,
+        prefix + json.getString("message"), new JsonObject().put("field", prefix + field));
+  }
+
+  Future<JsonObject> insert(Draft draft, UUID owner, String ownerDid, Run run) {
+    return store.one(TohungaStore.INSERT_JOB, Tuple.of(UUID.randomUUID(), draft.sourceId(), draft.params(), draft.steps(), draft.output(),
+        nodeId).addValue(owner).addValue(ownerDid).addValue(run == null ? null : run.pipelineId())
+        .addValue(run == null ? null : run.version()).addValue(run == null ? null : run.trigger()).addValue(draft.incremental()), TohungaStore::job);
+  }
+
+  /** {@code {format, destination: {type: local}}}: the store of this node is the destination available now. */
+  private static JsonObject output(JsonObject output, String prefix) {
+    JsonFields fields = JsonFields.ofBody(output, prefix + "output_config").onlyKnown(List.of("format", "destination"));
+    String format = fields.string("format", null, 20);
+    if (!format.equals("json_lines") && !format.equals("csv")) {
+      throw ApiError.invalidField(prefix + "output_config.format", "must be json_lines or csv, not '" + format + "'");
+    }
+    JsonObject destination = fields.object("destination", new JsonObject().put("type", "local"));
+    String type = JsonFields.ofBody(destination, prefix + "output_config.destination").onlyKnown(List.of("type")).string("type", "local", 20);
+    if (!type.equals("local")) {
+      throw ApiError.invalidField(prefix + "output_config.destination.type", List.of("s3", "postgresql", "klf_stream").contains(type)
+          ? "'" + type + "' outputs are not available on this node yet; use local (the node's asset store)"
+          : "must be local (the node's asset store)");
+    }
+    return new JsonObject().put("format", format).put("destination", new JsonObject().put("type", "local"));
+  }
+
+  /** Replaces each {@code {step_id?, transformation_id}} with the saved transformation's steps (its step ids prefixed). */
+  private Future<JsonArray> expand(JsonArray steps, UUID ownerFilter, String prefix) {
+    Set<UUID> ids = new LinkedHashSet<>();
+    for (int i = 0; i < steps.size(); i++) {
+      if (steps.getValue(i) instanceof JsonObject step && step.containsKey("transformation_id")) {
+        JsonFields.ofBody(step, prefix + "pipeline_steps[" + i + "]").onlyKnown(List.of("step_id", "transformation_id"));
+        try {
+          ids.add(UUID.fromString(String.valueOf(step.getValue("transformation_id"))));
+        } catch (IllegalArgumentException e) {
+          throw ApiError.invalidField(prefix + "pipeline_steps[" + i + "].transformation_id", "must be a transformation id (a UUID)");
+        }
+      }
+    }
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(steps);
+    }
+    return store.many(TohungaStore.TRANSFORMATIONS_BY_ID, Tuple.of(ids.toArray(new UUID[0]), ownerFilter), TohungaStore::transformation)
+        .map(found -> {
+          Map<String, JsonArray> byId = new HashMap<>();
+          found.forEach(t -> byId.put(((JsonObject) t).getString("transformation_id"), ((JsonObject) t).getJsonArray("steps")));
+          JsonArray expanded = new JsonArray();
+          for (int i = 0; i < steps.size(); i++) {
+            Object value = steps.getValue(i);
+            if (value instanceof JsonObject step && step.containsKey("transformation_id")) {
+              JsonArray saved = byId.get(UUID.fromString(String.valueOf(step.getValue("transformation_id"))).toString());
+              if (saved == null) {
+                throw ApiError.invalidField(prefix + "pipeline_steps[" + i + "].transformation_id", "names no saved transformation of yours");
+              }
+              String stepPrefix = step.getString("step_id", "t" + i);
+              for (Object inner : saved) {
+                JsonObject copy = ((JsonObject) inner).copy();
+                copy.put("step_id", stepPrefix + "." + copy.getString("step_id", "step-" + (expanded.size() + 1)));
+                expanded.add(copy);
+              }
+            } else {
+              expanded.add(value);
+            }
+          }
+          return expanded;
+        });
+  }
+}
