@@ -121,6 +121,12 @@ public final class ApiRequest {
     return body;
   }
 
+  /** The body of a binary route ({@code RouteSpec.binaryBody()}) as bytes; empty when there is none. */
+  public io.vertx.core.buffer.Buffer bodyBytes() {
+    io.vertx.core.buffer.Buffer bytes = message.getValue("body") == null ? null : message.getBuffer("body");
+    return bytes == null ? io.vertx.core.buffer.Buffer.buffer() : bytes;
+  }
+
   public String header(String name) {
     return headers.get(name);
   }

@@ -11,8 +11,10 @@ import java.util.regex.Pattern;
  *
  * @param successStatus status of a successful reply unless the handler returns an {@link ApiResponse}
  * @param anonymous     true when the route does not require an authenticated caller
+ * @param binary        true when the body is bytes of any type (a file's chunk), not JSON: the
+ *                      handler reads it with {@link ApiRequest#bodyBytes()}
  */
-public record RouteSpec(HttpMethod method, String path, String operation, int successStatus, boolean anonymous) {
+public record RouteSpec(HttpMethod method, String path, String operation, int successStatus, boolean anonymous, boolean binary) {
 
   private static final Pattern PATH = Pattern.compile("(/[a-z0-9_.:-]+)+|/");
 
@@ -28,30 +30,35 @@ public record RouteSpec(HttpMethod method, String path, String operation, int su
   }
 
   public static RouteSpec get(String path, String operation) {
-    return new RouteSpec(HttpMethod.GET, path, operation, 200, false);
+    return new RouteSpec(HttpMethod.GET, path, operation, 200, false, false);
   }
 
   public static RouteSpec post(String path, String operation) {
-    return new RouteSpec(HttpMethod.POST, path, operation, 200, false);
+    return new RouteSpec(HttpMethod.POST, path, operation, 200, false, false);
   }
 
   public static RouteSpec put(String path, String operation) {
-    return new RouteSpec(HttpMethod.PUT, path, operation, 200, false);
+    return new RouteSpec(HttpMethod.PUT, path, operation, 200, false, false);
   }
 
   public static RouteSpec patch(String path, String operation) {
-    return new RouteSpec(HttpMethod.PATCH, path, operation, 200, false);
+    return new RouteSpec(HttpMethod.PATCH, path, operation, 200, false, false);
   }
 
   public static RouteSpec delete(String path, String operation) {
-    return new RouteSpec(HttpMethod.DELETE, path, operation, 204, false);
+    return new RouteSpec(HttpMethod.DELETE, path, operation, 204, false, false);
   }
 
   public RouteSpec status(int status) {
-    return new RouteSpec(method, path, operation, status, anonymous);
+    return new RouteSpec(method, path, operation, status, anonymous, binary);
   }
 
   public RouteSpec anonymousAccess() {
-    return new RouteSpec(method, path, operation, successStatus, true);
+    return new RouteSpec(method, path, operation, successStatus, true, binary);
+  }
+
+  /** The body is taken as bytes, whatever its content type (a file's chunk). */
+  public RouteSpec binaryBody() {
+    return new RouteSpec(method, path, operation, successStatus, anonymous, true);
   }
 }

@@ -1,7 +1,5 @@
 package io.kos.tohunga;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -63,40 +61,40 @@ record InputFormat(String from, char delimiter, boolean header) {
   /** The records of a JSON Lines or CSV page, one per line/row. */
   List<ObjectNode> lines(InputStream in) throws IOException {
     List<ObjectNode> rows = new ArrayList<>();
-    if (from.equals("json_lines")) {
-      try (JsonParser parser = Rows.MAPPER.createParser(in)) {
-        while (parser.nextToken() != null) {
-          if (parser.currentToken() != JsonToken.START_OBJECT) {
-            throw new IOException("line " + parser.currentLocation().getLineNr() + " is not a JSON object");
-          }
-          rows.add(parser.readValueAsTree());
-        }
-      }
-      return rows;
-    }
-    CsvSchema schema = header ? CsvSchema.emptySchema().withHeader().withColumnSeparator(delimiter)
-        : CsvSchema.emptySchema().withColumnSeparator(delimiter);
-    if (header) {
-      try (MappingIterator<java.util.Map<String, String>> it = CSV.readerFor(java.util.Map.class).with(schema).readValues(in)) {
-        while (it.hasNext()) {
-          ObjectNode row = Rows.NODES.objectNode();
-          it.next().forEach(row::put);
-          rows.add(row);
-        }
-      }
-    } else {
-      try (MappingIterator<List<String>> it = CSV.readerFor(List.class).with(schema.withoutHeader())
-          .with(com.fasterxml.jackson.dataformat.csv.CsvParser.Feature.WRAP_AS_ARRAY).readValues(in)) {
-        while (it.hasNext()) {
-          ObjectNode row = Rows.NODES.objectNode();
-          List<String> cells = it.next();
-          for (int i = 0; i < cells.size(); i++) {
-            row.put("column_" + (i + 1), cells.get(i));
-          }
-          rows.add(row);
-        }
+    try (MappingIterator<?> it = rowIterator(in)) {
+      while (it.hasNext()) {
+        rows.add(row(it.next()));
       }
     }
     return rows;
+  }
+
+  /** JSON Lines or CSV rows as they are read (streaming): pass each to {@link #row}. */
+  MappingIterator<?> rowIterator(InputStream in) throws IOException {
+    if (from.equals("json_lines")) {
+      return Rows.MAPPER.readerFor(JsonNode.class).readValues(in);
+    }
+    CsvSchema schema = CsvSchema.emptySchema().withColumnSeparator(delimiter);
+    return header ? CSV.readerFor(java.util.Map.class).with(schema.withHeader()).readValues(in)
+        : CSV.readerFor(List.class).with(schema).with(com.fasterxml.jackson.dataformat.csv.CsvParser.Feature.WRAP_AS_ARRAY).readValues(in);
+  }
+
+  /** One row of {@link #rowIterator} as a record: a JSON line as it is, CSV cells by header name (or column_1, ...). */
+  static ObjectNode row(Object value) throws IOException {
+    if (value instanceof ObjectNode object) {
+      return object;
+    }
+    if (value instanceof JsonNode node) {
+      throw new IOException("a line is not a JSON object but " + node.getNodeType().toString().toLowerCase());
+    }
+    ObjectNode row = Rows.NODES.objectNode();
+    if (value instanceof java.util.Map<?, ?> map) {
+      map.forEach((key, cell) -> row.put(String.valueOf(key), String.valueOf(cell)));
+    } else if (value instanceof List<?> cells) {
+      for (int i = 0; i < cells.size(); i++) {
+        row.put("column_" + (i + 1), String.valueOf(cells.get(i)));
+      }
+    }
+    return row;
   }
 }

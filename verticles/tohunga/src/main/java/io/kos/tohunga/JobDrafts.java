@@ -26,7 +26,7 @@ final class JobDrafts {
   static final List<String> FIELDS = List.of("source_id", "request_params", "pipeline_steps", "output_config");
 
   /** A checked job, ready to insert; {@code incremental} {@code {field, from}} for a pipeline's incremental run. */
-  record Draft(UUID sourceId, JsonObject params, JsonArray steps, JsonObject output, JsonObject incremental) {
+  record Draft(UUID sourceId, JsonObject params, JsonArray steps, JsonObject output, JsonObject incremental, String runBy) {
   }
 
   /** A pipeline run: which pipeline and version, started by whom ({@code schedule} or {@code manual}). */
@@ -71,7 +71,8 @@ final class JobDrafts {
         if (!source.getBoolean("is_active")) {
           throw TohungaErrors.SOURCE_INACTIVE.error("source " + sourceId + " is deactivated");
         }
-        return expand(steps, ownerFilter, prefix).map(expanded -> {
+        return tableSource(output, ownerFilter, prefix).compose(v -> expand(steps, ownerFilter, prefix))
+            .compose(expanded -> upload(source, params, prefix).map(runBy -> {
           String type = source.getString("source_type");
           JsonObject incrementalRun = null;
           if (incremental != null) {
@@ -89,17 +90,44 @@ final class JobDrafts {
           } catch (ApiError e) {
             throw renamed(e, prefix);
           }
-          return new Draft(sourceId, params, expanded, output, incrementalRun);
-        });
+          return new Draft(sourceId, params, expanded, output, incrementalRun, runBy);
+        }));
       });
     } catch (ApiError e) {
       return Future.failedFuture(e);
     }
   }
 
+  /**
+   * For an upload source: the upload's facts go into the job's request (what the runner reads: its
+   * id, type, compression, name), and the job runs on the node that holds the file. Null otherwise
+   * (the job runs here).
+   */
+  private Future<String> upload(Row source, JsonObject params, String prefix) {
+    if (!source.getString("source_type").equals("upload")) {
+      return Future.succeededFuture(nodeId);
+    }
+    if (!params.isEmpty()) {
+      throw ApiError.invalidField(prefix + "request_params", "an upload source takes no request parameters (it reads the whole file)");
+    }
+    UUID upload = SourceConfigs.uploadId((JsonObject) source.getValue("connection_config"));
+    return store.run(TohungaStore.UPLOAD_FOR_SOURCE, Tuple.of(upload)).map(rows -> {
+      if (rows.size() == 0 || !rows.iterator().next().getString("status").equals("uploaded")) {
+        throw ApiError.invalidField(prefix + "source_id", "the source's upload " + upload + " is gone or not completed");
+      }
+      Row row = rows.iterator().next();
+      params.put("upload_id", upload.toString()).put("filename", row.getString("filename")).put("file_type", row.getString("file_type"))
+          .put("compression", row.getString("compression"));
+      return row.getString("stored_on");
+    });
+  }
+
   /** The incremental settings fit the source: HTTP takes the cursor as a query parameter, PostgreSQL as the query's last $n. */
   private static void checkIncremental(String type, JsonObject incremental, JsonObject params) {
     boolean http = type.equals("http_api");
+    if (type.equals("upload")) {
+      throw ApiError.invalidField("incremental", "applies to http_api and postgresql sources; an upload is read whole");
+    }
     if (http && incremental.getString("param") == null) {
       throw ApiError.invalidField("incremental.param", "is required for an http_api source: the query parameter that carries the cursor");
     }
@@ -119,12 +147,18 @@ final class JobDrafts {
   private void checkAgainst(Row source, String type, JsonObject params, JsonArray steps) {
     Steps.Plan plan = Steps.plan(steps, type);
     JsonObject opened = configs.open((JsonObject) source.getValue("connection_config"), source.getUUID("source_id"));
-    if (type.equals("http_api")) {
+    if (type.equals("upload")) {
+      if (plan.input() == null && "other".equals(params.getString("file_type"))) {
+        throw ApiError.invalidField("pipeline_steps", "the upload's type could not be told from its bytes; begin with a "
+            + "transformation/format_conversion step that says it (from: json, json_lines, csv or xml)");
+      }
+    } else if (type.equals("http_api")) {
       HttpSource.Request.parse(params);
       String pagination = HttpSource.Config.parse(opened).pagination().type();
-      if ((pagination.equals("cursor") || pagination.equals("next_url")) && !plan.input().isDocument()) {
+      InputFormat input = plan.inputOr(InputFormat.JSON);
+      if ((pagination.equals("cursor") || pagination.equals("next_url")) && !input.isDocument()) {
         throw ApiError.invalidField("pipeline_steps[0].definition.from", "the source pages by " + pagination
-            + ", which is read from a JSON or XML body, not from " + plan.input().from());
+            + ", which is read from a JSON or XML body, not from " + input.from());
       }
     } else {
       PostgresSource.Request.parse(params);
@@ -144,25 +178,54 @@ final class JobDrafts {
 
   Future<JsonObject> insert(Draft draft, UUID owner, String ownerDid, Run run) {
     return store.one(TohungaStore.INSERT_JOB, Tuple.of(UUID.randomUUID(), draft.sourceId(), draft.params(), draft.steps(), draft.output(),
-        nodeId).addValue(owner).addValue(ownerDid).addValue(run == null ? null : run.pipelineId())
+        draft.runBy()).addValue(owner).addValue(ownerDid).addValue(run == null ? null : run.pipelineId())
         .addValue(run == null ? null : run.version()).addValue(run == null ? null : run.trigger()).addValue(draft.incremental()), TohungaStore::job);
   }
 
-  /** {@code {format, destination: {type: local}}}: the store of this node is the destination available now. */
+  /**
+   * {@code {format: json_lines | csv, destination: {type: local}}} (the node's asset store), or
+   * {@code {destination: {type: postgresql, source_id, table, key, create}}} (a table; no format).
+   */
   private static JsonObject output(JsonObject output, String prefix) {
     JsonFields fields = JsonFields.ofBody(output, prefix + "output_config").onlyKnown(List.of("format", "destination"));
+    JsonObject destination = fields.object("destination", new JsonObject().put("type", "local"));
+    String at = prefix + "output_config.destination";
+    String type = JsonFields.ofBody(destination, at).string("type", "local", 20);
+    if (type.equals("postgresql")) {
+      if (output.containsKey("format")) {
+        throw ApiError.invalidField(prefix + "output_config.format", "does not apply to a table: records become rows");
+      }
+      return new JsonObject().put("destination", TableSink.Destination.parse(destination, at).toJson());
+    }
+    if (!type.equals("local")) {
+      throw ApiError.invalidField(at + ".type", List.of("s3", "klf_stream").contains(type)
+          ? "'" + type + "' outputs are not available on this node yet; use local (the node's asset store) or postgresql (a table)"
+          : "must be local (the node's asset store) or postgresql (a table)");
+    }
+    JsonFields.ofBody(destination, at).onlyKnown(List.of("type"));
     String format = fields.string("format", null, 20);
     if (!format.equals("json_lines") && !format.equals("csv")) {
       throw ApiError.invalidField(prefix + "output_config.format", "must be json_lines or csv, not '" + format + "'");
     }
-    JsonObject destination = fields.object("destination", new JsonObject().put("type", "local"));
-    String type = JsonFields.ofBody(destination, prefix + "output_config.destination").onlyKnown(List.of("type")).string("type", "local", 20);
-    if (!type.equals("local")) {
-      throw ApiError.invalidField(prefix + "output_config.destination.type", List.of("s3", "postgresql", "klf_stream").contains(type)
-          ? "'" + type + "' outputs are not available on this node yet; use local (the node's asset store)"
-          : "must be local (the node's asset store)");
-    }
     return new JsonObject().put("format", format).put("destination", new JsonObject().put("type", "local"));
+  }
+
+  /** A table output writes through a postgresql source of the owner's, active. */
+  private Future<Void> tableSource(JsonObject output, UUID ownerFilter, String prefix) {
+    JsonObject destination = output.getJsonObject("destination");
+    if (!destination.getString("type").equals("postgresql")) {
+      return Future.succeededFuture();
+    }
+    UUID id = UUID.fromString(destination.getString("source_id"));
+    return store.run(TohungaStore.SOURCE, Tuple.of(id, ownerFilter)).map(rows -> {
+      if (rows.size() == 0 || !rows.iterator().next().getString("source_type").equals("postgresql")) {
+        throw ApiError.invalidField(prefix + "output_config.destination.source_id", "names no postgresql source of yours");
+      }
+      if (!rows.iterator().next().getBoolean("is_active")) {
+        throw TohungaErrors.SOURCE_INACTIVE.error("the output's source " + id + " is deactivated");
+      }
+      return null;
+    });
   }
 
   /** Replaces each {@code {step_id?, transformation_id}} with the saved transformation's steps (its step ids prefixed). */

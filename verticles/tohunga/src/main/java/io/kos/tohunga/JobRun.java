@@ -17,7 +17,7 @@ import java.util.UUID;
  */
 final class JobRun {
 
-  /** How the run ended: the assets written (result, then dead letters when there were any). */
+  /** How the run ended: the assets written (the result, null when the output is a table; dead letters when there were any). */
   record Outcome(AssetWriter.Written result, AssetWriter.Written deadLetters) {
   }
 
@@ -28,6 +28,10 @@ final class JobRun {
   private final Path assetDir;
   private final String format;
   private AssetWriter writer;
+  /** The table the kept records go to, or null: they go to the asset {@link #writer}. */
+  private final TableSink table;
+  /** A page's kept records on their way to the table. */
+  private List<ObjectNode> kept;
   private AssetWriter deadLetters;
   private volatile JobFailure stop;
   long recordsIn;
@@ -40,9 +44,10 @@ final class JobRun {
   private final String[] cursorField;
   private com.fasterxml.jackson.databind.JsonNode cursorMax;
 
-  JobRun(Vertx vertx, UUID jobId, RecordSource source, List<Step.Planned> steps, Path assetDir, String format, String[] cursorField,
-         String cursorFrom) {
+  JobRun(Vertx vertx, UUID jobId, RecordSource source, List<Step.Planned> steps, Path assetDir, String format, TableSink table,
+         String[] cursorField, String cursorFrom) {
     this.vertx = vertx;
+    this.table = table;
     this.cursorField = cursorField;
     this.cursorMax = cursorFrom == null ? null : Rows.NODES.textNode(cursorFrom);
     this.jobId = jobId;
@@ -69,7 +74,9 @@ final class JobRun {
   Future<Outcome> run(Runnable afterPage) {
     Promise<Outcome> done = Promise.promise();
     vertx.<Void>executeBlocking(() -> {
-      writer = new AssetWriter(assetDir, UUID.randomUUID(), format);
+      if (table == null) {
+        writer = new AssetWriter(assetDir, UUID.randomUUID(), format);
+      }
       return null;
     }, false).recover(e -> Future.failedFuture(writeFailure(e)))
         .onSuccess(v -> loop(source.next(), afterPage, done))
@@ -88,13 +95,14 @@ final class JobRun {
         done.fail(page.cause());
       } else if (page.result() == null) {
         vertx.executeBlocking(this::finish, false).recover(e -> Future.failedFuture(e instanceof JobFailure ? e : writeFailure(e)))
+            .compose(outcome -> table == null ? Future.succeededFuture(outcome) : table.commit().map(outcome))
             .onComplete(done);
       } else {
         Future<RecordSource.Page> next = source.next();
         vertx.<Void>executeBlocking(() -> {
           process(page.result());
           return null;
-        }, false).onComplete(processed -> {
+        }, false).compose(v -> table == null ? Future.<Void>succeededFuture() : table.write(kept)).onComplete(processed -> {
           if (processed.failed()) {
             next.onComplete(ignored -> done.fail(processed.cause() instanceof JobFailure ? processed.cause() : writeFailure(processed.cause())));
             return;
@@ -112,6 +120,7 @@ final class JobRun {
       total = page.total();
     }
     bytesIn += page.bytes();
+    kept = table == null ? null : new java.util.ArrayList<>(page.rows().size());
     for (ObjectNode row : page.rows()) {
       long index = recordsIn++;
       if (cursorField != null) {
@@ -130,7 +139,11 @@ final class JobRun {
         }
       }
       if (current != null) {
-        writer.write(current);
+        if (table == null) {
+          writer.write(current);
+        } else {
+          kept.add(current);
+        }
         recordsOut++;
       }
     }
@@ -182,12 +195,15 @@ final class JobRun {
   }
 
   private Outcome finish() throws IOException {
-    AssetWriter.Written result = writer.finish();
+    AssetWriter.Written result = writer == null ? null : writer.finish();
     AssetWriter.Written letters = deadLetters == null ? null : deadLetters.finish();
     return new Outcome(result, letters);
   }
 
   private void abort() {
+    if (table != null) {
+      table.abort();
+    }
     vertx.executeBlocking(() -> {
       if (writer != null) {
         writer.abort();

@@ -35,13 +35,19 @@ import java.util.UUID;
 final class JobRunner extends KosVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
-  /** Local: {@code {job_id}}; the header {@link #WAIT} makes the reply wait for the job's end (the KLF task). */
-  static final String START = "kos.tohunga.runner.start";
+  /**
+   * {@code {job_id}} at {@link #startAddress} of the node that runs the job (its {@code run_by}); the
+   * header {@link #WAIT} makes the reply wait for the job's end (the KLF task).
+   */
+  private static final String START = "runner.start";
   static final String WAIT = "kos-tohunga-wait";
   /** Published by the API: {@code {job_id}}; the node running it stops it. */
   static final String CANCEL = "kos.tohunga.runner.cancel";
   static final String ASSET_OPEN = "assets.open";
   static final String ASSET_REMOVE = "assets.remove";
+  static final String UPLOAD_WRITE = "uploads.write";
+  static final String UPLOAD_FINISH = "uploads.finish";
+  static final String UPLOAD_REMOVE = "uploads.remove";
 
   private record Queued(UUID jobId, Message<JsonObject> message) {
   }
@@ -52,6 +58,7 @@ final class JobRunner extends KosVerticle {
   private OutboundHttp http;
   private HttpClient client;
   private Path assetDir;
+  private UploadFiles uploads;
   private final ArrayDeque<Queued> waiting = new ArrayDeque<>();
   private final Map<UUID, JobRun> running = new HashMap<>();
   private final Map<UUID, TokenBucket> buckets = new HashMap<>();
@@ -64,7 +71,15 @@ final class JobRunner extends KosVerticle {
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(16));
     http = new OutboundHttp(vertx, client, env().outbound());
     assetDir = assetDir(env().dataDir());
-    vertx.eventBus().<JsonObject>localConsumer(START, this::accept);
+    uploads = new UploadFiles(env().dataDir());
+    vertx.eventBus().<JsonObject>consumer(startAddress(env().nodeId()), this::accept);
+    serveOnThisNode(UPLOAD_WRITE, this::writeChunk);
+    serveOnThisNode(UPLOAD_FINISH, this::finishUpload);
+    serveOnThisNode(UPLOAD_REMOVE, request -> vertx.executeBlocking(() -> {
+      uploads.delete(UUID.fromString(request.uncheckedBodyObject().getString("upload_id")));
+      return null;
+    }, false));
+    vertx.setPeriodic(settings.uploadSweepMs(), id -> sweepUploads());
     vertx.eventBus().<JsonObject>consumer(CANCEL, message -> {
       JobRun run = running.get(UUID.fromString(message.body().getString("job_id")));
       if (run != null) {
@@ -88,6 +103,58 @@ final class JobRunner extends KosVerticle {
 
   static Path assetDir(Path dataDir) {
     return dataDir.resolve("assets");
+  }
+
+  /** Where the runner of the node {@code did} takes the jobs it runs. */
+  static String startAddress(String did) {
+    return io.kos.verticle.Addresses.onNode(TohungaModule.NAME, START, did);
+  }
+
+  /** {@code {upload_id, offset, bytes}}: a chunk written in place (the API checked the caller and the chunk). */
+  private Future<Void> writeChunk(ApiRequest request) {
+    JsonObject body = request.uncheckedBodyObject();
+    UUID id = UUID.fromString(body.getString("upload_id"));
+    byte[] bytes = body.getBuffer("bytes").getBytes();
+    return vertx.executeBlocking(() -> {
+      uploads.write(id, body.getLong("offset"), bytes);
+      return null;
+    }, false);
+  }
+
+  /** {@code {upload_id, size, sha256}}: the file checked against the declared hash and named; what it is. */
+  private Future<JsonObject> finishUpload(ApiRequest request) {
+    JsonObject body = request.uncheckedBodyObject();
+    UUID id = UUID.fromString(body.getString("upload_id"));
+    return vertx.executeBlocking(() -> {
+      String actual = uploads.sha256(id, body.getLong("size"));
+      if (actual == null) {
+        throw TohungaErrors.UPLOAD_INCOMPLETE.error("upload " + id + ": the file on disk is not " + body.getLong("size") + " bytes long");
+      }
+      if (!actual.equals(body.getString("sha256"))) {
+        throw new io.kos.verticle.ApiError(TohungaErrors.UPLOAD_HASH_MISMATCH, "upload " + id + ": the SHA-256 of what arrived is " + actual
+            + ", not the " + body.getString("sha256") + " declared; send the chunks again and complete it again",
+            new JsonObject().put("expected", body.getString("sha256")).put("actual", actual));
+      }
+      UploadFiles.Sniffed sniffed = uploads.sniff(id);
+      uploads.complete(id);
+      return new JsonObject().put("file_type", sniffed.fileType()).put("compression", sniffed.compression()).put("mime_type", sniffed.mimeType());
+    }, false);
+  }
+
+  /** Unfinished uploads of this node past their expiry: rows and files deleted. */
+  private void sweepUploads() {
+    store.run(TohungaStore.EXPIRE_UPLOADS, Tuple.of(env().nodeId())).onSuccess(rows -> {
+      for (Row row : rows) {
+        UUID id = row.getUUID("upload_id");
+        vertx.executeBlocking(() -> {
+          uploads.delete(id);
+          return null;
+        }, false);
+      }
+      if (rows.size() > 0) {
+        LOG.info("deleted {} unfinished upload(s) past their expiry", rows.size());
+      }
+    }).onFailure(e -> LOG.warn("could not delete expired uploads: {}", e.toString()));
   }
 
   private void accept(Message<JsonObject> message) {
@@ -130,6 +197,30 @@ final class JobRunner extends KosVerticle {
 
   /** Builds the job from its row and runs it to its end, recording how it ended; fails only when that record fails. */
   private Future<Void> execute(Row row, MultiMap requestHeaders) {
+    return tableFor((JsonObject) row.getValue("output_config")).transform(table -> table.succeeded()
+        ? execute(row, requestHeaders, table.result())
+        : finishFailed(row.getUUID("job_id"), null, table.cause() instanceof JobFailure f ? f
+            : new JobFailure(JobFailure.OUTPUT_WRITE_ERROR, String.valueOf(table.cause().getMessage()))));
+  }
+
+  /** The table of a postgresql output, through its source's connection settings; null for the asset store. */
+  private Future<TableSink> tableFor(JsonObject output) {
+    JsonObject destination = output.getJsonObject("destination");
+    if (!"postgresql".equals(destination.getString("type"))) {
+      return Future.succeededFuture(null);
+    }
+    TableSink.Destination table = TableSink.Destination.parse(destination, "output_config.destination");
+    return store.run(TohungaStore.SOURCE, Tuple.of(table.sourceId()).addValue(null)).map(rows -> {
+      if (rows.size() == 0 || !rows.iterator().next().getBoolean("is_active")) {
+        throw new JobFailure(JobFailure.OUTPUT_WRITE_ERROR, "the output's postgresql source " + table.sourceId() + " was deleted or deactivated");
+      }
+      Row source = rows.iterator().next();
+      JsonObject opened = configs.open((JsonObject) source.getValue("connection_config"), source.getUUID("source_id"));
+      return new TableSink(vertx, PostgresSource.Config.parse(opened), table, env().outbound());
+    });
+  }
+
+  private Future<Void> execute(Row row, MultiMap requestHeaders, TableSink table) {
     UUID jobId = row.getUUID("job_id");
     ApiRequest klf = new ApiRequest(new JsonObject(), requestHeaders);
     JsonObject output = (JsonObject) row.getValue("output_config");
@@ -148,11 +239,11 @@ final class JobRunner extends KosVerticle {
       JsonObject opened = configs.open((JsonObject) row.getValue("connection_config"), sourceId);
       Steps.Plan plan = Steps.plan((JsonArray) row.getValue("pipeline_steps"), type);
       JsonObject params = row.getValue("request_params") instanceof JsonObject p ? p : new JsonObject();
-      RecordSource source = source(type, sourceId, opened, params, plan.input(), row.getValue("incremental") != null);
+      RecordSource source = source(type, sourceId, opened, params, plan, row.getValue("incremental") != null);
       provenanceSource = new JsonObject().put("source_id", sourceId.toString()).put("source_name", row.getString("source_name"))
           .put("source_type", type).put("location", location(type, opened));
       JsonObject incremental = row.getValue("incremental") instanceof JsonObject i ? i : null;
-      run = new JobRun(vertx, jobId, source, plan.steps(), assetDir, output.getString("format"),
+      run = new JobRun(vertx, jobId, source, plan.steps(), assetDir, output.getString("format"), table,
           incremental == null ? null : Rows.path(incremental.getString("field")), incremental == null ? null : incremental.getString("from"));
     } catch (JobFailure failure) {
       return finishFailed(jobId, null, failure);
@@ -176,11 +267,18 @@ final class JobRunner extends KosVerticle {
         }
         return finishFailed(jobId, run, failure);
       }
-      return finishCompleted(row, run, done.result(), provenanceSource, startedAt);
+      return finishCompleted(row, run, done.result(), provenanceSource, startedAt, table);
     });
   }
 
-  private RecordSource source(String type, UUID sourceId, JsonObject opened, JsonObject params, InputFormat input, boolean incremental) {
+  private RecordSource source(String type, UUID sourceId, JsonObject opened, JsonObject params, Steps.Plan plan, boolean incremental) {
+    if (type.equals("upload")) {
+      UUID upload = UUID.fromString(params.getString("upload_id"));
+      InputFormat format = plan.inputOr(new InputFormat(params.getString("file_type"), ',', true));
+      return new StreamSource(vertx, () -> uploads.open(upload, "gzip".equals(params.getString("compression"))), format,
+          "upload " + upload + " (" + params.getString("filename") + ")", settings.pageMaxBytes());
+    }
+    InputFormat input = plan.inputOr(InputFormat.JSON);
     if (type.equals("http_api")) {
       HttpSource.Config config = HttpSource.Config.parse(opened);
       TokenBucket bucket = buckets.get(sourceId);
@@ -197,6 +295,9 @@ final class JobRunner extends KosVerticle {
   private static String location(String type, JsonObject opened) {
     if (type.equals("http_api")) {
       return opened.getString("base_url");
+    }
+    if (type.equals("upload")) {
+      return "upload:" + opened.getString("upload_id");
     }
     PostgresSource.Config config = PostgresSource.Config.parse(opened);
     return "postgresql://" + config.host() + ":" + config.options().getPort() + "/" + config.options().getDatabase();
@@ -229,16 +330,22 @@ final class JobRunner extends KosVerticle {
     return store.run(TohungaStore.FINISH_JOB, params).onSuccess(v -> publish(jobId, status, null, run, failure.getMessage())).mapEmpty();
   }
 
-  private Future<Void> finishCompleted(Row row, JobRun run, JobRun.Outcome outcome, JsonObject source, Instant startedAt) {
+  private Future<Void> finishCompleted(Row row, JobRun run, JobRun.Outcome outcome, JsonObject source, Instant startedAt, TableSink table) {
     UUID jobId = row.getUUID("job_id");
     UUID owner = row.getUUID("owner_id");
-    String resultUri = "kos://" + env().nodeId() + "/assets/" + outcome.result().assetId();
     JsonObject output = (JsonObject) row.getValue("output_config");
+    AssetWriter.Written result = outcome.result();
+    String resultUri = result == null ? table.uri() : "kos://" + env().nodeId() + "/assets/" + result.assetId();
+    JsonObject written = new JsonObject().put("format", output.getString("format")).put("destination", output.getValue("destination"))
+        .put("result_uri", resultUri);
+    if (result != null) {
+      written.put("asset_id", result.assetId().toString()).put("bytes", result.bytes()).put("sha256", result.sha256());
+    } else {
+      written.put("rows", table.rows());
+    }
     JsonObject provenance = new JsonObject().put("job_id", jobId.toString()).put("node", env().nodeId()).put("source", source)
         .put("request_params", row.getValue("request_params")).put("steps", row.getValue("pipeline_steps"))
-        .put("output", new JsonObject().put("format", output.getString("format")).put("destination", output.getValue("destination"))
-            .put("asset_id", outcome.result().assetId().toString()).put("result_uri", resultUri)
-            .put("bytes", outcome.result().bytes()).put("sha256", outcome.result().sha256()))
+        .put("output", written)
         .put("counts", new JsonObject().put("in", run.recordsIn).put("out", run.recordsOut).put("rejected", run.recordsRejected)
             .put("filtered", run.recordsIn - run.recordsOut - run.recordsRejected))
         .put("source_bytes", run.bytesIn).put("started_at", startedAt.toString()).put("completed_at", Instant.now().toString());
@@ -249,8 +356,8 @@ final class JobRunner extends KosVerticle {
     }
     String message = run.recordsOut + " records written" + (run.recordsRejected > 0 ? ", " + run.recordsRejected + " rejected" : "");
     return store.pool().<Object>withTransaction(connection -> {
-      Future<?> assets = connection.preparedQuery(TohungaStore.INSERT_ASSET).execute(asset(outcome.result(), jobId, "result",
-          output.getString("format"), owner));
+      Future<?> assets = result == null ? Future.succeededFuture()
+          : connection.preparedQuery(TohungaStore.INSERT_ASSET).execute(asset(result, jobId, "result", output.getString("format"), owner));
       if (outcome.deadLetters() != null) {
         assets = assets.compose(v -> connection.preparedQuery(TohungaStore.INSERT_ASSET).execute(asset(outcome.deadLetters(), jobId,
             "dead_letter", "json_lines", owner)));
@@ -265,7 +372,9 @@ final class JobRunner extends KosVerticle {
     }).onSuccess(v -> publish(jobId, "completed", 100, run, message)).<Void>mapEmpty().recover(failure -> {
       // the files were written but not recorded: drop them, so no asset exists that no row knows
       vertx.executeBlocking(() -> {
-        Files.deleteIfExists(assetDir.resolve(outcome.result().fileName()));
+        if (result != null) {
+          Files.deleteIfExists(assetDir.resolve(result.fileName()));
+        }
         if (outcome.deadLetters() != null) {
           Files.deleteIfExists(assetDir.resolve(outcome.deadLetters().fileName()));
         }

@@ -175,7 +175,7 @@ final class Pipelines {
           if (!job.getString("status").equals("pending")) {
             return Future.succeededFuture(job);
           }
-          return vertx.eventBus().request(JobRunner.START, new JsonObject().put("job_id", job.getString("job_id")),
+          return vertx.eventBus().request(JobRunner.startAddress(job.getString("run_by")), new JsonObject().put("job_id", job.getString("job_id")),
               new DeliveryOptions().setSendTimeout(10_000)).map(job);
         });
   }

@@ -141,6 +141,11 @@ final class PostgresSource implements RecordSource {
   }
 
   private Future<PgConnection> connect() {
+    return connect(vertx, config, guard);
+  }
+
+  /** A connection of its own to the configured database, its host resolved and checked by the guard, connected at the checked address. */
+  static Future<PgConnection> connect(Vertx vertx, Config config, OutboundGuard guard) {
     return vertx.executeBlocking(() -> InetAddress.getAllByName(config.host()), false)
         .recover(e -> Future.failedFuture(new JobFailure(JobFailure.SOURCE_UNREACHABLE, "cannot resolve " + config.host() + ": " + e.getMessage())))
         .compose(addresses -> {
@@ -152,7 +157,7 @@ final class PostgresSource implements RecordSource {
           }
           PgConnectOptions options = new PgConnectOptions(config.options()).setHost(addresses[0].getHostAddress());
           return PgConnection.connect(vertx, options).timeout(config.connectTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS)
-              .recover(e -> Future.failedFuture(connectFailure(e)));
+              .recover(e -> Future.failedFuture(connectFailure(config, e)));
         });
   }
 
@@ -239,7 +244,7 @@ final class PostgresSource implements RecordSource {
     }
   }
 
-  private JobFailure connectFailure(Throwable e) {
+  private static JobFailure connectFailure(Config config, Throwable e) {
     if (e instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("28")) {
       return new JobFailure(JobFailure.SOURCE_AUTH_FAILED, "the database refused the credentials: " + pg.getErrorMessage());
     }

@@ -21,7 +21,7 @@ final class SourceConfigs {
 
   static final String MASK = "********";
   static final List<String> TYPES = List.of("http_api", "postgresql", "s3_bucket", "upload");
-  static final List<String> RUNNABLE_TYPES = List.of("http_api", "postgresql");
+  static final List<String> RUNNABLE_TYPES = List.of("http_api", "postgresql", "upload");
   /** Header names whose values are credentials: sealed like passwords. */
   private static final Pattern CREDENTIAL_HEADER = Pattern.compile("(?i)authorization|proxy-authorization|cookie|.*(token|secret|key|auth|password|session).*");
   private static final String SEALED = "sealed";
@@ -76,8 +76,20 @@ final class SourceConfigs {
   static void check(String type, JsonObject opened) {
     if (type.equals("http_api")) {
       HttpSource.Config.parse(opened);
+    } else if (type.equals("upload")) {
+      uploadId(opened);
     } else {
       PostgresSource.Config.parse(opened);
+    }
+  }
+
+  /** An upload source's {@code {upload_id}}. */
+  static UUID uploadId(JsonObject config) {
+    String raw = io.kos.verticle.JsonFields.ofBody(config, "connection_config").onlyKnown(List.of("upload_id")).string("upload_id", null, 36);
+    try {
+      return UUID.fromString(raw);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalidField("connection_config.upload_id", "must be an upload id (a UUID)");
     }
   }
 

@@ -46,8 +46,13 @@ final class Steps {
   private static final SchemaRegistry DRAFT_2020 = registry(SpecificationVersion.DRAFT_2020_12);
   private static final SchemaRegistry DRAFT_7 = registry(SpecificationVersion.DRAFT_7);
 
-  /** The checked pipeline: the steps in order, and how the source's bytes are read (format_conversion, else JSON). */
+  /** The checked pipeline: the steps in order, and how the source's bytes are read (format_conversion; null without one). */
   record Plan(List<Step.Planned> steps, InputFormat input) {
+
+    /** The input format, or {@code fallback} when no format_conversion step names one. */
+    InputFormat inputOr(InputFormat fallback) {
+      return input == null ? fallback : input;
+    }
   }
 
   private Steps() {
@@ -66,7 +71,7 @@ final class Steps {
       throw ApiError.invalidField("pipeline_steps", "has " + steps.size() + " steps; at most " + MAX_STEPS);
     }
     List<Step.Planned> planned = new ArrayList<>();
-    InputFormat input = InputFormat.JSON;
+    InputFormat input = null;
     java.util.Set<String> ids = new java.util.HashSet<>();
     for (int i = 0; i < steps.size(); i++) {
       String at = "pipeline_steps[" + i + "]";

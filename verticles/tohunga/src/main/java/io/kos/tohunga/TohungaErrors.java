@@ -27,15 +27,25 @@ final class TohungaErrors {
           + "VALIDATION_FAILED, OUTPUT_WRITE_ERROR, TIMEOUT, CANCELLED, INTERRUPTED) and job_id names the job",
       "read the message and the job (GET /jobs/{job_id}); fix the source, the steps or the output and run it again");
   static final ErrorCode ASSET_UNAVAILABLE = new ErrorCode("asset_unavailable", 503,
-      "the asset's file is on a node of the cluster that is not reachable now",
+      "the file (an asset or an upload) is on a node of the cluster that is not reachable now",
       "retry later, when that node (stored_on) is up");
 
   static final ErrorCode PIPELINE_RUNNING = new ErrorCode("pipeline_running", 409,
       "a run of this pipeline is pending or running; runs of one pipeline never overlap",
       "wait for the run to end (GET /pipelines/{pipeline_id}/runs) or cancel it, then try again");
 
+  static final ErrorCode UPLOAD_INCOMPLETE = new ErrorCode("upload_incomplete", 409,
+      "the upload is missing chunks (the body lists the first missing ones), so it cannot be completed",
+      "PUT the missing chunks (GET /uploads/{upload_id} shows what arrived), then complete it again");
+  static final ErrorCode UPLOAD_HASH_MISMATCH = new ErrorCode("upload_hash_mismatch", 422,
+      "the SHA-256 of the bytes that arrived is not the one declared when the upload started (expected and actual in the body)",
+      "check the file and its hash; PUT the chunks again (a chunk sent again replaces its bytes) and complete it again");
+  static final ErrorCode UPLOAD_CLOSED = new ErrorCode("upload_closed", 409,
+      "the upload is already completed, so its chunks cannot change",
+      "start a new upload for another file");
+
   static final List<ErrorCode> ALL = List.of(UNSUPPORTED_STEP, JOB_FINISHED, JOB_UNFINISHED, SOURCE_IN_USE, SOURCE_INACTIVE,
-      JOB_FAILED, ASSET_UNAVAILABLE, PIPELINE_RUNNING);
+      JOB_FAILED, ASSET_UNAVAILABLE, PIPELINE_RUNNING, UPLOAD_INCOMPLETE, UPLOAD_HASH_MISMATCH, UPLOAD_CLOSED);
 
   private TohungaErrors() {
   }

@@ -52,6 +52,12 @@ public final class TohungaModule implements VerticleModule {
         RouteSpec.get("/pipelines/:pipeline_id/versions/compare", "pipelines.versions.compare"),
         RouteSpec.get("/pipelines/:pipeline_id/versions/:version_number", "pipelines.versions.get"),
         RouteSpec.post("/pipelines/:pipeline_id/versions/:version_number/restore", "pipelines.versions.restore"),
+        RouteSpec.post("/uploads", "uploads.create").status(201),
+        RouteSpec.get("/uploads", "uploads.list"),
+        RouteSpec.get("/uploads/:upload_id", "uploads.get"),
+        RouteSpec.put("/uploads/:upload_id/chunks/:chunk_number", "uploads.chunk").binaryBody(),
+        RouteSpec.post("/uploads/:upload_id/complete", "uploads.complete"),
+        RouteSpec.delete("/uploads/:upload_id", "uploads.delete"),
         RouteSpec.get("/assets", "assets.list"),
         RouteSpec.get("/assets/:asset_id", "assets.get"),
         RouteSpec.delete("/assets/:asset_id", "assets.delete"));
@@ -100,6 +106,6 @@ public final class TohungaModule implements VerticleModule {
 
   @Override
   public List<String> capabilities() {
-    return List.of("tohunga.http_api", "tohunga.postgresql", "tohunga.json_schema", "tohunga.assets");
+    return List.of("tohunga.http_api", "tohunga.postgresql", "tohunga.upload", "tohunga.json_schema", "tohunga.assets", "tohunga.pipelines");
   }
 }

@@ -16,13 +16,18 @@ import java.util.List;
  * @param progressIntervalMs how often a running job's counts are written to its row and published
  * @param schedulerPollMs       how often the pipeline scheduler looks for due runs (and renews its lease)
  * @param schedulerLeaseSeconds how long the scheduler lease lasts unrenewed (another node takes over after it)
+ * @param uploadMaxBytes        the largest file an upload may declare
+ * @param uploadExpiryHours     an unfinished upload is deleted this long after it started
+ * @param uploadSweepMs         how often expired uploads are looked for
  */
 record TohungaSettings(int maxRunningJobs, int pageMaxBytes, long backoffBaseMs, long backoffCapMs, long jobTimeoutSeconds,
-                       long progressIntervalMs, long schedulerPollMs, int schedulerLeaseSeconds) {
+                       long progressIntervalMs, long schedulerPollMs, int schedulerLeaseSeconds, long uploadMaxBytes,
+                       int uploadExpiryHours, long uploadSweepMs) {
 
   static TohungaSettings parse(JsonObject config) {
     JsonFields fields = JsonFields.ofSettings(config).onlyKnown(List.of("max_running_jobs", "page_max_bytes", "backoff_base_ms",
-        "backoff_cap_ms", "job_timeout_seconds", "progress_interval_ms", "scheduler_poll_ms", "scheduler_lease_seconds"));
+        "backoff_cap_ms", "job_timeout_seconds", "progress_interval_ms", "scheduler_poll_ms", "scheduler_lease_seconds",
+        "upload_max_bytes", "upload_expiry_hours", "upload_sweep_ms"));
     long base = fields.integer("backoff_base_ms", 500L, 1, 600_000);
     long cap = fields.integer("backoff_cap_ms", 30_000L, 1, 3_600_000);
     if (cap < base) {
@@ -31,6 +36,8 @@ record TohungaSettings(int maxRunningJobs, int pageMaxBytes, long backoffBaseMs,
     return new TohungaSettings(fields.intValue("max_running_jobs", 4, 1, 256),
         fields.intValue("page_max_bytes", 32 << 20, 1024, 512 << 20), base, cap,
         fields.integer("job_timeout_seconds", 6 * 3600L, 1, 30 * 86_400L), fields.integer("progress_interval_ms", 1000L, 10, 60_000),
-        fields.integer("scheduler_poll_ms", 5000L, 50, 600_000), fields.intValue("scheduler_lease_seconds", 30, 1, 3600));
+        fields.integer("scheduler_poll_ms", 5000L, 50, 600_000), fields.intValue("scheduler_lease_seconds", 30, 1, 3600),
+        fields.integer("upload_max_bytes", 10L << 30, 1, 1L << 40), fields.intValue("upload_expiry_hours", 24, 1, 24 * 365),
+        fields.integer("upload_sweep_ms", 60_000L, 50, 3_600_000));
   }
 }

@@ -117,6 +117,26 @@ final class TohungaStore {
   static final String ADVANCE_PIPELINE = "UPDATE pipelines SET next_run_at = $3 WHERE pipeline_id = $1 AND next_run_at = $2 RETURNING pipeline_id";
   static final String COMMIT_CURSOR = "UPDATE pipelines SET cursor = $2 WHERE pipeline_id = $1";
 
+  private static final String UPLOAD_COLUMNS = "upload_id, filename, size, sha256, chunk_size, total_chunks, status, file_type, compression, "
+      + "mime_type, stored_on, expires_at, owner_id, owner_did, created_at, updated_at, "
+      + "(SELECT count(*) FROM upload_chunks c WHERE c.upload_id = u.upload_id) AS received_chunks";
+  static final String INSERT_UPLOAD = "INSERT INTO file_uploads AS u (upload_id, filename, size, sha256, chunk_size, total_chunks, status, stored_on, "
+      + "expires_at, owner_id, owner_did) VALUES ($1, $2, $3, $4, $5, $6, 'uploading', $7, now() + $8 * interval '1 hour', $9, $10) "
+      + "RETURNING " + UPLOAD_COLUMNS;
+  static final String UPLOAD = "SELECT " + UPLOAD_COLUMNS + " FROM file_uploads u WHERE upload_id = $1 AND " + OwnerScope.clause(2);
+  static final String UPLOADS = "SELECT " + UPLOAD_COLUMNS + " FROM file_uploads u WHERE " + OwnerScope.clause(1)
+      + " AND ($2::text IS NULL OR status = $2) AND " + Keyset.clause("upload_id", 3, 4) + " ORDER BY created_at DESC, upload_id DESC LIMIT $5";
+  static final String CHUNK_RECEIVED = "INSERT INTO upload_chunks (upload_id, chunk_number, bytes) VALUES ($1, $2, $3) "
+      + "ON CONFLICT (upload_id, chunk_number) DO UPDATE SET bytes = excluded.bytes, received_at = now()";
+  static final String MISSING_CHUNKS = "SELECT n FROM generate_series(0, $2 - 1) n WHERE NOT EXISTS "
+      + "(SELECT 1 FROM upload_chunks c WHERE c.upload_id = $1 AND c.chunk_number = n) ORDER BY n LIMIT 20";
+  static final String UPLOAD_COMPLETED = "UPDATE file_uploads u SET status = 'uploaded', file_type = $2, compression = $3, mime_type = $4, "
+      + "expires_at = NULL WHERE upload_id = $1 AND status = 'uploading' RETURNING " + UPLOAD_COLUMNS;
+  static final String DELETE_UPLOAD = "DELETE FROM file_uploads WHERE upload_id = $1 AND " + OwnerScope.clause(2) + " RETURNING upload_id, stored_on";
+  static final String EXPIRE_UPLOADS = "DELETE FROM file_uploads WHERE stored_on = $1 AND status = 'uploading' AND expires_at < now() RETURNING upload_id";
+  /** An upload an upload source reads: any owner's (the source was checked when written). */
+  static final String UPLOAD_FOR_SOURCE = "SELECT upload_id, filename, status, file_type, compression, stored_on FROM file_uploads WHERE upload_id = $1";
+
   private static final String ASSET_COLUMNS = "asset_id, job_id, stored_on, kind, format, file_name, bytes, records, sha256, owner_id, created_at";
   static final String INSERT_ASSET = "INSERT INTO assets (asset_id, job_id, stored_on, kind, format, file_name, bytes, records, sha256, owner_id) "
       + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
@@ -202,6 +222,16 @@ final class TohungaStore {
     return new JsonObject().put("pipeline_id", row.getUUID("pipeline_id").toString()).put("version_number", row.getInteger("version_number"))
         .put("snapshot", row.getValue("snapshot")).put("change_description", row.getString("change_description"))
         .put("created_by", row.getUUID("created_by").toString()).put("created_at", time(row, "created_at"));
+  }
+
+  static JsonObject upload(Row row) {
+    return new JsonObject().put("upload_id", row.getUUID("upload_id").toString()).put("filename", row.getString("filename"))
+        .put("size", row.getLong("size")).put("sha256", row.getString("sha256")).put("chunk_size", row.getInteger("chunk_size"))
+        .put("total_chunks", row.getInteger("total_chunks")).put("received_chunks", row.getLong("received_chunks"))
+        .put("status", row.getString("status")).put("file_type", row.getString("file_type")).put("compression", row.getString("compression"))
+        .put("mime_type", row.getString("mime_type")).put("stored_on", row.getString("stored_on")).put("expires_at", time(row, "expires_at"))
+        .put("owner_id", row.getUUID("owner_id").toString()).put("owner_did", row.getString("owner_did"))
+        .put("created_at", time(row, "created_at")).put("updated_at", time(row, "updated_at"));
   }
 
   static JsonObject asset(Row row) {

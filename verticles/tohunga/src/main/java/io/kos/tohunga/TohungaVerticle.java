@@ -51,6 +51,7 @@ final class TohungaVerticle extends KosVerticle {
     configs = new SourceConfigs(env().secrets());
     drafts = new JobDrafts(store, configs, env().nodeId());
     new PipelinesApi(store, drafts, new Pipelines(vertx, store, drafts, env().nodeId())).serve(this::serve);
+    new UploadsApi(vertx, store, settings, env().nodeId()).serve(this::serve);
     client = vertx.createHttpClient();
     http = new OutboundHttp(vertx, client, env().outbound());
     serve("sources.register", this::registerSource);
@@ -137,8 +138,25 @@ final class TohungaVerticle extends KosVerticle {
     String type = fields.string("source_type", null, 100);
     UUID id = UUID.randomUUID();
     JsonObject config = configs.seal(type, fields.object("connection_config", null), null, id);
-    return store.one(TohungaStore.INSERT_SOURCE, Tuple.of(id, name, type, config, fields.bool("is_active", true), OwnerScope.owner(caller))
-        .addValue(caller.did()), TohungaStore::source).map(source -> ApiResponse.of(201, source));
+    return ownUpload(type, config, caller).compose(v -> store.one(TohungaStore.INSERT_SOURCE, Tuple.of(id, name, type, config, fields.bool("is_active", true), OwnerScope.owner(caller))
+        .addValue(caller.did()), TohungaStore::source)).map(source -> ApiResponse.of(201, source));
+  }
+
+  /** An upload source reads a completed upload of its owner's; any other source passes. */
+  private Future<Void> ownUpload(String type, JsonObject config, Caller caller) {
+    if (!type.equals("upload")) {
+      return Future.succeededFuture();
+    }
+    UUID upload = SourceConfigs.uploadId(config);
+    return store.run(TohungaStore.UPLOAD, Tuple.of(upload, OwnerScope.filter(caller))).map(rows -> {
+      if (rows.size() == 0) {
+        throw ApiError.invalidField("connection_config.upload_id", "names no upload of yours");
+      }
+      if (!rows.iterator().next().getString("status").equals("uploaded")) {
+        throw ApiError.invalidField("connection_config.upload_id", "names an upload that is not completed yet");
+      }
+      return null;
+    });
   }
 
   private static String name(JsonFields fields, String field) {
@@ -175,7 +193,8 @@ final class TohungaVerticle extends KosVerticle {
       String name = body.containsKey("source_name") ? name(fields, "source_name") : row.getString("source_name");
       JsonObject config = body.containsKey("connection_config") ? configs.seal(type, fields.object("connection_config", null), stored, id) : stored;
       boolean active = fields.bool("is_active", row.getBoolean("is_active"));
-      return store.one(TohungaStore.UPDATE_SOURCE, Tuple.of(id, OwnerScope.filter(caller), name, config, active), TohungaStore::source)
+      return (body.containsKey("connection_config") ? ownUpload(type, config, caller) : Future.<Void>succeededFuture())
+          .compose(v -> store.one(TohungaStore.UPDATE_SOURCE, Tuple.of(id, OwnerScope.filter(caller), name, config, active), TohungaStore::source))
           .map(updated -> required(updated, "source", request));
     });
   }
@@ -201,6 +220,13 @@ final class TohungaVerticle extends KosVerticle {
     return source(request).compose(row -> {
       String type = row.getString("source_type");
       JsonObject opened = configs.open((JsonObject) row.getValue("connection_config"), row.getUUID("source_id"));
+      if (type.equals("upload")) {
+        // the file's node reads it: an upload source's test is whether that upload is still there, complete
+        return store.run(TohungaStore.UPLOAD_FOR_SOURCE, Tuple.of(SourceConfigs.uploadId(opened))).map(rows -> rows.size() == 1
+            && rows.iterator().next().getString("status").equals("uploaded") ? new JsonObject().put("ok", true).put("elapsed_ms", 0)
+            : new JsonObject().put("ok", false).put("elapsed_ms", 0).put("error", new JsonObject().put("code", JobFailure.SOURCE_UNREACHABLE)
+                .put("message", "the upload is gone or not completed")));
+      }
       RecordSource source = type.equals("http_api")
           ? new HttpSource(vertx, http, HttpSource.Config.parse(opened), HttpSource.Request.parse(probe), InputFormat.JSON,
               TokenBucket.UNLIMITED, settings)
@@ -306,7 +332,7 @@ final class TohungaVerticle extends KosVerticle {
         }
       }
     }
-    return vertx.eventBus().<JsonObject>request(JobRunner.START, new JsonObject().put("job_id", job.getString("job_id")), options)
+    return vertx.eventBus().<JsonObject>request(JobRunner.startAddress(job.getString("run_by")), new JsonObject().put("job_id", job.getString("job_id")), options)
         .map(reply -> wait ? reply.body() : job);
   }
 

@@ -94,6 +94,17 @@ final class SourceServer implements AutoCloseable {
         long from = Long.parseLong(query.getOrDefault("from", "0"));
         json(exchange, 200, records(from, 10).encode(), from + 10 < total ? "<" + url() + "/link?from=" + (from + 10) + ">; rel=\"next\"" : null);
       }
+      case "/since" -> {
+        // records with an id above `since`, `limit` a page, each page a little slow: an incremental source a test can kill a node during
+        long since = Long.parseLong(query.getOrDefault("since", "-1"));
+        long from = Math.max(since + 1, 0) + Long.parseLong(query.getOrDefault("offset", "0"));
+        try {
+          Thread.sleep(Long.parseLong(query.getOrDefault("delay_ms", "0")));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        json(exchange, 200, records(from, limit).encode(), null);
+      }
       case "/offsite" -> json(exchange, 200, new JsonObject().put("results", records(0, 10)).put("next", "http://127.0.0.2:1/next").encode(), null);
       case "/limited" -> {
         if (hit == 1) {

@@ -2,7 +2,6 @@ package io.kos.tohunga;
 
 import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.NodeProcess;
-import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,13 +25,8 @@ class TohungaCrashTest {
   void aJobRunningWhenTheNodeDiesIsInterruptedNeverLeftRunning() throws Exception {
     try (SourceServer server = SourceServer.start(20)) {
       Path dataDir = TestNode.tempDir();
-      Path config = TestNode.configFile("""
-          outbound:
-            allow: ["127.0.0.0/8"]
-          """);
-      List<String> args = List.of("--config", config.toString(), "--http-port", "0", "--data-dir", dataDir.toString(), "--db-url",
-          TestDatabase.freshDatabaseUrl(), "--verticles", "tohunga");
-      Map<String, String> env = Map.of("KOS_LOGGING_LEVEL", "WARN");
+      List<String> args = TohungaNode.processArgs(dataDir, "");
+      Map<String, String> env = TohungaNode.PROCESS_ENV;
       String jobId;
       String sourceId;
       Accounts.Session admin;
@@ -66,17 +60,8 @@ class TohungaCrashTest {
   void aScheduledRunWhenTheNodeDiesIsInterruptedItsCursorKeptAndTheScheduleGoesOn() throws Exception {
     try (SourceServer server = SourceServer.start(20)) {
       Path dataDir = TestNode.tempDir();
-      Path config = TestNode.configFile("""
-          outbound:
-            allow: ["127.0.0.0/8"]
-          verticles:
-            config:
-              tohunga:
-                scheduler_poll_ms: 100
-          """);
-      List<String> args = List.of("--config", config.toString(), "--http-port", "0", "--data-dir", dataDir.toString(), "--db-url",
-          TestDatabase.freshDatabaseUrl(), "--verticles", "tohunga");
-      Map<String, String> env = Map.of("KOS_LOGGING_LEVEL", "WARN");
+      List<String> args = TohungaNode.processArgs(dataDir, "scheduler_poll_ms: 100");
+      Map<String, String> env = TohungaNode.PROCESS_ENV;
       String pipeline;
       String killed;
       try (NodeProcess node = NodeProcess.start(args, env, START)) {

@@ -37,6 +37,20 @@ final class TohungaNode {
     return start(Map.of());
   }
 
+  /** The log level of node processes the tests start. */
+  static final Map<String, String> PROCESS_ENV = Map.of("KOS_LOGGING_LEVEL", "WARN");
+
+  /**
+   * The arguments of a tohunga node process on a fresh database, loopback allowed out;
+   * {@code tohungaYaml}: more keys under {@code verticles.config.tohunga} (YAML, one per line), or empty.
+   */
+  static java.util.List<String> processArgs(java.nio.file.Path dataDir, String tohungaYaml) {
+    String yaml = "outbound:\n  allow: [\"127.0.0.0/8\"]\n" + (tohungaYaml.isEmpty() ? ""
+        : "verticles:\n  config:\n    tohunga:\n" + tohungaYaml.lines().map(line -> "      " + line + "\n").reduce("", String::concat));
+    return java.util.List.of("--config", TestNode.configFile(yaml).toString(), "--http-port", "0", "--data-dir", dataDir.toString(),
+        "--db-url", io.kos.node.testkit.TestDatabase.freshDatabaseUrl(), "--verticles", "tohunga");
+  }
+
   /** Registers a source; its id. */
   static String source(Accounts.Session owner, String type, JsonObject config) {
     Http.Response created = owner.http().postJson(BASE + "/sources", new JsonObject().put("source_name", type + " source")

@@ -40,11 +40,13 @@ final class ApiEntry implements Handler<RoutingContext> {
   }
 
   private final boolean anonymous;
+  private final boolean binary;
   private final Supplier<AuthApi> auth;
   private final String requestIdPrefix;
 
-  ApiEntry(boolean anonymous, Supplier<AuthApi> auth, String requestIdPrefix) {
+  ApiEntry(boolean anonymous, boolean binary, Supplier<AuthApi> auth, String requestIdPrefix) {
     this.anonymous = anonymous;
+    this.binary = binary;
     this.auth = auth;
     this.requestIdPrefix = requestIdPrefix;
   }
@@ -53,7 +55,9 @@ final class ApiEntry implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     Object body = null;
     Buffer raw = ctx.body().available() ? ctx.body().buffer() : null;
-    if (raw != null && raw.length() > 0) {
+    if (binary) {
+      body = raw == null ? Buffer.buffer() : raw;
+    } else if (raw != null && raw.length() > 0) {
       if (!isJson(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
         HttpErrors.send(ctx, Errors.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
         return;

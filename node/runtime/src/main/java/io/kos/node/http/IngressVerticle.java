@@ -144,7 +144,7 @@ public final class IngressVerticle extends VerticleBase {
     if (carriesBody(route.method())) {
       mounted.handler(bodyHandler);
     }
-    return mounted.handler(new ApiEntry(route.anonymous(), this::authApi, requestIdPrefix));
+    return mounted.handler(new ApiEntry(route.anonymous(), route.binary(), this::authApi, requestIdPrefix));
   }
 
   /** This instance's auth API, made on first use: access control exists once the node schema is migrated. */
