@@ -125,8 +125,8 @@ final class JobDrafts {
   /** The incremental settings fit the source: HTTP takes the cursor as a query parameter, PostgreSQL as the query's last $n. */
   private static void checkIncremental(String type, JsonObject incremental, JsonObject params) {
     boolean http = type.equals("http_api");
-    if (type.equals("upload")) {
-      throw ApiError.invalidField("incremental", "applies to http_api and postgresql sources; an upload is read whole");
+    if (type.equals("upload") || type.equals("s3_bucket")) {
+      throw ApiError.invalidField("incremental", "applies to http_api and postgresql sources; " + type + " objects are read whole");
     }
     if (http && incremental.getString("param") == null) {
       throw ApiError.invalidField("incremental.param", "is required for an http_api source: the query parameter that carries the cursor");
@@ -152,6 +152,8 @@ final class JobDrafts {
         throw ApiError.invalidField("pipeline_steps", "the upload's type could not be told from its bytes; begin with a "
             + "transformation/format_conversion step that says it (from: json, json_lines, csv or xml)");
       }
+    } else if (type.equals("s3_bucket")) {
+      S3Source.prefix(S3Source.Config.parse(opened), params);
     } else if (type.equals("http_api")) {
       HttpSource.Request.parse(params);
       String pagination = HttpSource.Config.parse(opened).pagination().type();
@@ -191,6 +193,14 @@ final class JobDrafts {
     JsonObject destination = fields.object("destination", new JsonObject().put("type", "local"));
     String at = prefix + "output_config.destination";
     String type = JsonFields.ofBody(destination, at).string("type", "local", 20);
+    if (type.equals("s3")) {
+      JsonObject normal = new JsonObject().put("destination", S3Output.parse(destination, at).toJson());
+      String format = fields.string("format", null, 20);
+      if (!format.equals("json_lines") && !format.equals("csv")) {
+        throw ApiError.invalidField(prefix + "output_config.format", "must be json_lines or csv, not '" + format + "'");
+      }
+      return normal.put("format", format);
+    }
     if (type.equals("postgresql")) {
       if (output.containsKey("format")) {
         throw ApiError.invalidField(prefix + "output_config.format", "does not apply to a table: records become rows");
@@ -198,9 +208,9 @@ final class JobDrafts {
       return new JsonObject().put("destination", TableSink.Destination.parse(destination, at).toJson());
     }
     if (!type.equals("local")) {
-      throw ApiError.invalidField(at + ".type", List.of("s3", "klf_stream").contains(type)
-          ? "'" + type + "' outputs are not available on this node yet; use local (the node's asset store) or postgresql (a table)"
-          : "must be local (the node's asset store) or postgresql (a table)");
+      throw ApiError.invalidField(at + ".type", type.equals("klf_stream")
+          ? "klf_stream outputs are not available on this node yet; use local, s3 or postgresql"
+          : "must be local (the node's asset store), s3 (a bucket) or postgresql (a table)");
     }
     JsonFields.ofBody(destination, at).onlyKnown(List.of("type"));
     String format = fields.string("format", null, 20);
@@ -210,16 +220,18 @@ final class JobDrafts {
     return new JsonObject().put("format", format).put("destination", new JsonObject().put("type", "local"));
   }
 
-  /** A table output writes through a postgresql source of the owner's, active. */
+  /** A table (an S3) output writes through a postgresql (an s3_bucket) source of the owner's, active. */
   private Future<Void> tableSource(JsonObject output, UUID ownerFilter, String prefix) {
     JsonObject destination = output.getJsonObject("destination");
-    if (!destination.getString("type").equals("postgresql")) {
+    String type = destination.getString("type");
+    if (type.equals("local")) {
       return Future.succeededFuture();
     }
+    String sourceType = type.equals("s3") ? "s3_bucket" : "postgresql";
     UUID id = UUID.fromString(destination.getString("source_id"));
     return store.run(TohungaStore.SOURCE, Tuple.of(id, ownerFilter)).map(rows -> {
-      if (rows.size() == 0 || !rows.iterator().next().getString("source_type").equals("postgresql")) {
-        throw ApiError.invalidField(prefix + "output_config.destination.source_id", "names no postgresql source of yours");
+      if (rows.size() == 0 || !rows.iterator().next().getString("source_type").equals(sourceType)) {
+        throw ApiError.invalidField(prefix + "output_config.destination.source_id", "names no " + sourceType + " source of yours");
       }
       if (!rows.iterator().next().getBoolean("is_active")) {
         throw TohungaErrors.SOURCE_INACTIVE.error("the output's source " + id + " is deactivated");

@@ -267,8 +267,46 @@ final class JobRunner extends KosVerticle {
         }
         return finishFailed(jobId, run, failure);
       }
-      return finishCompleted(row, run, done.result(), provenanceSource, startedAt, table);
+      JsonObject destination = output.getJsonObject("destination");
+      if (!"s3".equals(destination.getString("type"))) {
+        return finishCompleted(row, run, done.result(), provenanceSource, startedAt, table, null);
+      }
+      return toBucket(jobId, output, done.result()).transform(put -> put.succeeded()
+          ? finishCompleted(row, run, done.result(), provenanceSource, startedAt, table, put.result())
+          : dropFiles(done.result()).transform(v -> finishFailed(jobId, run, put.cause() instanceof JobFailure f ? f
+              : new JobFailure(JobFailure.OUTPUT_WRITE_ERROR, String.valueOf(put.cause().getMessage())))));
     });
+  }
+
+  /** Puts a finished result file to the output's bucket; the object's {@code s3://} URI. */
+  private Future<String> toBucket(UUID jobId, JsonObject output, JobRun.Outcome outcome) {
+    S3Output target = S3Output.parse(output.getJsonObject("destination"), "output_config.destination");
+    return store.run(TohungaStore.SOURCE, Tuple.of(target.sourceId()).addValue(null)).compose(rows -> {
+      if (rows.size() == 0 || !rows.iterator().next().getBoolean("is_active")) {
+        return Future.failedFuture(new JobFailure(JobFailure.OUTPUT_WRITE_ERROR, "the output's s3_bucket source " + target.sourceId()
+            + " was deleted or deactivated"));
+      }
+      Row source = rows.iterator().next();
+      S3Source.Config bucket = S3Source.Config.parse(configs.open((JsonObject) source.getValue("connection_config"), source.getUUID("source_id")));
+      String key = target.objectKey(bucket, jobId, output.getString("format"));
+      Path file = assetDir.resolve(outcome.result().fileName());
+      return vertx.executeBlocking(() -> {
+        S3Output.put(bucket, env().outbound(), key, file, AssetWriter.contentType(output.getString("format")));
+        return "s3://" + bucket.bucket() + "/" + key;
+      }, false);
+    });
+  }
+
+  private Future<Void> dropFiles(JobRun.Outcome outcome) {
+    return vertx.executeBlocking(() -> {
+      if (outcome.result() != null) {
+        Files.deleteIfExists(assetDir.resolve(outcome.result().fileName()));
+      }
+      if (outcome.deadLetters() != null) {
+        Files.deleteIfExists(assetDir.resolve(outcome.deadLetters().fileName()));
+      }
+      return null;
+    }, false);
   }
 
   private RecordSource source(String type, UUID sourceId, JsonObject opened, JsonObject params, Steps.Plan plan, boolean incremental) {
@@ -277,6 +315,10 @@ final class JobRunner extends KosVerticle {
       InputFormat format = plan.inputOr(new InputFormat(params.getString("file_type"), ',', true));
       return new StreamSource(vertx, () -> uploads.open(upload, "gzip".equals(params.getString("compression"))), format,
           "upload " + upload + " (" + params.getString("filename") + ")", settings.pageMaxBytes());
+    }
+    if (type.equals("s3_bucket")) {
+      S3Source.Config config = S3Source.Config.parse(opened);
+      return new S3Source(vertx, config, S3Source.prefix(config, params), plan.input(), env().outbound(), settings.pageMaxBytes());
     }
     InputFormat input = plan.inputOr(InputFormat.JSON);
     if (type.equals("http_api")) {
@@ -298,6 +340,10 @@ final class JobRunner extends KosVerticle {
     }
     if (type.equals("upload")) {
       return "upload:" + opened.getString("upload_id");
+    }
+    if (type.equals("s3_bucket")) {
+      S3Source.Config config = S3Source.Config.parse(opened);
+      return "s3://" + config.bucket() + "/" + config.prefix() + (config.endpoint() == null ? "" : " at " + config.endpoint());
     }
     PostgresSource.Config config = PostgresSource.Config.parse(opened);
     return "postgresql://" + config.host() + ":" + config.options().getPort() + "/" + config.options().getDatabase();
@@ -330,12 +376,14 @@ final class JobRunner extends KosVerticle {
     return store.run(TohungaStore.FINISH_JOB, params).onSuccess(v -> publish(jobId, status, null, run, failure.getMessage())).mapEmpty();
   }
 
-  private Future<Void> finishCompleted(Row row, JobRun run, JobRun.Outcome outcome, JsonObject source, Instant startedAt, TableSink table) {
+  /** @param uploadedTo the object a result was put to (an s3 output), else null */
+  private Future<Void> finishCompleted(Row row, JobRun run, JobRun.Outcome outcome, JsonObject source, Instant startedAt, TableSink table,
+                                       String uploadedTo) {
     UUID jobId = row.getUUID("job_id");
     UUID owner = row.getUUID("owner_id");
     JsonObject output = (JsonObject) row.getValue("output_config");
     AssetWriter.Written result = outcome.result();
-    String resultUri = result == null ? table.uri() : "kos://" + env().nodeId() + "/assets/" + result.assetId();
+    String resultUri = uploadedTo != null ? uploadedTo : result == null ? table.uri() : "kos://" + env().nodeId() + "/assets/" + result.assetId();
     JsonObject written = new JsonObject().put("format", output.getString("format")).put("destination", output.getValue("destination"))
         .put("result_uri", resultUri);
     if (result != null) {
@@ -371,15 +419,7 @@ final class JobRunner extends KosVerticle {
           : finished.compose(v -> connection.preparedQuery(TohungaStore.COMMIT_CURSOR).execute(Tuple.of(pipeline, run.cursorTo())))).map(v -> v);
     }).onSuccess(v -> publish(jobId, "completed", 100, run, message)).<Void>mapEmpty().recover(failure -> {
       // the files were written but not recorded: drop them, so no asset exists that no row knows
-      vertx.executeBlocking(() -> {
-        if (result != null) {
-          Files.deleteIfExists(assetDir.resolve(result.fileName()));
-        }
-        if (outcome.deadLetters() != null) {
-          Files.deleteIfExists(assetDir.resolve(outcome.deadLetters().fileName()));
-        }
-        return null;
-      }, false);
+      dropFiles(outcome);
       return Future.failedFuture(failure);
     });
   }

@@ -21,7 +21,7 @@ final class SourceConfigs {
 
   static final String MASK = "********";
   static final List<String> TYPES = List.of("http_api", "postgresql", "s3_bucket", "upload");
-  static final List<String> RUNNABLE_TYPES = List.of("http_api", "postgresql", "upload");
+  static final List<String> RUNNABLE_TYPES = TYPES;
   /** Header names whose values are credentials: sealed like passwords. */
   private static final Pattern CREDENTIAL_HEADER = Pattern.compile("(?i)authorization|proxy-authorization|cookie|.*(token|secret|key|auth|password|session).*");
   private static final String SEALED = "sealed";
@@ -78,6 +78,8 @@ final class SourceConfigs {
       HttpSource.Config.parse(opened);
     } else if (type.equals("upload")) {
       uploadId(opened);
+    } else if (type.equals("s3_bucket")) {
+      S3Source.Config.parse(opened);
     } else {
       PostgresSource.Config.parse(opened);
     }
@@ -131,6 +133,12 @@ final class SourceConfigs {
       }
     } else if (type.equals("postgresql") && config.containsKey("password")) {
       paths.add(List.of("password"));
+    } else if (type.equals("s3_bucket")) {
+      for (String field : List.of("secret_access_key", "session_token")) {
+        if (config.containsKey(field)) {
+          paths.add(List.of(field));
+        }
+      }
     }
     return paths;
   }

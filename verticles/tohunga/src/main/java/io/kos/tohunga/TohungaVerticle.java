@@ -227,7 +227,9 @@ final class TohungaVerticle extends KosVerticle {
             : new JsonObject().put("ok", false).put("elapsed_ms", 0).put("error", new JsonObject().put("code", JobFailure.SOURCE_UNREACHABLE)
                 .put("message", "the upload is gone or not completed")));
       }
-      RecordSource source = type.equals("http_api")
+      RecordSource source = type.equals("s3_bucket")
+          ? new S3Source(vertx, S3Source.Config.parse(opened), "", null, env().outbound(), settings.pageMaxBytes())
+          : type.equals("http_api")
           ? new HttpSource(vertx, http, HttpSource.Config.parse(opened), HttpSource.Request.parse(probe), InputFormat.JSON,
               TokenBucket.UNLIMITED, settings)
           : new PostgresSource(vertx, PostgresSource.Config.parse(opened), null, env().outbound());

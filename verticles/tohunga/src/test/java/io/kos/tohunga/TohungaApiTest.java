@@ -123,7 +123,7 @@ class TohungaApiTest {
     String[][] bad = {
         {"{\"source_name\":\"\",\"source_type\":\"http_api\",\"connection_config\":{\"base_url\":\"http://a\"}}", "source_name"},
         {"{\"source_name\":\"x\",\"source_type\":\"ftp\",\"connection_config\":{}}", "source_type"},
-        {"{\"source_name\":\"x\",\"source_type\":\"s3_bucket\",\"connection_config\":{}}", "source_type"},
+        {"{\"source_name\":\"x\",\"source_type\":\"s3_bucket\",\"connection_config\":{}}", "connection_config.region"},
         {"{\"source_name\":\"x\",\"source_type\":\"http_api\",\"connection_config\":{}}", "connection_config.base_url"},
         {"{\"source_name\":\"x\",\"source_type\":\"http_api\",\"connection_config\":{\"base_url\":\"ftp://a\"}}", "connection_config.base_url"},
         {"{\"source_name\":\"x\",\"source_type\":\"http_api\",\"connection_config\":{\"base_url\":\"http://a\",\"bogus\":1}}", "connection_config.bogus"},
@@ -190,7 +190,7 @@ class TohungaApiTest {
         {job(java.util.UUID.randomUUID().toString(), new JsonObject(), new JsonArray(), "json_lines"), "source_id"},
         {job(id, new JsonObject(), new JsonArray(), "parquet"), "output_config.format"},
         {job(id, new JsonObject(), new JsonArray(), "csv").put("output_config", new JsonObject().put("format", "csv")
-            .put("destination", new JsonObject().put("type", "s3"))), "output_config.destination.type"},
+            .put("destination", new JsonObject().put("type", "klf_stream"))), "output_config.destination.type"},
         {job(id, new JsonObject().put("path", "no-slash"), new JsonArray(), "csv"), "request_params.path"},
         {job(id, new JsonObject().put("method", "DELETE"), new JsonArray(), "csv"), "request_params.method"},
         {job(id, new JsonObject().put("body", new JsonObject()), new JsonArray(), "csv"), "request_params.body"},
