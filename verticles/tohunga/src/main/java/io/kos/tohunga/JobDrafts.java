@@ -169,13 +169,22 @@ final class JobDrafts {
 
   /** An error of the job's own checks, its field named under the prefix ({@code definition.pipeline_steps[0]...}). */
   static ApiError renamed(ApiError e, String prefix) {
+    return refield(e, field -> prefix.isEmpty() || field.startsWith(prefix) ? field : prefix + field);
+  }
+
+  /** The same error (code, reason, details) about the field {@code rename} gives for its own; as it is when it names no field. */
+  static ApiError refield(ApiError e, java.util.function.UnaryOperator<String> rename) {
     JsonObject json = e.toJson();
     String field = json.getString("field");
-    if (prefix.isEmpty() || field == null || field.startsWith(prefix)) {
+    String renamed = field == null ? null : rename.apply(field);
+    if (renamed == null || renamed.equals(field)) {
       return e;
     }
-    return new ApiError(e.code().equals("unsupported_step") ? TohungaErrors.UNSUPPORTED_STEP : io.kos.verticle.Errors.INVALID_FIELD,
-        prefix + json.getString("message"), new JsonObject().put("field", prefix + field));
+    String message = json.getString("message");
+    io.kos.verticle.ErrorCode code = e.code().equals(TohungaErrors.UNSUPPORTED_STEP.code()) ? TohungaErrors.UNSUPPORTED_STEP
+        : io.kos.verticle.Errors.INVALID_FIELD;
+    return new ApiError(code, message.startsWith(field) ? renamed + message.substring(field.length()) : message,
+        new JsonObject().put("field", renamed));
   }
 
   Future<JsonObject> insert(Draft draft, UUID owner, String ownerDid, Run run) {

@@ -262,20 +262,10 @@ final class TohungaVerticle extends KosVerticle {
     try {
       Steps.plan(steps, "http_api");
     } catch (ApiError e) {
-      throw renamed(e);
+      // the step checks name pipeline_steps[i]; a transformation's field is steps
+      throw JobDrafts.refield(e, field -> field.startsWith("pipeline_steps") ? "steps" + field.substring("pipeline_steps".length()) : field);
     }
     return steps;
-  }
-
-  /** The step checks name {@code pipeline_steps[i]}; a transformation's field is {@code steps}. */
-  private static ApiError renamed(ApiError e) {
-    JsonObject json = e.toJson();
-    String field = json.getString("field");
-    if (field == null || !field.startsWith("pipeline_steps")) {
-      return e;
-    }
-    String renamed = "steps" + field.substring("pipeline_steps".length());
-    return ApiError.invalidField(renamed, json.getString("message").substring(field.length() + 2));
   }
 
   private Future<ApiResponse> createTransformation(ApiRequest request) {

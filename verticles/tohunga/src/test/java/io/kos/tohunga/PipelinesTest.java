@@ -202,6 +202,8 @@ class PipelinesTest {
       refused(alice.http().postJson(BASE + "/pipelines", body[0]), 422, "invalid_field", (String) body[1]);
     }
     contract.conforms("pipelines.create", alice.http().postJson(BASE + "/pipelines", bad[0][0]), 422);
+    refused(alice.http().postJson(BASE + "/pipelines", good.copy().put("definition", job(id, new JsonObject(), new JsonArray()
+        .add(step("p", "validation", "rego_policy", new JsonObject())), "csv"))), 422, "unsupported_step", "definition.pipeline_steps[0].step_module");
     refused(bob.http().postJson(BASE + "/pipelines", good), 422, "invalid_field", "definition.source_id");
     refused(node.user("vic", "viewer").http().postJson(BASE + "/pipelines", good), 403, "read_only", null);
     String pid = create(alice, good).getString("pipeline_id");

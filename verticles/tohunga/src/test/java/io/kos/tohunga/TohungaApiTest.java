@@ -325,6 +325,8 @@ class TohungaApiTest {
     refused(alice.http().postJson(BASE + "/transformations", new JsonObject().put("name", "nested").put("steps", new JsonArray()
         .add(new JsonObject().put("transformation_id", tid)))), 422, "invalid_field", "steps[0].transformation_id");
     refused(alice.http().get(BASE + "/transformations?limit=x"), 400, "invalid_parameter", "limit");
+    refused(alice.http().postJson(BASE + "/transformations", new JsonObject().put("name", "policy").put("steps", new JsonArray()
+        .add(step("p", "validation", "rego_policy", new JsonObject())))), 422, "unsupported_step", "steps[0].step_module");
 
     String id = source(alice, "http_api", new JsonObject().put("base_url", server.url()).put("pagination",
         new JsonObject().put("type", "offset").put("limit", 10)));
