@@ -49,4 +49,31 @@ final class TohungaErrors {
 
   private TohungaErrors() {
   }
+
+  /**
+   * A failure of a request to the node that holds a file (an asset, an upload), as the caller should
+   * get it: that node not answering is 503 {@code asset_unavailable}; an error it answered (a 4xx of
+   * this verticle's or a common code) is passed on as it is; anything else stays unexpected.
+   */
+  static Throwable fromHoldingNode(Throwable failure, String what) {
+    if (!(failure instanceof io.vertx.core.eventbus.ReplyException reply)) {
+      return failure;
+    }
+    if (reply.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS || reply.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
+      return ASSET_UNAVAILABLE.error("the node that holds this " + what + " does not answer now");
+    }
+    if (reply.failureCode() < 400 || reply.failureCode() >= 500) {
+      return failure;
+    }
+    io.vertx.core.json.JsonObject error = new io.vertx.core.json.JsonObject(reply.getMessage());
+    ErrorCode code = java.util.stream.Stream.concat(ALL.stream(), io.kos.verticle.Errors.COMMON.stream())
+        .filter(known -> known.code().equals(error.getString("error"))).findFirst().orElse(null);
+    if (code == null) {
+      return failure;
+    }
+    io.vertx.core.json.JsonObject details = error.copy();
+    details.remove("error");
+    details.remove("message");
+    return new io.kos.verticle.ApiError(code, error.getString("message"), details.isEmpty() ? null : details);
+  }
 }

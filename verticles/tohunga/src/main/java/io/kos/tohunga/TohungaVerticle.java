@@ -14,8 +14,6 @@ import io.kos.verticle.outbound.OutboundHttp;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -454,19 +452,10 @@ final class TohungaVerticle extends KosVerticle {
           throw new IllegalStateException("the asset store answered without a stream");
         }
         return forward;
-      }).recover(failure -> Future.failedFuture(assetFailure(failure)));
+      }).recover(failure -> Future.failedFuture(TohungaErrors.fromHoldingNode(failure, "asset")));
     });
   }
 
-  private static Throwable assetFailure(Throwable failure) {
-    if (failure instanceof ReplyException reply && (reply.failureType() == ReplyFailure.NO_HANDLERS || reply.failureType() == ReplyFailure.TIMEOUT)) {
-      return TohungaErrors.ASSET_UNAVAILABLE.error("the node that holds this asset does not answer now");
-    }
-    if (failure instanceof ReplyException reply && reply.failureCode() == 404) {
-      return ApiError.notFound(new JsonObject(reply.getMessage()).getString("message"));
-    }
-    return failure;
-  }
 
   private Future<Void> deleteAsset(ApiRequest request) {
     Caller caller = request.caller().requireWriter();

@@ -11,8 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -161,25 +159,11 @@ final class UploadsApi {
     });
   }
 
-  /** Asks the runner of the node that holds the upload; its failure as it is, or 503 when that node does not answer. */
+  /** Asks the runner of the node that holds the upload; its failure as {@link TohungaErrors#fromHoldingNode} passes it on. */
   private Future<JsonObject> onHoldingNode(Row upload, String operation, JsonObject body) {
     return vertx.eventBus().<io.vertx.core.buffer.Buffer>request(Addresses.onNode(TohungaModule.NAME, operation, upload.getString("stored_on")),
             io.kos.verticle.ApiRequest.busRequest(body), new DeliveryOptions().setSendTimeout(120_000))
         .map(reply -> reply.body() == null || reply.body().length() == 0 ? new JsonObject() : new JsonObject(reply.body()))
-        .recover(failure -> {
-          if (failure instanceof ReplyException reply && (reply.failureType() == ReplyFailure.NO_HANDLERS
-              || reply.failureType() == ReplyFailure.TIMEOUT)) {
-            return Future.failedFuture(TohungaErrors.ASSET_UNAVAILABLE.error("the node that holds this upload does not answer now"));
-          }
-          if (failure instanceof ReplyException reply && reply.failureCode() >= 400 && reply.failureCode() < 500) {
-            JsonObject error = new JsonObject(reply.getMessage());
-            JsonObject details = error.copy();
-            details.remove("error");
-            details.remove("message");
-            return Future.failedFuture(new ApiError(error.getString("error").equals(TohungaErrors.UPLOAD_HASH_MISMATCH.code())
-                ? TohungaErrors.UPLOAD_HASH_MISMATCH : TohungaErrors.UPLOAD_INCOMPLETE, error.getString("message"), details));
-          }
-          return Future.failedFuture(failure);
-        });
+        .recover(failure -> Future.failedFuture(TohungaErrors.fromHoldingNode(failure, "upload")));
   }
 }
