@@ -116,6 +116,19 @@ public abstract class KosVerticle extends VerticleBase {
   }
 
   /**
+   * Signs a KLF message with this node's key and sends it to the node {@code to} (docs/klf.md,
+   * "Sending from a verticle"): at {@code url} (its base or {@code /klf/v1/message} URL, through the
+   * outbound guard) or, when {@code url} is null, over the cluster bus. The future holds the
+   * receiver's verified answer or its refusal, and fails with a {@link io.vertx.core.eventbus.ReplyException}
+   * (code 502, {@link KlfAnswer#NOT_DELIVERED}) when nothing that verifies came back.
+   */
+  protected final Future<KlfAnswer> sendKlf(String to, String url, String type, JsonObject payload, long timeoutMillis) {
+    JsonObject request = new JsonObject().put("to", to).put("url", url).put("type", type).put("payload", payload);
+    return vertx.eventBus().<JsonObject>request(Addresses.node(env.nodeId(), KlfAnswer.SEND_OPERATION), request,
+        new DeliveryOptions().setSendTimeout(timeoutMillis)).map(reply -> KlfAnswer.of(reply.body()));
+  }
+
+  /**
    * Replies with the JSON already encoded: the ingress writes the bytes as they are, and a reply
    * that crosses the cluster is encoded once, here, instead of encoded, decoded and re-encoded.
    */

@@ -204,6 +204,48 @@ class KlfTest {
     }
   }
 
+  @Test
+  void aVerticleSendsThroughItsNodeAndGetsTheVerifiedAnswer() {
+    String receiverDid = receiver.node().identity().did();
+    String url = receiver.node().httpUrl();
+    JsonObject pong = sendFromNode(receiverDid, url, KlfMessage.PING, new JsonObject());
+    assertThat(pong.getInteger("status")).isEqualTo(200);
+    JsonObject message = pong.getJsonObject("message");
+    KlfMessage.checkSigned(message);
+    assertThat(message.getString("type")).isEqualTo(KlfMessage.PONG);
+    assertThat(message.getString("from")).isEqualTo(receiverDid);
+    assertThat(message.getString("to")).isEqualTo(did);
+
+    // a signed error result is an answer; the receiver's refusal comes back as it is, unsigned
+    JsonObject unknown = sendFromNode(receiverDid, url, KlfMessage.DATA_QUERY, new JsonObject().put("query_name", "nothing_here"));
+    assertThat(unknown.getInteger("status")).isEqualTo(404);
+    assertThat(unknown.getJsonObject("message").getJsonObject("payload").getJsonObject("error").getString("code")).isEqualTo("unknown_operation");
+    JsonObject wrongNode = sendFromNode(PEER_A.did(), url, KlfMessage.PING, new JsonObject());
+    assertThat(wrongNode.getInteger("status")).isEqualTo(421);
+    assertThat(wrongNode.getJsonObject("refusal").getString("error")).isEqualTo("wrong_recipient");
+    assertThat(wrongNode.containsKey("message")).isFalse();
+
+    // nothing answers at that port; no node of the bus has that DID; a bad request
+    assertNotDelivered(receiverDid, "http://127.0.0.1:1", 502, "not_delivered");
+    assertNotDelivered(PEER_A.did(), null, 502, "not_delivered");
+    assertNotDelivered("not-a-did", url, 422, "invalid_field");
+  }
+
+  private static JsonObject sendFromNode(String to, String url, String type, JsonObject payload) {
+    return node.node().vertx().eventBus().<JsonObject>request("kos.node." + did + ".klf.send",
+        new JsonObject().put("to", to).put("url", url).put("type", type).put("payload", payload)).await().body();
+  }
+
+  private static void assertNotDelivered(String to, String url, int status, String error) {
+    try {
+      sendFromNode(to, url, KlfMessage.PING, new JsonObject());
+      throw new AssertionError("a send to " + to + " at " + url + " was answered");
+    } catch (io.vertx.core.eventbus.ReplyException e) {
+      assertThat(e.failureCode()).as(to + " " + url).isEqualTo(status);
+      assertThat(new JsonObject(e.getMessage()).getString("error")).isEqualTo(error);
+    }
+  }
+
   private static double received(String metrics, String type) {
     return metrics.lines()
         .filter(line -> line.startsWith("klf_messages_total{") && line.contains("direction=\"received\"") && line.contains("type=\"" + type + "\"")

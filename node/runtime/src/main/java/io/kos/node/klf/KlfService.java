@@ -34,7 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * its envelope, its signature by the key its {@code from} DID derives from, its recipient (this
  * node), its freshness, its sender on the peer list and its id not seen before. Then a query or a
  * command reaches its verticle's operation and is answered by a signed {@code data_result}; a task is
- * recorded and answered by a signed {@code task_progress} ({@link KlfTasks}); a ping by a pong.
+ * recorded and answered by a signed {@code task_progress} ({@link KlfTasks}); a ping by a pong. It
+ * also signs and sends the messages this node's verticles send ({@link KlfSender}).
  */
 public final class KlfService {
 
@@ -80,6 +81,7 @@ public final class KlfService {
     KlfClient client = new KlfClient(vertx, outbound, settings.ca(), 10_000);
     KlfTasks tasks = new KlfTasks(vertx, nodePool, identity, operations, client, metrics, settings.taskTimeout());
     tasks.start(settings.taskRetention());
+    KlfSender.start(vertx, identity, client, metrics);
     KlfService service = new KlfService(vertx, identity, settings, peers, operations, tasks, metrics);
     vertx.eventBus().<Object>consumer(Addresses.node(identity.did(), "klf"), service::overBus).completion().await();
     vertx.setPeriodic(30_000, id -> service.forgetExpired());
