@@ -18,6 +18,14 @@ public record KlfAnswer(int status, JsonObject message, JsonObject refusal) {
   /** The failure code in the JSON of a send that reached no answer, or an answer that does not verify (status 502). */
   public static final String NOT_DELIVERED = "not_delivered";
 
+  /** The message reached no answer, or its answer did not verify; the message says which and where. */
+  public static final class NotDelivered extends RuntimeException {
+
+    NotDelivered(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   static KlfAnswer of(JsonObject reply) {
     return new KlfAnswer(reply.getInteger("status"), reply.getJsonObject("message"), reply.getJsonObject("refusal"));
   }

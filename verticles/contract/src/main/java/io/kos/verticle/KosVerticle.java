@@ -119,13 +119,17 @@ public abstract class KosVerticle extends VerticleBase {
    * Signs a KLF message with this node's key and sends it to the node {@code to} (docs/klf.md,
    * "Sending from a verticle"): at {@code url} (its base or {@code /klf/v1/message} URL, through the
    * outbound guard) or, when {@code url} is null, over the cluster bus. The future holds the
-   * receiver's verified answer or its refusal, and fails with a {@link io.vertx.core.eventbus.ReplyException}
-   * (code 502, {@link KlfAnswer#NOT_DELIVERED}) when nothing that verifies came back.
+   * receiver's verified answer or its refusal, and fails with {@link KlfAnswer.NotDelivered} when
+   * nothing that verifies came back.
    */
   protected final Future<KlfAnswer> sendKlf(String to, String url, String type, JsonObject payload, long timeoutMillis) {
     JsonObject request = new JsonObject().put("to", to).put("url", url).put("type", type).put("payload", payload);
     return vertx.eventBus().<JsonObject>request(Addresses.node(env.nodeId(), KlfAnswer.SEND_OPERATION), request,
-        new DeliveryOptions().setSendTimeout(timeoutMillis)).map(reply -> KlfAnswer.of(reply.body()));
+        new DeliveryOptions().setSendTimeout(timeoutMillis)).map(reply -> KlfAnswer.of(reply.body()))
+        .recover(failure -> Future.failedFuture(new KlfAnswer.NotDelivered(
+            failure instanceof io.vertx.core.eventbus.ReplyException reply && reply.failureCode() == 502
+                ? new JsonObject(reply.getMessage()).getString("message")
+                : "this node's KLF sender did not take the message: " + failure.getMessage())));
   }
 
   /**

@@ -29,7 +29,8 @@ import java.util.UUID;
 /**
  * Writes one asset of the node's store ({@code <data_dir>/assets}) as JSON Lines or CSV, counting
  * bytes and hashing them as they go. The file is {@code <id>.<ext>.part} until {@link #finish} has
- * forced it to disk and renamed it, so a crash never leaves a file that looks complete. Blocking:
+ * forced it to disk and renamed it, so a crash never leaves a file that looks complete (an inbound
+ * stream's is {@code .stream} until its last batch, and is resumed across restarts). Blocking:
  * used from a worker thread, one at a time.
  */
 final class AssetWriter {
@@ -54,19 +55,65 @@ final class AssetWriter {
   private long records;
 
   AssetWriter(Path dir, UUID assetId, String format) throws IOException {
+    this(dir, assetId, format, ".part", 0, 0, null);
+  }
+
+  /**
+   * An inbound stream's file ({@code <id>.<ext>.stream}, which outlives restarts, unlike a job's
+   * {@code .part}), cut back to the bytes its row says were acknowledged and hashed up to there, to
+   * take the next batch. {@code columns}: a CSV stream's header, when it was written.
+   */
+  static AssetWriter resume(Path dir, UUID assetId, String format, long bytes, long records, List<String> columns) throws IOException {
+    return new AssetWriter(dir, assetId, format, STREAM_SUFFIX, bytes, records, columns);
+  }
+
+  static final String STREAM_SUFFIX = ".stream";
+
+  private AssetWriter(Path dir, UUID assetId, String format, String suffix, long bytes, long records, List<String> columns) throws IOException {
     this.dir = dir;
     this.assetId = assetId;
     this.format = format;
+    this.records = records;
     Files.createDirectories(dir);
-    this.part = dir.resolve(fileName(assetId, format) + ".part");
-    this.channel = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    this.part = dir.resolve(fileName(assetId, format) + suffix);
     try {
       this.digest = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+    if (suffix.equals(STREAM_SUFFIX)) {
+      this.channel = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      if (channel.size() < bytes) {
+        channel.close();
+        throw new IOException(part + " has " + channel.size() + " bytes, fewer than the " + bytes + " acknowledged");
+      }
+      channel.truncate(bytes);
+      hashFirst(bytes);
+      channel.position(bytes);
+    } else {
+      this.channel = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
     this.counting = new Counting(new DigestOutputStream(Channels.newOutputStream(channel), digest));
+    counting.count = bytes;
     this.out = new BufferedOutputStream(counting, 1 << 16);
+    if (columns != null) {
+      this.columns = columns;
+      csv = CSV.writerFor(List.class).with(schema(columns, false)).writeValues(out);
+    }
+  }
+
+  private void hashFirst(long bytes) throws IOException {
+    java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(1 << 16);
+    long position = 0;
+    while (position < bytes) {
+      buffer.clear().limit((int) Math.min(buffer.capacity(), bytes - position));
+      int read = channel.read(buffer, position);
+      if (read < 0) {
+        throw new IOException(part + " ended before " + bytes + " bytes");
+      }
+      digest.update(buffer.array(), 0, read);
+      position += read;
+    }
   }
 
   static String fileName(UUID assetId, String format) {
@@ -96,9 +143,7 @@ final class AssetWriter {
     if (csv == null) {
       columns = new ArrayList<>();
       row.fieldNames().forEachRemaining(columns::add);
-      CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true);
-      columns.forEach(schema::addColumn);
-      csv = CSV.writerFor(List.class).with(schema.build()).writeValues(out);
+      csv = CSV.writerFor(List.class).with(schema(columns, true)).writeValues(out);
     }
     List<String> cells = new ArrayList<>(columns.size());
     for (String column : columns) {
@@ -108,11 +153,32 @@ final class AssetWriter {
     csv.write(cells);
   }
 
+  private static CsvSchema schema(List<String> columns, boolean header) {
+    CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(header);
+    columns.forEach(schema::addColumn);
+    return schema.build();
+  }
+
   long bytes() {
     return counting.count;
   }
 
-  Written finish() throws IOException {
+  long records() {
+    return records;
+  }
+
+  /** A CSV file's columns once its first record is written; null before, and for JSON Lines. */
+  List<String> columns() {
+    return columns;
+  }
+
+  /** Forces what was written to disk (a stream's batch is acknowledged after this). */
+  void sync() throws IOException {
+    flush();
+    channel.force(false);
+  }
+
+  private void flush() throws IOException {
     if (json != null) {
       json.flush();
     }
@@ -120,11 +186,24 @@ final class AssetWriter {
       csv.flush();
     }
     out.flush();
+  }
+
+  Written finish() throws IOException {
+    flush();
     channel.force(true);
     channel.close();
     String name = fileName(assetId, format);
     Files.move(part, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     return new Written(assetId, name, counting.count, records, HexFormat.of().formatHex(digest.digest()));
+  }
+
+  /** Closes the file, left as it is (an inbound stream's, between batches). */
+  void close() {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // nothing was pending: every batch is synced before it is acknowledged
+    }
   }
 
   /** Drops the partial file (the job failed or was cancelled). */

@@ -23,7 +23,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -403,10 +402,8 @@ final class HttpSource implements RecordSource {
     return wait.future().compose(v -> fetch(url, attempt + 1));
   }
 
-  /** Full jitter: a random delay up to base × 2^(attempt-1), capped. */
   private long backoff(int attempt) {
-    long ceiling = Math.min(backoffCapMs, backoffBaseMs << Math.min(20, attempt - 1));
-    return ThreadLocalRandom.current().nextLong(ceiling + 1);
+    return TohungaSettings.fullJitter(backoffBaseMs, backoffCapMs, attempt);
   }
 
   /**

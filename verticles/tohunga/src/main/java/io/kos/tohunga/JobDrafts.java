@@ -194,46 +194,44 @@ final class JobDrafts {
   }
 
   /**
-   * {@code {format: json_lines | csv, destination: {type: local}}} (the node's asset store), or
-   * {@code {destination: {type: postgresql, source_id, table, key, create}}} (a table; no format).
+   * {@code {format: json_lines | csv, destination}}: {@code {type: local}} (the node's asset store),
+   * {@code {type: s3, source_id, key}} (a bucket), {@code {type: klf_stream, target_did, target_url}}
+   * (another node); or {@code {destination: {type: postgresql, source_id, table, key, create}}} (a
+   * table; no format).
    */
-  private static JsonObject output(JsonObject output, String prefix) {
+  private JsonObject output(JsonObject output, String prefix) {
     JsonFields fields = JsonFields.ofBody(output, prefix + "output_config").onlyKnown(List.of("format", "destination"));
     JsonObject destination = fields.object("destination", new JsonObject().put("type", "local"));
     String at = prefix + "output_config.destination";
     String type = JsonFields.ofBody(destination, at).string("type", "local", 20);
-    if (type.equals("s3")) {
-      JsonObject normal = new JsonObject().put("destination", S3Output.parse(destination, at).toJson());
-      String format = fields.string("format", null, 20);
-      if (!format.equals("json_lines") && !format.equals("csv")) {
-        throw ApiError.invalidField(prefix + "output_config.format", "must be json_lines or csv, not '" + format + "'");
-      }
-      return normal.put("format", format);
-    }
     if (type.equals("postgresql")) {
       if (output.containsKey("format")) {
         throw ApiError.invalidField(prefix + "output_config.format", "does not apply to a table: records become rows");
       }
       return new JsonObject().put("destination", TableSink.Destination.parse(destination, at).toJson());
     }
-    if (!type.equals("local")) {
-      throw ApiError.invalidField(at + ".type", type.equals("klf_stream")
-          ? "klf_stream outputs are not available on this node yet; use local, s3 or postgresql"
-          : "must be local (the node's asset store), s3 (a bucket) or postgresql (a table)");
-    }
-    JsonFields.ofBody(destination, at).onlyKnown(List.of("type"));
+    JsonObject normal = switch (type) {
+      case "s3" -> S3Output.parse(destination, at).toJson();
+      case "klf_stream" -> KlfStreamSink.Destination.parse(destination, at, nodeId).toJson();
+      case "local" -> {
+        JsonFields.ofBody(destination, at).onlyKnown(List.of("type"));
+        yield new JsonObject().put("type", "local");
+      }
+      default -> throw ApiError.invalidField(at + ".type",
+          "must be local (the node's asset store), s3 (a bucket), postgresql (a table) or klf_stream (another node)");
+    };
     String format = fields.string("format", null, 20);
     if (!format.equals("json_lines") && !format.equals("csv")) {
       throw ApiError.invalidField(prefix + "output_config.format", "must be json_lines or csv, not '" + format + "'");
     }
-    return new JsonObject().put("format", format).put("destination", new JsonObject().put("type", "local"));
+    return new JsonObject().put("format", format).put("destination", normal);
   }
 
   /** A table (an S3) output writes through a postgresql (an s3_bucket) source of the owner's, active. */
   private Future<Void> tableSource(JsonObject output, UUID ownerFilter, String prefix) {
     JsonObject destination = output.getJsonObject("destination");
     String type = destination.getString("type");
-    if (type.equals("local")) {
+    if (type.equals("local") || type.equals("klf_stream")) {
       return Future.succeededFuture();
     }
     String sourceType = type.equals("s3") ? "s3_bucket" : "postgresql";

@@ -17,7 +17,7 @@ import java.util.UUID;
  */
 final class JobRun {
 
-  /** How the run ended: the assets written (the result, null when the output is a table; dead letters when there were any). */
+  /** How the run ended: the assets written (the result, null when the output is a sink; dead letters when there were any). */
   record Outcome(AssetWriter.Written result, AssetWriter.Written deadLetters) {
   }
 
@@ -28,9 +28,9 @@ final class JobRun {
   private final Path assetDir;
   private final String format;
   private AssetWriter writer;
-  /** The table the kept records go to, or null: they go to the asset {@link #writer}. */
-  private final TableSink table;
-  /** A page's kept records on their way to the table. */
+  /** Where the kept records go (a table, another node), or null: they go to the asset {@link #writer}. */
+  private final RecordSink sink;
+  /** A page's kept records on their way to the sink. */
   private List<ObjectNode> kept;
   private AssetWriter deadLetters;
   private volatile JobFailure stop;
@@ -44,10 +44,10 @@ final class JobRun {
   private final String[] cursorField;
   private com.fasterxml.jackson.databind.JsonNode cursorMax;
 
-  JobRun(Vertx vertx, UUID jobId, RecordSource source, List<Step.Planned> steps, Path assetDir, String format, TableSink table,
+  JobRun(Vertx vertx, UUID jobId, RecordSource source, List<Step.Planned> steps, Path assetDir, String format, RecordSink sink,
          String[] cursorField, String cursorFrom) {
     this.vertx = vertx;
-    this.table = table;
+    this.sink = sink;
     this.cursorField = cursorField;
     this.cursorMax = cursorFrom == null ? null : Rows.NODES.textNode(cursorFrom);
     this.jobId = jobId;
@@ -60,6 +60,9 @@ final class JobRun {
   /** Asks the run to stop before its next page (cancelled, timed out); it then fails with this. */
   void stop(JobFailure why) {
     stop = why;
+    if (sink != null) {
+      sink.stop(why);
+    }
   }
 
   /** Percent done when the source told its total, else null. */
@@ -68,13 +71,13 @@ final class JobRun {
   }
 
   long bytesOut() {
-    return (writer == null ? 0 : writer.bytes()) + (deadLetters == null ? 0 : deadLetters.bytes());
+    return (writer == null ? sink.bytes() : writer.bytes()) + (deadLetters == null ? 0 : deadLetters.bytes());
   }
 
   Future<Outcome> run(Runnable afterPage) {
     Promise<Outcome> done = Promise.promise();
     vertx.<Void>executeBlocking(() -> {
-      if (table == null) {
+      if (sink == null) {
         writer = new AssetWriter(assetDir, UUID.randomUUID(), format);
       }
       return null;
@@ -95,14 +98,14 @@ final class JobRun {
         done.fail(page.cause());
       } else if (page.result() == null) {
         vertx.executeBlocking(this::finish, false).recover(e -> Future.failedFuture(e instanceof JobFailure ? e : writeFailure(e)))
-            .compose(outcome -> table == null ? Future.succeededFuture(outcome) : table.commit().map(outcome))
+            .compose(outcome -> sink == null ? Future.succeededFuture(outcome) : sink.commit().map(outcome))
             .onComplete(done);
       } else {
         Future<RecordSource.Page> next = source.next();
         vertx.<Void>executeBlocking(() -> {
           process(page.result());
           return null;
-        }, false).compose(v -> table == null ? Future.<Void>succeededFuture() : table.write(kept)).onComplete(processed -> {
+        }, false).compose(v -> sink == null ? Future.<Void>succeededFuture() : sink.write(kept)).onComplete(processed -> {
           if (processed.failed()) {
             next.onComplete(ignored -> done.fail(processed.cause() instanceof JobFailure ? processed.cause() : writeFailure(processed.cause())));
             return;
@@ -120,7 +123,7 @@ final class JobRun {
       total = page.total();
     }
     bytesIn += page.bytes();
-    kept = table == null ? null : new java.util.ArrayList<>(page.rows().size());
+    kept = sink == null ? null : new java.util.ArrayList<>(page.rows().size());
     for (ObjectNode row : page.rows()) {
       long index = recordsIn++;
       if (cursorField != null) {
@@ -139,7 +142,7 @@ final class JobRun {
         }
       }
       if (current != null) {
-        if (table == null) {
+        if (sink == null) {
           writer.write(current);
         } else {
           kept.add(current);
@@ -201,8 +204,8 @@ final class JobRun {
   }
 
   private void abort() {
-    if (table != null) {
-      table.abort();
+    if (sink != null) {
+      sink.abort();
     }
     vertx.executeBlocking(() -> {
       if (writer != null) {

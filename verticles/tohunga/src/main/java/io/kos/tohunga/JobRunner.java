@@ -28,7 +28,7 @@ import java.util.UUID;
 
 /**
  * Runs this node's acquisition jobs, up to {@code max_running_jobs} at once (the rest wait in
- * order), and serves the files of its asset store. One per node: at start it marks the jobs this
+ * order), serves the files of its asset store and writes the inbound streams it holds. One per node: at start it marks the jobs this
  * node left pending or running as failed with INTERRUPTED (a job is never left running) and
  * removes their partial files. The API hands it jobs on a local address.
  */
@@ -48,6 +48,10 @@ final class JobRunner extends KosVerticle {
   static final String UPLOAD_WRITE = "uploads.write";
   static final String UPLOAD_FINISH = "uploads.finish";
   static final String UPLOAD_REMOVE = "uploads.remove";
+  static final String STREAM_WRITE = "streams.write";
+  static final String STREAM_REMOVE = "streams.remove";
+  /** Above the KLF client's own 10 s, so a send that times out there is answered not_delivered here. */
+  private static final long STREAM_SEND_TIMEOUT_MS = 15_000;
 
   private record Queued(UUID jobId, Message<JsonObject> message) {
   }
@@ -79,7 +83,13 @@ final class JobRunner extends KosVerticle {
       uploads.delete(UUID.fromString(request.uncheckedBodyObject().getString("upload_id")));
       return null;
     }, false));
-    vertx.setPeriodic(settings.uploadSweepMs(), id -> sweepUploads());
+    InboundStreams inbound = new InboundStreams(vertx, store, assetDir, env().nodeId());
+    serveOnThisNode(STREAM_WRITE, inbound::write);
+    serveOnThisNode(STREAM_REMOVE, inbound::remove);
+    vertx.setPeriodic(settings.uploadSweepMs(), id -> {
+      sweepUploads();
+      inbound.expire(settings.streamExpiryHours());
+    });
     vertx.eventBus().<JsonObject>consumer(CANCEL, message -> {
       JobRun run = running.get(UUID.fromString(message.body().getString("job_id")));
       if (run != null) {
@@ -197,20 +207,28 @@ final class JobRunner extends KosVerticle {
 
   /** Builds the job from its row and runs it to its end, recording how it ended; fails only when that record fails. */
   private Future<Void> execute(Row row, MultiMap requestHeaders) {
-    return tableFor((JsonObject) row.getValue("output_config")).transform(table -> table.succeeded()
-        ? execute(row, requestHeaders, table.result())
-        : finishFailed(row.getUUID("job_id"), null, table.cause() instanceof JobFailure f ? f
-            : new JobFailure(JobFailure.OUTPUT_WRITE_ERROR, String.valueOf(table.cause().getMessage()))));
+    return sinkFor(row.getUUID("job_id"), (JsonObject) row.getValue("output_config")).transform(sink -> sink.succeeded()
+        ? execute(row, requestHeaders, sink.result())
+        : finishFailed(row.getUUID("job_id"), null, sink.cause() instanceof JobFailure f ? f
+            : new JobFailure(JobFailure.OUTPUT_WRITE_ERROR, String.valueOf(sink.cause().getMessage()))));
   }
 
-  /** The table of a postgresql output, through its source's connection settings; null for the asset store. */
-  private Future<TableSink> tableFor(JsonObject output) {
+  /**
+   * Where the records go other than a file of the asset store: a postgresql output's table (through
+   * its source's connection settings), a klf_stream's node; null for the asset store.
+   */
+  private Future<RecordSink> sinkFor(UUID jobId, JsonObject output) {
     JsonObject destination = output.getJsonObject("destination");
+    if ("klf_stream".equals(destination.getString("type"))) {
+      KlfStreamSink.Destination target = KlfStreamSink.Destination.parse(destination, "output_config.destination", env().nodeId());
+      return Future.succeededFuture(new KlfStreamSink(vertx, settings, jobId, output.getString("format"), target,
+          payload -> sendKlf(target.targetDid(), target.targetUrl(), "control_command", payload, STREAM_SEND_TIMEOUT_MS)));
+    }
     if (!"postgresql".equals(destination.getString("type"))) {
       return Future.succeededFuture(null);
     }
     TableSink.Destination table = TableSink.Destination.parse(destination, "output_config.destination");
-    return store.run(TohungaStore.SOURCE, Tuple.of(table.sourceId()).addValue(null)).map(rows -> {
+    return store.run(TohungaStore.SOURCE, Tuple.of(table.sourceId()).addValue(null)).<RecordSink>map(rows -> {
       if (rows.size() == 0 || !rows.iterator().next().getBoolean("is_active")) {
         throw new JobFailure(JobFailure.OUTPUT_WRITE_ERROR, "the output's postgresql source " + table.sourceId() + " was deleted or deactivated");
       }
@@ -220,7 +238,7 @@ final class JobRunner extends KosVerticle {
     });
   }
 
-  private Future<Void> execute(Row row, MultiMap requestHeaders, TableSink table) {
+  private Future<Void> execute(Row row, MultiMap requestHeaders, RecordSink sink) {
     UUID jobId = row.getUUID("job_id");
     ApiRequest klf = new ApiRequest(new JsonObject(), requestHeaders);
     JsonObject output = (JsonObject) row.getValue("output_config");
@@ -243,7 +261,7 @@ final class JobRunner extends KosVerticle {
       provenanceSource = new JsonObject().put("source_id", sourceId.toString()).put("source_name", row.getString("source_name"))
           .put("source_type", type).put("location", location(type, opened));
       JsonObject incremental = row.getValue("incremental") instanceof JsonObject i ? i : null;
-      run = new JobRun(vertx, jobId, source, plan.steps(), assetDir, output.getString("format"), table,
+      run = new JobRun(vertx, jobId, source, plan.steps(), assetDir, output.getString("format"), sink,
           incremental == null ? null : Rows.path(incremental.getString("field")), incremental == null ? null : incremental.getString("from"));
     } catch (JobFailure failure) {
       return finishFailed(jobId, null, failure);
@@ -269,10 +287,10 @@ final class JobRunner extends KosVerticle {
       }
       JsonObject destination = output.getJsonObject("destination");
       if (!"s3".equals(destination.getString("type"))) {
-        return finishCompleted(row, run, done.result(), provenanceSource, startedAt, table, null);
+        return finishCompleted(row, run, done.result(), provenanceSource, startedAt, sink, null);
       }
       return toBucket(jobId, output, done.result()).transform(put -> put.succeeded()
-          ? finishCompleted(row, run, done.result(), provenanceSource, startedAt, table, put.result())
+          ? finishCompleted(row, run, done.result(), provenanceSource, startedAt, sink, put.result())
           : dropFiles(done.result()).transform(v -> finishFailed(jobId, run, put.cause() instanceof JobFailure f ? f
               : new JobFailure(JobFailure.OUTPUT_WRITE_ERROR, String.valueOf(put.cause().getMessage())))));
     });
@@ -377,19 +395,19 @@ final class JobRunner extends KosVerticle {
   }
 
   /** @param uploadedTo the object a result was put to (an s3 output), else null */
-  private Future<Void> finishCompleted(Row row, JobRun run, JobRun.Outcome outcome, JsonObject source, Instant startedAt, TableSink table,
+  private Future<Void> finishCompleted(Row row, JobRun run, JobRun.Outcome outcome, JsonObject source, Instant startedAt, RecordSink sink,
                                        String uploadedTo) {
     UUID jobId = row.getUUID("job_id");
     UUID owner = row.getUUID("owner_id");
     JsonObject output = (JsonObject) row.getValue("output_config");
     AssetWriter.Written result = outcome.result();
-    String resultUri = uploadedTo != null ? uploadedTo : result == null ? table.uri() : "kos://" + env().nodeId() + "/assets/" + result.assetId();
+    String resultUri = uploadedTo != null ? uploadedTo : result == null ? sink.uri() : "kos://" + env().nodeId() + "/assets/" + result.assetId();
     JsonObject written = new JsonObject().put("format", output.getString("format")).put("destination", output.getValue("destination"))
         .put("result_uri", resultUri);
     if (result != null) {
       written.put("asset_id", result.assetId().toString()).put("bytes", result.bytes()).put("sha256", result.sha256());
     } else {
-      written.put("rows", table.rows());
+      sink.written().forEach(member -> written.put(member.getKey(), member.getValue()));
     }
     JsonObject provenance = new JsonObject().put("job_id", jobId.toString()).put("node", env().nodeId()).put("source", source)
         .put("request_params", row.getValue("request_params")).put("steps", row.getValue("pipeline_steps"))

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * shape (numbers bigint or numeric, booleans, text, objects and lists jsonb) unless {@code create}
  * is false.
  */
-final class TableSink {
+final class TableSink implements RecordSink {
 
   private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
@@ -88,18 +88,26 @@ final class TableSink {
     this.guard = guard;
   }
 
-  long rows() {
-    return rows;
+  @Override
+  public JsonObject written() {
+    return new JsonObject().put("rows", rows);
+  }
+
+  @Override
+  public long bytes() {
+    return 0;
   }
 
   /** Where the rows went, without credentials. */
-  String uri() {
+  @Override
+  public String uri() {
     return "postgresql://" + config.host() + ":" + config.options().getPort() + "/" + config.options().getDatabase() + "/"
         + destination.schema() + "." + destination.table();
   }
 
   /** Writes a page (in the job's transaction); the first page opens it and makes the table when it must. */
-  Future<Void> write(List<ObjectNode> page) {
+  @Override
+  public Future<Void> write(List<ObjectNode> page) {
     if (page.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -196,7 +204,8 @@ final class TableSink {
   }
 
   /** Commits the job's rows; the job is complete only after this. */
-  Future<Void> commit() {
+  @Override
+  public Future<Void> commit() {
     if (connection == null) {
       return Future.succeededFuture();
     }
@@ -206,7 +215,8 @@ final class TableSink {
   }
 
   /** Rolls back and closes (a job that failed or was cancelled leaves nothing in the table). */
-  Future<Void> abort() {
+  @Override
+  public Future<Void> abort() {
     if (connection == null) {
       return Future.succeededFuture();
     }

@@ -44,8 +44,15 @@ final class TohungaErrors {
       "the upload is already completed, so its chunks cannot change",
       "start a new upload for another file");
 
+  static final ErrorCode STREAM_CLOSED = new ErrorCode("stream_closed", 409,
+      "the inbound stream was aborted or expired (no batch for stream_expiry_hours), so it takes no more batches",
+      "run the job again: a new job sends a new stream");
+  static final ErrorCode STREAM_OUT_OF_ORDER = new ErrorCode("stream_out_of_order", 409,
+      "the batch's seq is past the next one the stream expects (next_seq in the body): a batch is missing",
+      "send the batches in order, one at a time, starting at 0; a batch sent again with its own seq is acknowledged without being written twice");
+
   static final List<ErrorCode> ALL = List.of(UNSUPPORTED_STEP, JOB_FINISHED, JOB_UNFINISHED, SOURCE_IN_USE, SOURCE_INACTIVE,
-      JOB_FAILED, ASSET_UNAVAILABLE, PIPELINE_RUNNING, UPLOAD_INCOMPLETE, UPLOAD_HASH_MISMATCH, UPLOAD_CLOSED);
+      JOB_FAILED, ASSET_UNAVAILABLE, PIPELINE_RUNNING, UPLOAD_INCOMPLETE, UPLOAD_HASH_MISMATCH, UPLOAD_CLOSED, STREAM_CLOSED, STREAM_OUT_OF_ORDER);
 
   private TohungaErrors() {
   }

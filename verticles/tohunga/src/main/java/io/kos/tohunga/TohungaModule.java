@@ -58,6 +58,8 @@ public final class TohungaModule implements VerticleModule {
         RouteSpec.put("/uploads/:upload_id/chunks/:chunk_number", "uploads.chunk").binaryBody(),
         RouteSpec.post("/uploads/:upload_id/complete", "uploads.complete"),
         RouteSpec.delete("/uploads/:upload_id", "uploads.delete"),
+        RouteSpec.get("/streams", "streams.list"),
+        RouteSpec.get("/streams/:stream_id", "streams.get"),
         RouteSpec.get("/assets", "assets.list"),
         RouteSpec.get("/assets/:asset_id", "assets.get"),
         RouteSpec.delete("/assets/:asset_id", "assets.delete"));
@@ -82,7 +84,11 @@ public final class TohungaModule implements VerticleModule {
         KlfOperation.query("list_assets", "assets.list"),
         KlfOperation.query("list_pipelines", "pipelines.list"),
         KlfOperation.query("get_pipeline", "pipelines.get"),
-        KlfOperation.command("run_pipeline", "pipelines.run"));
+        KlfOperation.command("run_pipeline", "pipelines.run"),
+        // the receiving end of a klf_stream output (KlfStreamSink on the sending node)
+        KlfOperation.command(KlfStreamSink.APPEND, "streams.append"),
+        KlfOperation.command(KlfStreamSink.ABORT, "streams.abort"),
+        KlfOperation.query("get_stream", "streams.get"));
   }
 
   @Override
@@ -106,6 +112,7 @@ public final class TohungaModule implements VerticleModule {
 
   @Override
   public List<String> capabilities() {
-    return List.of("tohunga.http_api", "tohunga.postgresql", "tohunga.upload", "tohunga.json_schema", "tohunga.assets", "tohunga.pipelines");
+    return List.of("tohunga.http_api", "tohunga.postgresql", "tohunga.upload", "tohunga.json_schema", "tohunga.assets", "tohunga.pipelines",
+        "tohunga.klf_stream");
   }
 }

@@ -145,6 +145,24 @@ final class TohungaStore {
       + " AND ($2::uuid IS NULL OR job_id = $2) AND " + Keyset.clause("asset_id", 3, 4) + " ORDER BY created_at DESC, asset_id DESC LIMIT $5";
   static final String DELETE_ASSET = "DELETE FROM assets WHERE asset_id = $1 AND " + OwnerScope.clause(2) + " RETURNING file_name, stored_on";
 
+  private static final String STREAM_COLUMNS = "owner_id, stream_id, sender_did, sender_job_id, format, status, next_seq, records, bytes, "
+      + "csv_columns, asset_id, sha256, message, stored_on, created_at, updated_at";
+  /** A stream's first batch opens it on the node that took it; a retry of that batch finds it open. */
+  static final String OPEN_STREAM = "INSERT INTO inbound_streams (owner_id, stream_id, sender_did, sender_job_id, format, status, asset_id, "
+      + "stored_on) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) ON CONFLICT (owner_id, stream_id) DO NOTHING";
+  static final String STREAM = "SELECT " + STREAM_COLUMNS + " FROM inbound_streams WHERE stream_id = $1 AND " + OwnerScope.clause(2);
+  static final String STREAMS = "SELECT " + STREAM_COLUMNS + " FROM inbound_streams WHERE " + OwnerScope.clause(1)
+      + " AND ($2::text IS NULL OR status = $2) AND " + Keyset.clause("stream_id", 3, 4) + " ORDER BY created_at DESC, stream_id DESC LIMIT $5";
+  /** A batch counted, only if it is the one expected of an open stream (a racing retry or an abort changes nothing). */
+  static final String STREAM_BATCH = "UPDATE inbound_streams SET next_seq = next_seq + 1, records = $4, bytes = $5, csv_columns = $6 "
+      + "WHERE owner_id = $1 AND stream_id = $2 AND status = 'open' AND next_seq = $3";
+  static final String COMPLETE_STREAM = "UPDATE inbound_streams SET status = 'completed', next_seq = next_seq + 1, sha256 = $4 "
+      + "WHERE owner_id = $1 AND stream_id = $2 AND status = 'open' AND next_seq = $3";
+  static final String ABORT_STREAM = "UPDATE inbound_streams SET status = 'aborted', message = $3 WHERE owner_id = $1 AND stream_id = $2 "
+      + "AND status = 'open' RETURNING " + STREAM_COLUMNS;
+  static final String EXPIRE_STREAMS = "UPDATE inbound_streams SET status = 'expired', message = 'no batch arrived for stream_expiry_hours' "
+      + "WHERE stored_on = $1 AND status = 'open' AND updated_at < now() - $2 * interval '1 hour' RETURNING " + STREAM_COLUMNS;
+
   private final Pool pool;
 
   TohungaStore(Pool pool) {
@@ -241,6 +259,19 @@ final class TohungaStore {
         .put("content_type", AssetWriter.contentType(row.getString("format")))
         .put("bytes", row.getLong("bytes")).put("records", row.getLong("records")).put("sha256", row.getString("sha256"))
         .put("owner_id", row.getUUID("owner_id").toString()).put("created_at", time(row, "created_at"));
+  }
+
+  /** An inbound stream as its sender (and admins) see it. */
+  static JsonObject stream(Row row) {
+    UUID job = row.getUUID("sender_job_id");
+    boolean completed = row.getString("status").equals("completed");
+    String asset = row.getUUID("asset_id").toString();
+    return new JsonObject().put("stream_id", row.getUUID("stream_id").toString()).put("sender_did", row.getString("sender_did"))
+        .put("sender_job_id", job == null ? null : job.toString()).put("format", row.getString("format")).put("status", row.getString("status"))
+        .put("next_seq", row.getLong("next_seq")).put("records", row.getLong("records")).put("bytes", row.getLong("bytes"))
+        .put("asset_id", completed ? asset : null).put("result_uri", completed ? "kos://" + row.getString("stored_on") + "/assets/" + asset : null)
+        .put("sha256", row.getString("sha256")).put("message", row.getString("message")).put("stored_on", row.getString("stored_on"))
+        .put("owner_id", row.getUUID("owner_id").toString()).put("created_at", time(row, "created_at")).put("updated_at", time(row, "updated_at"));
   }
 
   private static String time(Row row, String column) {

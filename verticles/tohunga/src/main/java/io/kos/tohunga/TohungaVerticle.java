@@ -50,6 +50,7 @@ final class TohungaVerticle extends KosVerticle {
     drafts = new JobDrafts(store, configs, env().nodeId());
     new PipelinesApi(store, drafts, new Pipelines(vertx, store, drafts, env().nodeId())).serve(this::serve);
     new UploadsApi(vertx, store, settings, env().nodeId()).serve(this::serve);
+    new StreamsApi(vertx, store, env().nodeId()).serve(this::serve);
     client = vertx.createHttpClient();
     http = new OutboundHttp(vertx, client, env().outbound());
     serve("sources.register", this::registerSource);

@@ -59,7 +59,12 @@ final class UploadFiles {
     if (!Files.exists(part) || Files.size(part) != size) {
       return null;
     }
-    try (InputStream in = new DigestInputStream(new BufferedInputStream(Files.newInputStream(part), 1 << 16), digest())) {
+    return sha256Of(part);
+  }
+
+  /** The SHA-256 of a whole file, as hex. */
+  static String sha256Of(Path file) throws IOException {
+    try (InputStream in = new DigestInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), digest())) {
       byte[] buffer = new byte[1 << 16];
       while (in.read(buffer) >= 0) {
         // the digest reads along

@@ -190,7 +190,7 @@ class TohungaApiTest {
         {job(java.util.UUID.randomUUID().toString(), new JsonObject(), new JsonArray(), "json_lines"), "source_id"},
         {job(id, new JsonObject(), new JsonArray(), "parquet"), "output_config.format"},
         {job(id, new JsonObject(), new JsonArray(), "csv").put("output_config", new JsonObject().put("format", "csv")
-            .put("destination", new JsonObject().put("type", "klf_stream"))), "output_config.destination.type"},
+            .put("destination", new JsonObject().put("type", "klf_stream"))), "output_config.destination.target_did"},
         {job(id, new JsonObject().put("path", "no-slash"), new JsonArray(), "csv"), "request_params.path"},
         {job(id, new JsonObject().put("method", "DELETE"), new JsonArray(), "csv"), "request_params.method"},
         {job(id, new JsonObject().put("body", new JsonObject()), new JsonArray(), "csv"), "request_params.body"},

@@ -19,6 +19,11 @@ final class TohungaNode {
   }
 
   static TestNode start(Map<String, String> more) {
+    return start(more, "");
+  }
+
+  /** {@code tohungaYaml}: more keys under {@code verticles.config.tohunga} (YAML, one per line), or empty. */
+  static TestNode start(Map<String, String> more, String tohungaYaml) {
     Map<String, String> settings = new HashMap<>(Map.of("verticles.deploy", "tohunga", "outbound.allow", "127.0.0.0/8,::1/128"));
     settings.putAll(more);
     return TestNode.start(settings, TestNode.configFile("""
@@ -30,7 +35,7 @@ final class TohungaNode {
               progress_interval_ms: 20
               scheduler_poll_ms: 100
               scheduler_lease_seconds: 2
-        """));
+        """ + tohungaYaml.lines().map(line -> "      " + line + "\n").reduce("", String::concat)));
   }
 
   static TestNode start() {
