@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * same run, a bare Jackson streaming read-and-write of the same pages from the same server (the
  * limit on this machine; a tenth of it first, to warm it up as the node's first, smaller job warms the node). Prints records/s of both, their ratio, and the node's heap: the most used
  * and the most live after a collection, for the full size and for a tenth of it (flat heap: the two
- * should not differ with the source's size).
+ * should not differ with the source's size). Then a tenth of the records through the same steps into
+ * a klf_stream to a second node process: records/s beside the local output's.
  *
  * <pre>mvn -B -Pbench-tohunga -DskipTests package -pl verticles/tohunga -am</pre>
  */
@@ -73,8 +74,9 @@ public final class TohungaBench {
       String source = admin.http().postJson("/api/tohunga/v1/sources", new JsonObject().put("source_name", "bench").put("source_type", "http_api")
           .put("connection_config", new JsonObject().put("base_url", base).put("timeout_ms", 60_000)
               .put("pagination", new JsonObject().put("type", "offset").put("limit", PAGE)))).json().getString("source_id");
-      Result small = pipeline(node, admin, source, records / 10);
-      Result full = pipeline(node, admin, source, records);
+      JsonObject local = new JsonObject().put("type", "local");
+      Result small = pipeline(node, admin, source, records / 10, local);
+      Result full = pipeline(node, admin, source, records, local);
       System.out.printf("node pipeline (json_schema + field_mapping -> json_lines, -Xmx256m): %,d records in %.1f s = %,.0f records/s "
           + "(%.0f MB/s of source), %.0f %% of the bare limit%n", full.records, full.seconds, full.records / full.seconds,
           full.bytes / full.seconds / 1e6, 100 * (full.records / full.seconds) / (bare.records / bare.seconds));
@@ -82,6 +84,7 @@ public final class TohungaBench {
           small.heapUsed / 1048576.0, small.heapLive / 1048576.0);
       System.out.printf("node heap, %,d records: most used %.0f MiB, most live after GC %.0f MiB%n", full.records,
           full.heapUsed / 1048576.0, full.heapLive / 1048576.0);
+      stream(node, admin, source, records / 10, full, config);
       node.terminate(Duration.ofSeconds(30));
     } finally {
       vertx.close().await();
@@ -150,7 +153,31 @@ public final class TohungaBench {
     return new Result(count, seconds, bytes, 0, 0);
   }
 
-  private static Result pipeline(NodeProcess node, Accounts.Session admin, String source, long records) {
+  /**
+   * The same pipeline into a klf_stream to a second node process (default stream_batch_bytes): records/s
+   * against the local output's, and the sending node's heap.
+   */
+  private static void stream(NodeProcess sender, Accounts.Session admin, String source, long records, Result local, Path config) {
+    Path targetDir = TestNode.tempDir();
+    String senderDid = sender.http().get("/klf/v1/identity").json().getString("nodeId");
+    List<String> targetArgs = List.of("--config", config.toString(), "--http-port", "0", "--data-dir", targetDir.toString(), "--db-url", TestDatabase.freshDatabaseUrl(),
+        "--verticles", "tohunga");
+    Map<String, String> env = Map.of("KOS_LOGGING_LEVEL", "WARN",
+        "KOS_KLF_PEERS", new JsonArray().add(new JsonObject().put("did", senderDid).put("role", "editor")).encode());
+    try (NodeProcess target = NodeProcess.start(targetArgs, env, Duration.ofSeconds(120))) {
+      JsonObject destination = new JsonObject().put("type", "klf_stream").put("target_url", target.url())
+          .put("target_did", target.http().get("/klf/v1/identity").json().getString("nodeId"));
+      Result streamed = pipeline(sender, admin, source, records, destination);
+      System.out.printf("klf_stream to a second node process (256 KiB signed batches, one in flight): %,d records in %.1f s = %,.0f records/s "
+          + "(%.0f MB/s of source), %.0f %% of the local output's rate; sender heap most used %.0f MiB, most live after GC %.0f MiB%n",
+          streamed.records, streamed.seconds, streamed.records / streamed.seconds, streamed.bytes / streamed.seconds / 1e6,
+          100 * (streamed.records / streamed.seconds) / (local.records / local.seconds), streamed.heapUsed / 1048576.0,
+          streamed.heapLive / 1048576.0);
+      target.terminate(Duration.ofSeconds(30));
+    }
+  }
+
+  private static Result pipeline(NodeProcess node, Accounts.Session admin, String source, long records, JsonObject destination) {
     JsonObject schema = new JsonObject().put("type", "object").put("required", new JsonArray().add("id").add("actor").add("type"))
         .put("properties", new JsonObject().put("id", new JsonObject().put("type", "integer").put("minimum", 0))
             .put("type", new JsonObject().put("type", "string").put("maxLength", 50))
@@ -166,7 +193,7 @@ public final class TohungaBench {
                 .put("payload.description", "description"))));
     JsonObject job = new JsonObject().put("source_id", source).put("request_params", new JsonObject().put("path", "/records")
         .put("query_params", new JsonObject().put("size", records))).put("pipeline_steps", steps)
-        .put("output_config", new JsonObject().put("format", "json_lines"));
+        .put("output_config", new JsonObject().put("format", "json_lines").put("destination", destination));
     HeapWatch heap = new HeapWatch(node.http());
     heap.start();
     String jobId = admin.http().postJson("/api/tohunga/v1/jobs", job).json().getString("job_id");
