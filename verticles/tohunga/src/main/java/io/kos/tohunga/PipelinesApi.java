@@ -5,9 +5,9 @@ import io.kos.verticle.ApiRequest;
 import io.kos.verticle.ApiResponse;
 import io.kos.verticle.Caller;
 import io.kos.verticle.JsonFields;
+import io.kos.verticle.Keyset;
 import io.kos.verticle.OwnerScope;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -81,8 +81,8 @@ final class PipelinesApi {
   private Future<JsonObject> list(ApiRequest request) {
     Keyset keyset = Keyset.of(request);
     String active = request.queryOneOf("is_active", List.of("true", "false"));
-    return store.many(TohungaStore.PIPELINES, TohungaStore.keyset(Tuple.of(OwnerScope.filter(request.caller()),
-        active == null ? null : Boolean.valueOf(active)), keyset), TohungaStore::pipeline).map(items -> keyset.page("pipelines", items, "pipeline_id"));
+    return store.many(TohungaStore.PIPELINES, keyset.addTo(Tuple.of(OwnerScope.filter(request.caller()),
+        active == null ? null : Boolean.valueOf(active))), TohungaStore::pipeline).map(items -> keyset.page("pipelines", items, "pipeline_id"));
   }
 
   /** PATCH: the named fields change; a new version records the result. */
@@ -131,7 +131,7 @@ final class PipelinesApi {
 
   private Future<JsonObject> runs(ApiRequest request) {
     Keyset keyset = Keyset.of(request);
-    return row(request).compose(row -> store.many(TohungaStore.PIPELINE_RUNS, TohungaStore.keyset(Tuple.of(row.getUUID("pipeline_id")), keyset),
+    return row(request).compose(row -> store.many(TohungaStore.PIPELINE_RUNS, keyset.addTo(Tuple.of(row.getUUID("pipeline_id"))),
         TohungaStore::job)).map(items -> keyset.page("runs", items, "job_id"));
   }
 

@@ -5,6 +5,7 @@ import io.kos.verticle.ApiError;
 import io.kos.verticle.ApiRequest;
 import io.kos.verticle.Caller;
 import io.kos.verticle.JsonFields;
+import io.kos.verticle.Keyset;
 import io.kos.verticle.OwnerScope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -122,7 +123,7 @@ final class StreamsApi {
   private Future<JsonObject> list(ApiRequest request) {
     Keyset keyset = Keyset.of(request);
     String status = request.queryOneOf("status", List.of("open", "completed", "aborted", "expired"));
-    return store.many(TohungaStore.STREAMS, TohungaStore.keyset(Tuple.of(OwnerScope.filter(request.caller()), status), keyset), TohungaStore::stream)
+    return store.many(TohungaStore.STREAMS, keyset.addTo(Tuple.of(OwnerScope.filter(request.caller()), status)), TohungaStore::stream)
         .map(items -> keyset.page("streams", items, "stream_id"));
   }
 

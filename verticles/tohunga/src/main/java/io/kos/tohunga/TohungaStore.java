@@ -1,20 +1,18 @@
 package io.kos.tohunga;
 
+import io.kos.verticle.Keyset;
 import io.kos.verticle.OwnerScope;
-import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
+import io.kos.verticle.SqlStore;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 
 /** Every statement of the tohunga verticle, and the JSON views of its rows. */
-final class TohungaStore {
+final class TohungaStore extends SqlStore {
 
   private static final String SOURCE_COLUMNS = "source_id, source_name, source_type, connection_config, is_active, owner_id, owner_did, "
       + "created_at, updated_at";
@@ -163,35 +161,8 @@ final class TohungaStore {
   static final String EXPIRE_STREAMS = "UPDATE inbound_streams SET status = 'expired', message = 'no batch arrived for stream_expiry_hours' "
       + "WHERE stored_on = $1 AND status = 'open' AND updated_at < now() - $2 * interval '1 hour' RETURNING " + STREAM_COLUMNS;
 
-  private final Pool pool;
-
   TohungaStore(Pool pool) {
-    this.pool = pool;
-  }
-
-  Pool pool() {
-    return pool;
-  }
-
-  Future<RowSet<Row>> run(String sql, Tuple params) {
-    return pool.preparedQuery(sql).execute(params);
-  }
-
-  /** The only row of a statement, as JSON by {@code view}, or null. */
-  Future<JsonObject> one(String sql, Tuple params, java.util.function.Function<Row, JsonObject> view) {
-    return run(sql, params).map(rows -> rows.size() == 0 ? null : view.apply(rows.iterator().next()));
-  }
-
-  Future<JsonArray> many(String sql, Tuple params, java.util.function.Function<Row, JsonObject> view) {
-    return run(sql, params).map(rows -> {
-      JsonArray out = new JsonArray();
-      rows.forEach(row -> out.add(view.apply(row)));
-      return out;
-    });
-  }
-
-  static Tuple keyset(Tuple tuple, Keyset keyset) {
-    return tuple.addValue(keyset.createdAt()).addValue(keyset.id()).addValue(keyset.limit());
+    super(pool);
   }
 
   /** A source as callers see it: secrets masked. */

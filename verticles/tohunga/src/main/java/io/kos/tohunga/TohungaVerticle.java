@@ -7,6 +7,7 @@ import io.kos.verticle.ApiRequest;
 import io.kos.verticle.ApiResponse;
 import io.kos.verticle.Caller;
 import io.kos.verticle.JsonFields;
+import io.kos.verticle.Keyset;
 import io.kos.verticle.KosVerticle;
 import io.kos.verticle.OwnerScope;
 import io.kos.verticle.StreamReply;
@@ -20,9 +21,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -170,8 +169,8 @@ final class TohungaVerticle extends KosVerticle {
     Keyset keyset = Keyset.of(request);
     String type = request.queryOneOf("source_type", SourceConfigs.TYPES);
     String active = request.queryOneOf("is_active", List.of("true", "false"));
-    return store.many(TohungaStore.SOURCES, TohungaStore.keyset(Tuple.of(OwnerScope.filter(request.caller()), type,
-        active == null ? null : Boolean.valueOf(active)), keyset), TohungaStore::source).map(items -> keyset.page("sources", items, "source_id"));
+    return store.many(TohungaStore.SOURCES, keyset.addTo(Tuple.of(OwnerScope.filter(request.caller()), type,
+        active == null ? null : Boolean.valueOf(active))), TohungaStore::source).map(items -> keyset.page("sources", items, "source_id"));
   }
 
   /** PATCH: what the body names changes; connection_config is replaced whole, a secret sent as the mask keeps its value. */
@@ -279,7 +278,7 @@ final class TohungaVerticle extends KosVerticle {
 
   private Future<JsonObject> listTransformations(ApiRequest request) {
     Keyset keyset = Keyset.of(request);
-    return store.many(TohungaStore.TRANSFORMATIONS, TohungaStore.keyset(Tuple.of(OwnerScope.filter(request.caller())), keyset),
+    return store.many(TohungaStore.TRANSFORMATIONS, keyset.addTo(Tuple.of(OwnerScope.filter(request.caller()))),
         TohungaStore::transformation).map(items -> keyset.page("transformations", items, "transformation_id"));
   }
 
@@ -358,7 +357,7 @@ final class TohungaVerticle extends KosVerticle {
         throw ApiError.invalidParameter("source_id", "must be a source id (a UUID)");
       }
     }
-    return store.many(TohungaStore.JOBS, TohungaStore.keyset(Tuple.of(OwnerScope.filter(request.caller()), status, source), keyset),
+    return store.many(TohungaStore.JOBS, keyset.addTo(Tuple.of(OwnerScope.filter(request.caller()), status, source)),
         TohungaStore::job).map(items -> keyset.page("jobs", items, "job_id"));
   }
 
@@ -435,7 +434,7 @@ final class TohungaVerticle extends KosVerticle {
         throw ApiError.invalidParameter("job_id", "must be a job id (a UUID)");
       }
     }
-    return store.many(TohungaStore.ASSETS, TohungaStore.keyset(Tuple.of(OwnerScope.filter(request.caller()), job), keyset),
+    return store.many(TohungaStore.ASSETS, keyset.addTo(Tuple.of(OwnerScope.filter(request.caller()), job)),
         TohungaStore::asset).map(items -> keyset.page("assets", items, "asset_id"));
   }
 

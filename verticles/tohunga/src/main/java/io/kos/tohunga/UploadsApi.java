@@ -6,6 +6,7 @@ import io.kos.verticle.ApiRequest;
 import io.kos.verticle.ApiResponse;
 import io.kos.verticle.Caller;
 import io.kos.verticle.JsonFields;
+import io.kos.verticle.Keyset;
 import io.kos.verticle.OwnerScope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -94,7 +95,7 @@ final class UploadsApi {
   private Future<JsonObject> list(ApiRequest request) {
     Keyset keyset = Keyset.of(request);
     String status = request.queryOneOf("status", List.of("uploading", "uploaded"));
-    return store.many(TohungaStore.UPLOADS, TohungaStore.keyset(Tuple.of(OwnerScope.filter(request.caller()), status), keyset), TohungaStore::upload)
+    return store.many(TohungaStore.UPLOADS, keyset.addTo(Tuple.of(OwnerScope.filter(request.caller()), status)), TohungaStore::upload)
         .map(items -> keyset.page("uploads", items, "upload_id"));
   }
 

@@ -2,6 +2,7 @@ package io.kos.node.identity;
 
 import io.kos.node.PrivateFiles;
 import io.kos.node.config.ConfigException;
+import io.kos.verticle.IdentityDocuments;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -21,7 +22,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
@@ -29,12 +29,9 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -106,7 +103,7 @@ public final class NodeIdentity {
       PublicKey publicKey = factory.generatePublic(new X509EncodedKeySpec(blocks.get("PUBLIC KEY")));
       KeyPair pair = new KeyPair(publicKey, privateKey);
       byte[] probe = "kos-key-check".getBytes(StandardCharsets.US_ASCII);
-      if (!verify(publicKey, probe, sign(privateKey, probe))) {
+      if (!verifies(publicKey, probe, sign(privateKey, probe))) {
         throw new ConfigException("key file " + keyFile + ": the public key does not match the private key");
       }
       return pair;
@@ -148,18 +145,12 @@ public final class NodeIdentity {
 
   /** A public key from base64 of its X.509 encoding (what {@link #publicKeyBase64} writes); null when it is not an Ed25519 key. */
   public static PublicKey decodePublicKey(String base64) {
-    try {
-      PublicKey key = KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
-      return ALGORITHM.equals(key.getAlgorithm()) || "EdDSA".equals(key.getAlgorithm()) ? key : null;
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
-      return null;
-    }
+    return IdentityDocuments.decodePublicKey(base64);
   }
 
   /** True when the DID is {@code did:kos:<class>:<id>} with the id that key derives (the rule above). */
   public static boolean didMatches(String did, PublicKey key) {
-    int last = did.lastIndexOf(':');
-    return did.startsWith("did:kos:") && last > "did:kos:".length() && did.substring(last + 1).equals(fingerprint(key));
+    return IdentityDocuments.didMatches(did, key);
   }
 
   /** True when the signature over data verifies under the key (BouncyCastle, as {@link #sign}); false for any malformed input. */
@@ -176,12 +167,7 @@ public final class NodeIdentity {
   }
 
   static String fingerprint(PublicKey key) {
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());
-      return HexFormat.of().formatHex(hash, 0, 16);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    return IdentityDocuments.fingerprint(key);
   }
 
   public String did() {
@@ -217,35 +203,15 @@ public final class NodeIdentity {
 
   /** Verifies a document from {@link #signedDocument} against the public key it carries. */
   public static boolean verifyDocument(JsonObject signed) {
-    try {
-      JsonObject document = signed.copy();
-      JsonObject signature = (JsonObject) document.remove("signature");
-      PublicKey key = KeyFactory.getInstance(ALGORITHM)
-          .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(document.getString("publicKey"))));
-      return verify(key, canonical(document), Base64.getUrlDecoder().decode(signature.getString("value")));
-    } catch (GeneralSecurityException | RuntimeException e) {
-      return false;
-    }
+    return IdentityDocuments.verify(signed);
   }
 
   /** UTF-8 of the JSON with object members sorted by name at every level and no white space. */
   public static byte[] canonical(JsonObject document) {
-    return ((JsonObject) sorted(document)).encode().getBytes(StandardCharsets.UTF_8);
+    return IdentityDocuments.canonical(document);
   }
 
-  private static Object sorted(Object value) {
-    if (value instanceof JsonObject object) {
-      JsonObject result = new JsonObject(new LinkedHashMap<>());
-      new TreeSet<>(object.fieldNames()).forEach(name -> result.put(name, sorted(object.getValue(name))));
-      return result;
-    }
-    if (value instanceof JsonArray array) {
-      JsonArray result = new JsonArray();
-      array.forEach(item -> result.add(sorted(item)));
-      return result;
-    }
-    return value;
-  }
+
 
   private static byte[] sign(PrivateKey key, byte[] data) {
     try {
@@ -258,10 +224,5 @@ public final class NodeIdentity {
     }
   }
 
-  private static boolean verify(PublicKey key, byte[] data, byte[] signature) throws GeneralSecurityException {
-    Signature verifier = Signature.getInstance(ALGORITHM);
-    verifier.initVerify(key);
-    verifier.update(data);
-    return verifier.verify(signature);
-  }
+
 }

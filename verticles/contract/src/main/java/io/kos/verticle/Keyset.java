@@ -1,7 +1,5 @@
-package io.kos.tohunga;
+package io.kos.verticle;
 
-import io.kos.verticle.ApiError;
-import io.kos.verticle.ApiRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -14,19 +12,21 @@ import java.util.UUID;
 /**
  * Keyset paging of a list newest first: {@code ?limit=&after=<next_cursor>}. The cursor is the
  * last row's creation time and id, opaque to the caller; a page costs the same however deep it is.
+ * The table has {@code created_at timestamptz} and a uuid id, indexed {@code (owner_id, created_at
+ * DESC, id DESC)}.
  *
  * @param createdAt null on the first page
  */
-record Keyset(OffsetDateTime createdAt, UUID id, int limit) {
+public record Keyset(OffsetDateTime createdAt, UUID id, int limit) {
 
-  static final int MAX_LIMIT = 500;
+  public static final int MAX_LIMIT = 500;
 
   /** The clause on {@code created_at} and the id column with the cursor as $a (time) and $b (id). */
-  static String clause(String idColumn, int a, int b) {
+  public static String clause(String idColumn, int a, int b) {
     return "($" + a + "::timestamptz IS NULL OR (created_at, " + idColumn + ") < ($" + a + ", $" + b + "))";
   }
 
-  static Keyset of(ApiRequest request) {
+  public static Keyset of(ApiRequest request) {
     int limit = request.queryInt("limit", 100, 1, MAX_LIMIT);
     String after = request.query("after");
     if (after == null) {
@@ -40,8 +40,13 @@ record Keyset(OffsetDateTime createdAt, UUID id, int limit) {
     }
   }
 
+  /** The tuple with the cursor's time, id and the limit added: the parameters {@link #clause} and {@code LIMIT} take. */
+  public io.vertx.sqlclient.Tuple addTo(io.vertx.sqlclient.Tuple tuple) {
+    return tuple.addValue(createdAt).addValue(id).addValue(limit);
+  }
+
   /** {@code {<name>: items, next_cursor}}: the cursor is null on the last page. */
-  JsonObject page(String name, JsonArray items, String idField) {
+  public JsonObject page(String name, JsonArray items, String idField) {
     String next = null;
     if (items.size() == limit) {
       JsonObject last = items.getJsonObject(items.size() - 1);

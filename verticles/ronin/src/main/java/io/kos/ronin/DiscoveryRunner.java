@@ -1,0 +1,351 @@
+package io.kos.ronin;
+
+import io.kos.ronin.api.RoninAddresses;
+import io.kos.verticle.Addresses;
+import io.kos.verticle.ApiRequest;
+import io.kos.verticle.KosVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Runs this node's discovery jobs, up to {@code max_running_jobs} at once: each probes its hosts ×
+ * ports with at most {@code concurrency} probes in flight and {@code probes_per_second} new
+ * connections, records what it finds in the map as it goes, and reports progress; and keeps the map
+ * true (forgets, re-probes). One per node: at start it marks the jobs this node left pending or
+ * running as failed with INTERRUPTED.
+ */
+final class DiscoveryRunner extends KosVerticle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DiscoveryRunner.class);
+  private static final String START = "runner.start";
+  /** Header of a start whose reply waits for the job's end (the KLF task). */
+  static final String WAIT = "kos-ronin-wait";
+  /** Published by the API: {@code {job_id}}; the node running it stops it. */
+  static final String CANCEL = "kos.ronin.runner.cancel";
+  private static final long TICK_MS = 50;
+
+  private record Queued(UUID jobId, Message<JsonObject> message) {
+  }
+
+  private RoninSettings settings;
+  private RoninStore store;
+  private HttpClient client;
+  private Prober prober;
+  private final ArrayDeque<Queued> waiting = new ArrayDeque<>();
+  private final Map<UUID, Scan> running = new HashMap<>();
+
+  static String startAddress(String did) {
+    return Addresses.onNode(RoninModule.NAME, START, did);
+  }
+
+  @Override
+  protected Future<?> setUp() {
+    settings = RoninSettings.parse(env().config());
+    store = new RoninStore(pool(), settings.staleAfterSeconds());
+    // a new connection per probe: thousands of hosts, each asked once
+    client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(settings.connectTimeoutMs()).setKeepAlive(false)
+        .setIdleTimeout(settings.requestTimeoutMs()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS),
+        new PoolOptions().setHttp1MaxSize(4).setMaxWaitQueueSize(-1));
+    prober = new Prober(client, settings.requestTimeoutMs());
+    vertx.eventBus().<JsonObject>consumer(startAddress(env().nodeId()), this::accept);
+    vertx.eventBus().<JsonObject>consumer(CANCEL, message -> {
+      Scan scan = running.get(UUID.fromString(message.body().getString("job_id")));
+      if (scan != null) {
+        scan.stop(RoninErrors.CANCELLED, "cancelled by request");
+      }
+    });
+    reportHealth(() -> new JsonObject().put("ok", true).put("running_jobs", running.size()).put("waiting_jobs", waiting.size()));
+    vertx.setPeriodic(settings.sweepMs(), id -> sweep());
+    return store.run(RoninStore.INTERRUPT_JOBS, Tuple.of(env().nodeId())).onSuccess(rows -> {
+      if (rows.size() > 0) {
+        LOG.warn("{} discovery job(s) were unfinished when this node stopped; marked failed with INTERRUPTED", rows.size());
+      }
+    });
+  }
+
+  private void accept(Message<JsonObject> message) {
+    if (!message.headers().contains(WAIT)) {
+      message.reply(new JsonObject().put("accepted", true));
+    }
+    waiting.add(new Queued(UUID.fromString(message.body().getString("job_id")), message));
+    drain();
+  }
+
+  private void drain() {
+    while (running.size() < settings.maxRunningJobs() && !waiting.isEmpty()) {
+      launch(waiting.poll());
+    }
+  }
+
+  private void launch(Queued queued) {
+    // held while the job starts, so the limit counts it
+    running.put(queued.jobId(), null);
+    store.run(RoninStore.START_JOB, Tuple.of(queued.jobId())).compose(rows -> rows.size() == 0 ? Future.succeededFuture()
+        : execute(rows.iterator().next(), queued.message().headers())).onComplete(done -> {
+          running.remove(queued.jobId());
+          if (done.failed()) {
+            LOG.error("discovery job {} could not be run or recorded", queued.jobId(), done.cause());
+          }
+          if (queued.message().headers().contains(WAIT)) {
+            store.one(RoninStore.JOB, Tuple.of(queued.jobId()).addValue(null), RoninStore::job)
+                .onComplete(job -> queued.message().reply(job), failure -> queued.message().fail(500, failure.getMessage()));
+          }
+          drain();
+        });
+  }
+
+  private Future<Void> execute(Row row, MultiMap headers) {
+    UUID jobId = row.getUUID("job_id");
+    JsonObject params = (JsonObject) row.getValue("params");
+    return targets(params).compose(targets -> {
+      Scan scan = new Scan(jobId, targets, new ApiRequest(new JsonObject(), headers));
+      running.put(jobId, scan);
+      return scan.run();
+    }, failure -> finish(jobId, "failed", 0, new JsonArray(), failure.getMessage(),
+        new JsonObject().put("code", RoninErrors.SCAN_FAILED).put("message", failure.getMessage())));
+  }
+
+  /** The host and port pairs the job probes, in order: a range's hosts, a domain's addresses, or where the map last saw a DID. */
+  private Future<List<String[]>> targets(JsonObject params) {
+    JsonObject target = params.getJsonObject("target");
+    List<Integer> ports = params.getJsonArray("ports").stream().map(port -> (Integer) port).toList();
+    return switch (target.getString("type")) {
+      case "network_cidr" -> vertx.executeBlocking(() -> pairs(Cidr.parse(target.getString("value")).hosts().stream()
+          .map(InetAddress::getHostAddress).toList(), ports), false);
+      case "domain" -> Future.succeededFuture(pairs(params.getJsonArray("addresses").stream().map(String::valueOf).toList(), ports));
+      default -> store.run(RoninStore.ENDPOINT_OF, Tuple.of(target.getString("value"))).map(rows -> {
+        List<String[]> pairs = new ArrayList<>();
+        for (Row found : rows) {
+          URI endpoint = URI.create(found.getString("endpoint"));
+          String host = endpoint.getHost().replace("[", "").replace("]", "");
+          // where the map saw it is probed only while that address may still be scanned
+          if (settings.allowing(Cidr.parse(host)) != null) {
+            pairs.add(new String[] {host, Integer.toString(endpoint.getPort())});
+          }
+        }
+        return pairs;
+      });
+    };
+  }
+
+  /** Upserts the service a probe found; its id, or null when the probe found none. */
+  private Future<String> record(Prober.Probe probe, UUID jobId) {
+    if (probe.kind() != Prober.Kind.SERVICE) {
+      return Future.succeededFuture();
+    }
+    JsonObject document = probe.document();
+    boolean verified = probe.problem() == null;
+    String serviceId = verified ? document.getString("nodeId") : "unverified:" + probe.endpoint();
+    JsonArray capabilities = document.getValue("capabilities") instanceof JsonArray list ? list : new JsonArray();
+    JsonObject metadata = new JsonObject().put("discovery_method", "http-api").put("response_time_ms", probe.millis())
+        .put("last_seen", java.time.Instant.now().toString()).put("claimed_endpoint", document.getValue("endpoint"))
+        .put("version", document.getValue("version"));
+    Tuple row = Tuple.of(serviceId, document.getString("nodeId"), String.valueOf(document.getValue("nodeClass")), probe.endpoint(),
+        capabilities.encode(), new JsonArray().add("http-api").encode()).addValue(verified).addValue(probe.problem())
+        .addValue(metadata.encode()).addValue(jobId);
+    return store.run(RoninStore.UPSERT_SERVICE, row).map(serviceId);
+  }
+
+  /**
+   * Forgets the services not seen for forget_after, and probes again those not probed for
+   * reprobe_interval_seconds (a batch of them each sweep): an answer refreshes {@code last_seen};
+   * none, or another node at the endpoint, sets {@code last_error}, and the service goes stale.
+   */
+  private void sweep() {
+    store.run(RoninStore.FORGET, Tuple.of(settings.forgetAfterSeconds())).onSuccess(rows -> {
+      if (rows.rowCount() > 0) {
+        LOG.info("forgot {} service(s) not seen for forget_after_seconds", rows.rowCount());
+      }
+    }).onFailure(e -> LOG.warn("could not forget old services: {}", e.toString()));
+    if (settings.reprobeSeconds() == 0) {
+      return;
+    }
+    store.run(RoninStore.DUE, Tuple.of(settings.reprobeSeconds(), settings.concurrency())).onSuccess(rows -> {
+      for (Row due : rows) {
+        reprobe(due.getString("service_id"), due.getString("endpoint"));
+      }
+    }).onFailure(e -> LOG.warn("could not pick services to re-probe: {}", e.toString()));
+  }
+
+  private void reprobe(String serviceId, String endpoint) {
+    URI uri = URI.create(endpoint);
+    String host = uri.getHost().replace("[", "").replace("]", "");
+    if (settings.allowing(Cidr.parse(host)) == null) {
+      store.run(RoninStore.PROBE_FAILED, Tuple.of(serviceId, "re-probe skipped: " + host + " is outside scan_allow"));
+      return;
+    }
+    prober.probe(host, uri.getPort()).compose(probe -> record(probe, null).compose(found -> {
+      if (serviceId.equals(found)) {
+        return Future.succeededFuture();
+      }
+      String why = found != null ? "re-probe: " + endpoint + " now answers as " + found
+          : "re-probe: no kOS identity at " + endpoint + " (" + probe.kind().name().toLowerCase(java.util.Locale.ROOT)
+              + (probe.problem() == null ? "" : ": " + probe.problem()) + ")";
+      return store.run(RoninStore.PROBE_FAILED, Tuple.of(serviceId, why)).mapEmpty();
+    })).onFailure(e -> LOG.warn("could not re-probe {}: {}", serviceId, e.toString()));
+  }
+
+  private static List<String[]> pairs(List<String> hosts, List<Integer> ports) {
+    List<String[]> pairs = new ArrayList<>(hosts.size() * ports.size());
+    for (String host : hosts) {
+      for (int port : ports) {
+        pairs.add(new String[] {host, Integer.toString(port)});
+      }
+    }
+    return pairs;
+  }
+
+  private Future<Void> finish(UUID jobId, String status, int probesDone, JsonArray found, String message, JsonObject error) {
+    return store.one(RoninStore.FINISH_JOB, Tuple.of(jobId, status, probesDone, message, found, error), RoninStore::job)
+        .onSuccess(job -> publish(job)).mapEmpty();
+  }
+
+  private void publish(JsonObject job) {
+    if (job != null) {
+      vertx.eventBus().publish(RoninAddresses.JOB_PROGRESS, new JsonObject().put("job_id", job.getString("job_id"))
+          .put("status", job.getString("status")).put("progress", job.getInteger("progress")).put("probes_done", job.getInteger("probes_done"))
+          .put("probes_total", job.getInteger("probes_total")).put("services_found", job.getJsonArray("services_found").size())
+          .put("message", job.getString("message")));
+    }
+  }
+
+  /** One job's probes: a pump that keeps up to {@code concurrency} in flight, paced by a token bucket refilled every tick. */
+  private final class Scan {
+
+    private final UUID jobId;
+    private final List<String[]> targets;
+    private final ApiRequest klf;
+    private final Set<String> found = new LinkedHashSet<>();
+    private final Promise<Void> done = Promise.promise();
+    private int next;
+    private int inFlight;
+    private int probesDone;
+    private double tokens;
+    private long timer;
+    private long lastReport;
+    private String current = "";
+    private String stopCode;
+    private String stopMessage;
+    private boolean ended;
+
+    Scan(UUID jobId, List<String[]> targets, ApiRequest klf) {
+      this.jobId = jobId;
+      this.targets = targets;
+      this.klf = klf;
+    }
+
+    Future<Void> run() {
+      tokens = Math.min(settings.probesPerSecond(), settings.concurrency());
+      timer = vertx.setPeriodic(TICK_MS, id -> {
+        tokens = Math.min(settings.probesPerSecond(), tokens + settings.probesPerSecond() * TICK_MS / 1000.0);
+        pump();
+        if (System.currentTimeMillis() - lastReport >= settings.progressIntervalMs()) {
+          report();
+        }
+      });
+      reportProgress(klf, 0, "Scanning " + targets.size() + " host × port pairs");
+      pump();
+      return done.future();
+    }
+
+    void stop(String code, String message) {
+      if (stopCode == null) {
+        stopCode = code;
+        stopMessage = message;
+      }
+    }
+
+    private void pump() {
+      while (stopCode == null && inFlight < settings.concurrency() && next < targets.size() && tokens >= 1) {
+        tokens -= 1;
+        String[] target = targets.get(next++);
+        current = target[0];
+        inFlight++;
+        prober.probe(target[0], Integer.parseInt(target[1])).compose(this::record).onComplete(recorded -> {
+          if (recorded.failed()) {
+            stop(RoninErrors.SCAN_FAILED, "could not record a service: " + recorded.cause().getMessage());
+          }
+          inFlight--;
+          probesDone++;
+          pump();
+        });
+      }
+      if (inFlight == 0 && (stopCode != null || next == targets.size())) {
+        end();
+      }
+    }
+
+    private Future<Void> record(Prober.Probe probe) {
+      return DiscoveryRunner.this.record(probe, jobId).map(serviceId -> {
+        if (serviceId != null) {
+          found.add(serviceId);
+        }
+        return null;
+      });
+    }
+
+    private int percent() {
+      return targets.isEmpty() ? 100 : (int) (100L * probesDone / targets.size());
+    }
+
+    private void report() {
+      lastReport = System.currentTimeMillis();
+      String message = "Scanning " + current + "... (" + probesDone + " of " + targets.size() + " probes, " + found.size() + " found)";
+      store.run(RoninStore.JOB_PROGRESS, Tuple.of(jobId, (short) percent(), targets.size(), probesDone, message, new JsonArray(new ArrayList<>(found))))
+          .onSuccess(rows -> {
+            if (rows.size() > 0 && rows.iterator().next().getBoolean("cancel_requested")) {
+              stop(RoninErrors.CANCELLED, "cancelled by request");
+            }
+          });
+      publish(new JsonObject().put("job_id", jobId.toString()).put("status", "running").put("progress", percent()).put("probes_done", probesDone)
+          .put("probes_total", targets.size()).put("services_found", new JsonArray(new ArrayList<>(found))).put("message", message));
+      reportProgress(klf, percent(), message);
+    }
+
+    private void end() {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      vertx.cancelTimer(timer);
+      JsonArray services = new JsonArray(new ArrayList<>(found));
+      Future<Void> finished = stopCode == null
+          ? finish(jobId, "completed", probesDone, services, probesDone + " probes, " + found.size() + " services found", null)
+          : finish(jobId, stopCode.equals(RoninErrors.CANCELLED) ? "cancelled" : "failed", probesDone, services, stopMessage,
+              new JsonObject().put("code", stopCode).put("message", stopMessage));
+      finished.onComplete(done);
+    }
+  }
+
+  @Override
+  public Future<?> stop() {
+    running.values().forEach(scan -> {
+      if (scan != null) {
+        scan.stop(RoninErrors.INTERRUPTED, "the node is stopping");
+      }
+    });
+    return client.close();
+  }
+}
