@@ -120,7 +120,7 @@ final class DiscoveryRunner extends KosVerticle {
     UUID jobId = row.getUUID("job_id");
     JsonObject params = (JsonObject) row.getValue("params");
     return targets(params).compose(targets -> {
-      Scan scan = new Scan(jobId, targets, new ApiRequest(new JsonObject(), headers));
+      Scan scan = new Scan(jobId, params, targets, new ApiRequest(new JsonObject(), headers));
       running.put(jobId, scan);
       return scan.run();
     }, failure -> finish(jobId, "failed", 0, new JsonArray(), failure.getMessage(),
@@ -238,6 +238,13 @@ final class DiscoveryRunner extends KosVerticle {
     private final List<String[]> targets;
     private final ApiRequest klf;
     private final Set<String> found = new LinkedHashSet<>();
+    private final JsonObject target;
+    private final int depth;
+    /** 1 while the job's own targets are probed; each expansion (asking Ronin nodes) adds one. */
+    private int level = 1;
+    private boolean expanding;
+    private final Set<String> queued = new java.util.HashSet<>();
+    private final Set<String> asked = new java.util.HashSet<>();
     private final Promise<Void> done = Promise.promise();
     private int next;
     private int inFlight;
@@ -250,10 +257,13 @@ final class DiscoveryRunner extends KosVerticle {
     private String stopMessage;
     private boolean ended;
 
-    Scan(UUID jobId, List<String[]> targets, ApiRequest klf) {
+    Scan(UUID jobId, JsonObject params, List<String[]> targets, ApiRequest klf) {
       this.jobId = jobId;
-      this.targets = targets;
+      this.target = params.getJsonObject("target");
+      this.depth = params.getInteger("depth", 1);
+      this.targets = new ArrayList<>(targets);
       this.klf = klf;
+      targets.forEach(pair -> queued.add(pair[0] + " " + pair[1]));
     }
 
     Future<Void> run() {
@@ -292,8 +302,83 @@ final class DiscoveryRunner extends KosVerticle {
           pump();
         });
       }
-      if (inFlight == 0 && (stopCode != null || next == targets.size())) {
-        end();
+      if (inFlight == 0 && (stopCode != null || next == targets.size()) && !expanding) {
+        if (stopCode != null || level >= depth) {
+          end();
+          return;
+        }
+        expanding = true;
+        expand().onComplete(added -> {
+          expanding = false;
+          level++;
+          pump();
+        });
+      }
+    }
+
+    /**
+     * The next level: what other Ronin nodes report, probed before anything of it is stored (only
+     * what this node's own probe verifies is recorded). A DID: the Ronin nodes this node's map
+     * knows are asked {@code resolve_did}; otherwise the Ronin nodes this job found are asked for
+     * their maps ({@code list_services}, verified only).
+     */
+    private Future<Void> expand() {
+      boolean did = target.getString("type").equals("did");
+      // addValue: Tuple.of(a, (String[]) b) would take b for its varargs array
+      Tuple query = Tuple.of(env().nodeId()).addValue(did ? null : found.toArray(String[]::new));
+      return store.run(RoninStore.RONINS, query).compose(rows -> {
+        List<Future<Void>> asks = new ArrayList<>();
+        for (Row ronin : rows) {
+          if (asked.add(ronin.getString("node_id"))) {
+            asks.add(ask(ronin.getString("node_id"), ronin.getString("endpoint"), did));
+          }
+        }
+        return Future.join(asks).<Void>mapEmpty().otherwiseEmpty();
+      });
+    }
+
+    private Future<Void> ask(String ronin, String endpoint, boolean did) {
+      JsonObject payload = did
+          ? new JsonObject().put("query_name", "resolve_did").put("params", new JsonObject().put("did", target.getString("value")))
+          : new JsonObject().put("query_name", "list_services").put("params", new JsonObject().put("verified", "true").put("limit", 500));
+      return sendKlf(ronin, endpoint, "data_query", payload, settings.requestTimeoutMs() + 5000L).map(answer -> {
+        JsonObject result = answer.ok() ? answer.payload().getJsonObject("result") : null;
+        if (result == null) {
+          LOG.debug("ronin {} did not answer {}: {} {}", ronin, payload.getString("query_name"), answer.errorCode(), answer.errorMessage());
+          return null;
+        }
+        List<String> endpoints = did ? List.of(result.getString("endpoint"))
+            : result.getJsonArray("services").stream().map(s -> ((JsonObject) s).getString("endpoint")).toList();
+        for (String reported : endpoints) {
+          queue(reported);
+        }
+        return null;
+      }).<Void>mapEmpty().otherwise(failure -> {
+        LOG.debug("ronin {} could not be asked: {}", ronin, failure.getMessage());
+        return null;
+      });
+    }
+
+    /** A reported endpoint, probed later when it is inside scan_allow and not probed by this job yet. */
+    private void queue(String endpoint) {
+      URI uri;
+      try {
+        uri = URI.create(endpoint);
+      } catch (IllegalArgumentException | NullPointerException e) {
+        return;
+      }
+      if (uri.getHost() == null || uri.getPort() < 1) {
+        return;
+      }
+      String host = uri.getHost().replace("[", "").replace("]", "");
+      Cidr address;
+      try {
+        address = Cidr.parse(host);
+      } catch (IllegalArgumentException e) {
+        return;
+      }
+      if (address.forbidden() == null && settings.allowing(address) != null && queued.add(host + " " + uri.getPort())) {
+        targets.add(new String[] {host, Integer.toString(uri.getPort())});
       }
     }
 

@@ -39,7 +39,9 @@ public final class RoninModule implements VerticleModule {
         KlfOperation.query("get_discovery_job", "jobs.get"),
         KlfOperation.command("cancel_discovery_job", "jobs.cancel"),
         KlfOperation.query("list_services", "services.list"),
-        KlfOperation.query("get_service", "services.get"));
+        KlfOperation.query("get_service", "services.get"),
+        // asked by other Ronin nodes resolving a DID (depth 2)
+        KlfOperation.query("resolve_did", "services.resolve"));
   }
 
   @Override

@@ -61,6 +61,11 @@ final class RoninStore extends SqlStore {
   /** Where a verified node was last seen. */
   static final String ENDPOINT_OF = "SELECT endpoint FROM discovered_services WHERE node_id = $1 AND verified ORDER BY last_seen DESC LIMIT 1";
   static final String DELETE_SERVICE = "DELETE FROM discovered_services WHERE service_id = $1 RETURNING service_id";
+  /** Verified Ronin nodes of the map other than this one ($1), all of them or those among the ids $2. */
+  static final String RONINS = "SELECT node_id, endpoint FROM discovered_services WHERE verified AND capabilities @> '[\"ronin.services\"]' "
+      + "AND node_id <> $1 AND ($2::text[] IS NULL OR service_id = ANY($2)) ORDER BY last_seen DESC LIMIT 100";
+  /** Where a verified node was last seen, with what it is: the answer to resolve_did. */
+  static final String RESOLVE = "SELECT " + SERVICE_COLUMNS + " FROM discovered_services WHERE node_id = $1 AND verified ORDER BY last_seen DESC LIMIT 1";
   /** Services not seen for forget_after. */
   static final String FORGET = "DELETE FROM discovered_services WHERE last_seen < now() - $1 * interval '1 second'";
   /** Claims the services due for a re-probe (not probed for $1 seconds), oldest first; other nodes skip what this one holds. */

@@ -40,6 +40,10 @@ final class RoninVerticle extends KosVerticle {
     serve("services.list", this::listServices);
     serve("services.get", request -> store.run(RoninStore.SERVICE, Tuple.of(request.pathParam("service_id")))
         .map(rows -> store.service(OwnerScope.one(rows, "service", request.pathParam("service_id")))));
+    serve("services.resolve", request -> {
+      String did = request.bodyFields().onlyKnown(List.of("did")).string("did", null, 80);
+      return store.run(RoninStore.RESOLVE, Tuple.of(did)).map(rows -> store.service(OwnerScope.one(rows, "verified service", did)));
+    });
     serve("services.delete", request -> {
       request.caller().requireAdmin();
       return store.run(RoninStore.DELETE_SERVICE, Tuple.of(request.pathParam("service_id")))

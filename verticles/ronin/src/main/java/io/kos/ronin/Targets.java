@@ -60,9 +60,6 @@ final class Targets {
       }
     }
     int depth = fields.intValue("depth", 1, 1, 3);
-    if (depth > 1) {
-      throw ApiError.invalidField("depth", "this node discovers at depth 1 only (asking the ronin nodes it finds for their maps is not built yet)");
-    }
     List<Integer> ports = RoninSettings.ports(fields.array("ports", new JsonArray(new ArrayList<>(settings.ports()))), "ports",
         (field, reason) -> ApiError.invalidField(field, reason));
     long probes = (type.equals("network_cidr") ? probeHosts(parseRange(value)) : 1) * ports.size();

@@ -184,7 +184,7 @@ class RoninTest {
         {new JsonObject().put("target", new JsonObject().put("type", "did").put("value", "did:web:x")), "target.value"},
         {range("127.0.0.0/29").put("protocols", new JsonArray().add("mdns")), "protocols[0]"},
         {range("127.0.0.0/29").put("protocols", new JsonArray()), "protocols"},
-        {range("127.0.0.0/29").put("depth", 2), "depth"},
+        {range("127.0.0.0/29").put("depth", 4), "depth"},
         {range("127.0.0.0/29").put("depth", 0), "depth"},
         {range("127.0.0.0/29").put("ports", new JsonArray().add(0)), "ports[0]"},
         {range("127.0.0.0/29").put("ports", new JsonArray().add(80).add(80)), "ports[1]"},
