@@ -26,6 +26,7 @@ public final class RoninModule implements VerticleModule {
         RouteSpec.get("/jobs", "jobs.list"),
         RouteSpec.get("/jobs/:job_id", "jobs.get"),
         RouteSpec.post("/jobs/:job_id/cancel", "jobs.cancel"),
+        RouteSpec.get("/jobs/:job_id/events", "jobs.events"),
         RouteSpec.get("/services", "services.list"),
         RouteSpec.get("/services/:service_id", "services.get"),
         RouteSpec.delete("/services/:service_id", "services.delete"));

@@ -1,10 +1,12 @@
 package io.kos.ronin;
 
+import io.kos.ronin.api.RoninAddresses;
 import io.kos.verticle.Addresses;
 import io.kos.verticle.ApiError;
 import io.kos.verticle.ApiRequest;
 import io.kos.verticle.ApiResponse;
 import io.kos.verticle.Caller;
+import io.kos.verticle.EventStream;
 import io.kos.verticle.Keyset;
 import io.kos.verticle.KosVerticle;
 import io.kos.verticle.OwnerScope;
@@ -37,6 +39,7 @@ final class RoninVerticle extends KosVerticle {
     serve("jobs.list", this::listJobs);
     serve("jobs.get", this::getJob);
     serve("jobs.cancel", this::cancelJob);
+    serve("jobs.events", request -> getJob(request).map(job -> EventStream.followJob(vertx, job, RoninAddresses.JOB_PROGRESS)));
     serve("services.list", this::listServices);
     serve("services.get", request -> store.run(RoninStore.SERVICE, Tuple.of(request.pathParam("service_id")))
         .map(rows -> store.service(OwnerScope.one(rows, "service", request.pathParam("service_id")))));

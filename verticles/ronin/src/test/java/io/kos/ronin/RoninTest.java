@@ -262,13 +262,20 @@ class RoninTest {
     Http.Response created = alice.http().postJson(BASE + "/jobs", range("127.0.0.4/32").put("ports", new JsonArray().add(slowPort)));
     String jobId = created.json().getString("job_id");
     alice.http().await(BASE + "/jobs/" + jobId, r -> r.json().getString("status").equals("running"), Duration.ofSeconds(10));
+    java.util.concurrent.CompletableFuture<Http.Response> events = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> alice.http().get(BASE + "/jobs/" + jobId + "/events"));
     assertThat(bob.http().get(BASE + "/jobs/" + jobId).status()).isEqualTo(404);
+    assertThat(bob.http().get(BASE + "/jobs/" + jobId + "/events").status()).isEqualTo(404);
     assertThat(bob.http().postJson(BASE + "/jobs/" + jobId + "/cancel", new JsonObject()).status()).isEqualTo(404);
     Http.Response cancelled = alice.http().postJson(BASE + "/jobs/" + jobId + "/cancel", new JsonObject());
     contract.conforms("jobs.cancel", cancelled, 200);
     JsonObject ended = awaitEnd(alice, jobId);
     assertThat(ended.getString("status")).isEqualTo("cancelled");
     assertThat(ended.getJsonObject("error").getString("code")).isEqualTo("CANCELLED");
+    Http.Response stream = events.join();
+    assertThat(stream.header("content-type")).isEqualTo("text/event-stream");
+    assertThat(stream.text()).startsWith("event: job\ndata: {").contains("event: progress").contains("\"status\":\"cancelled\"");
+    assertThat(alice.http().get(BASE + "/jobs/" + jobId + "/events").text()).startsWith("event: job\n").contains("\"status\":\"cancelled\"");
     Http.Response again = alice.http().postJson(BASE + "/jobs/" + jobId + "/cancel", new JsonObject());
     assertThat(again.status()).isEqualTo(409);
     assertThat(again.json().getString("error")).isEqualTo("discovery_finished");

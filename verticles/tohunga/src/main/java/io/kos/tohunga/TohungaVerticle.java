@@ -6,6 +6,7 @@ import io.kos.verticle.ApiError;
 import io.kos.verticle.ApiRequest;
 import io.kos.verticle.ApiResponse;
 import io.kos.verticle.Caller;
+import io.kos.verticle.EventStream;
 import io.kos.verticle.JsonFields;
 import io.kos.verticle.Keyset;
 import io.kos.verticle.KosVerticle;
@@ -14,7 +15,6 @@ import io.kos.verticle.StreamReply;
 import io.kos.verticle.outbound.OutboundHttp;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,7 +32,6 @@ import java.util.UUID;
 final class TohungaVerticle extends KosVerticle {
 
   private static final List<String> SOURCE_FIELDS = List.of("source_name", "source_type", "connection_config", "is_active");
-  private static final long KEEP_ALIVE_MS = 15_000;
 
   private TohungaSettings settings;
   private TohungaStore store;
@@ -395,30 +394,7 @@ final class TohungaVerticle extends KosVerticle {
 
   /** Server-Sent Events: the job now ({@code event: job}), then each change ({@code event: progress}) until it ends. */
   private Future<StreamReply> jobEvents(ApiRequest request) {
-    return job(request).map(job -> {
-      String id = job.getString("job_id");
-      EventStream events = new EventStream();
-      events.event("job", job.encode());
-      boolean ended = !List.of("pending", "running").contains(job.getString("status"));
-      if (ended) {
-        events.end();
-        return new StreamReply("text/event-stream", -1, events, null);
-      }
-      MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(TohungaAddresses.JOB_PROGRESS, message -> {
-        JsonObject progress = message.body();
-        if (id.equals(progress.getString("job_id"))) {
-          events.event("progress", progress.encode());
-          if (!List.of("pending", "running").contains(progress.getString("status"))) {
-            events.end();
-          }
-        }
-      });
-      long keepAlive = vertx.setPeriodic(KEEP_ALIVE_MS, t -> events.keepAlive());
-      return new StreamReply("text/event-stream", -1, events, () -> {
-        vertx.cancelTimer(keepAlive);
-        consumer.unregister();
-      });
-    });
+    return job(request).map(job -> EventStream.followJob(vertx, job, TohungaAddresses.JOB_PROGRESS));
   }
 
   // assets
