@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Discovery over loopback addresses in one JVM: a kOS node at 127.0.0.2 found and verified, a fake
  * kOS server whose signature does not verify recorded unverified, a plain HTTP server and a node
- * that answers 401 leaving no trace; targets outside scan_allow refused with nothing sent; the map
+ * that is not discoverable (klf.discoverable false: 401) leaving no trace; targets outside scan_allow refused with nothing sent; the map
  * queried by capability; jobs owner-scoped, cancelled, and run over KLF with progress.
  */
 class RoninTest {
@@ -37,6 +37,8 @@ class RoninTest {
   private static Vertx vertx;
   private static TestNode ronin;
   private static TestNode kos;
+  /** klf.discoverable false: its identity answers an authenticated caller only. */
+  private static TestNode hidden;
   private static ApiContract contract;
   private static Accounts.Session alice;
   private static Accounts.Session bob;
@@ -52,7 +54,8 @@ class RoninTest {
     JsonObject forged = kos.http().get("/klf/v1/identity").json().put("nodeClass", "tohunga");
     listen("127.0.0.5", 200, "application/json", forged.encode());
     listen("127.0.0.6", 200, "text/html", "<html>not a kOS node</html>");
-    listen("127.0.0.3", 401, "application/json", "{\"error\":\"unauthorized\"}");
+    hidden = TestNode.start(Map.of("verticles.deploy", "", "http.host", "127.0.0.3", "http.port", Integer.toString(port),
+        "klf.discoverable", "false"));
     HttpServer outside = vertx.createHttpServer().connectionHandler(c -> OUTSIDE_CONNECTIONS.incrementAndGet())
         .requestHandler(r -> r.response().end()).listen(port, "127.0.0.9").await();
     assertThat(outside.actualPort()).isEqualTo(port);
@@ -78,6 +81,7 @@ class RoninTest {
   static void stop() {
     ronin.close();
     kos.close();
+    hidden.close();
     vertx.close().await();
   }
 
@@ -126,11 +130,17 @@ class RoninTest {
     assertThat(forged.getBoolean("verified")).isFalse();
     assertThat(forged.getString("node_id")).isEqualTo(did);
     assertThat(forged.getString("verification_error")).isEqualTo("the signature does not verify");
-    // the map has nothing of the plain server or of the host that answered 401
+    // the hidden node answers its identity to a caller with a credential only
+    assertThat(hidden.http().get("/klf/v1/identity").status()).isEqualTo(401);
+    assertThat(hidden.http().get("/klf/v1/capabilities").status()).isEqualTo(401);
+    assertThat(hidden.admin().http().get("/klf/v1/identity").json().getString("nodeId")).isEqualTo(hidden.node().identity().did());
+    // the map has nothing of the plain server or of the node that answered 401
     Http.Response all = viewer.http().get(BASE + "/services?limit=500");
     contract.conforms("services.list", all, 200);
     assertThat(all.json().getJsonArray("services").stream().map(s -> ((JsonObject) s).getString("endpoint")))
         .noneMatch(endpoint -> endpoint.contains("127.0.0.6") || endpoint.contains("127.0.0.3"));
+    assertThat(all.json().getJsonArray("services").stream().map(s -> ((JsonObject) s).getString("node_id")))
+        .doesNotContain(hidden.node().identity().did());
 
     // the DID again: probed where the map saw it, verified again
     JsonObject byDid = scan(bob, new JsonObject().put("target", new JsonObject().put("type", "did").put("value", did)));

@@ -85,12 +85,15 @@ public final class IngressVerticle extends VerticleBase {
     edge.get(router, "/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "live").toBuffer()));
     edge.get(router, "/health/ready").handler(this::ready);
     edge.get(router, "/metrics").handler(PrometheusScrapingHandler.create(state.metricsRegistry()));
-    edge.get(router, "/klf/v1/identity").handler(ctx -> document(ctx, state.identityDocument()));
-    edge.get(router, "/klf/v1/capabilities").handler(ctx -> document(ctx, state.capabilityDocument()));
+    String requestIdPrefix = Integer.toHexString(System.identityHashCode(this)) + "-";
+    // klf.discoverable false: the documents discovery reads answer an authenticated caller only
+    io.vertx.core.Handler<RoutingContext> discoverable = config.klf().discoverable() ? RoutingContext::next
+        : new ApiEntry(false, false, this::authApi, requestIdPrefix);
+    edge.get(router, "/klf/v1/identity").handler(discoverable).handler(ctx -> document(ctx, state.identityDocument()));
+    edge.get(router, "/klf/v1/capabilities").handler(discoverable).handler(ctx -> document(ctx, state.capabilityDocument()));
     edge.mounted(KLF_MESSAGE, HttpMethod.POST);
     router.post(KLF_MESSAGE).handler(BodyHandler.create(false).setBodyLimit(config.klf().maxMessageBytes())).handler(this::klfMessage);
     BodyHandler bodyHandler = BodyHandler.create(false).setBodyLimit(config.bodyLimit());
-    String requestIdPrefix = Integer.toHexString(System.identityHashCode(this)) + "-";
     for (RouteSpec route : AuthApi.ROUTES) {
       mount(router, edge, AuthApi.NAME, route, bodyHandler, requestIdPrefix)
           .handler(new LocalOperation(() -> {
