@@ -229,16 +229,18 @@ class AuthTest {
 
   @Test
   void expiredTokensAreRefusedAndRefreshGivesANewAccessToken() {
-    try (TestNode shortLived = TestNode.start(Map.of("verticles.deploy", "", "auth.access_token_ttl", "1s",
-        "auth.refresh_token_ttl", "4s"))) {
+    try (TestNode shortLived = TestNode.start(Map.of("verticles.deploy", "", "auth.access_token_ttl", "3s",
+        "auth.refresh_token_ttl", "8s"))) {
+      // a token's exp is whole seconds, so a 3 s token may live only 2 s: long enough for the first call,
+      // and the sleeps allow the full 3 s plus the rounding
       Accounts.Session admin = shortLived.admin();
       assertThat(admin.http().get("/api/auth/v1/me").status()).isEqualTo(200);
-      NodeProcess.sleep(2100);
+      NodeProcess.sleep(4100);
       assertError(admin.http().get("/api/auth/v1/me"), 401, "token_expired");
       Http.Response refreshed = shortLived.http().postJson("/api/auth/v1/refresh", new JsonObject().put("refresh_token", admin.refreshToken()));
       assertThat(refreshed.status()).isEqualTo(200);
       assertThat(shortLived.http().withBearer(refreshed.json().getString("access_token")).get("/api/auth/v1/me").status()).isEqualTo(200);
-      NodeProcess.sleep(4100);
+      NodeProcess.sleep(8100);
       assertError(shortLived.http().postJson("/api/auth/v1/refresh", new JsonObject().put("refresh_token",
           refreshed.json().getString("refresh_token"))), 401, "refresh_token_expired");
     }
