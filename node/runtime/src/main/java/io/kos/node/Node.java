@@ -10,6 +10,7 @@ import io.kos.node.db.Migrations;
 import io.kos.node.http.IngressVerticle;
 import io.kos.node.identity.NodeIdentity;
 import io.kos.node.klf.KlfService;
+import io.kos.verticle.Addresses;
 import io.kos.verticle.Deployable;
 import io.kos.verticle.SecretBox;
 import io.kos.verticle.VerticleEnv;
@@ -71,6 +72,9 @@ public final class Node {
   private Serving runtime;
   private long runId;
   private long readyMillis;
+  /** The timer of the periodic {@code alive} announcement of a cluster member; -1 when not clustered. */
+  private long announcer = -1;
+  private static final long ANNOUNCE_EVERY_MS = 30_000;
 
   private Node(NodeConfig config, NodeIdentity identity, DataDirLock lock, Database database, NodeState state, long startNanos) {
     this.config = config;
@@ -222,7 +226,17 @@ public final class Node {
     runId = nodePool.preparedQuery("INSERT INTO node_runs (node_id, version) VALUES ($1, $2) RETURNING id")
         .execute(Tuple.of(identity.did(), Version.VALUE)).await().iterator().next().getLong(0);
     state.started();
+    if (config.clusterEnabled()) {
+      announce("join");
+      announcer = vertx().setPeriodic(ANNOUNCE_EVERY_MS, id -> announce("alive"));
+    }
     readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+  }
+
+  /** Tells the cluster this member is here (or going): its signed identity document, on {@link Addresses#NODE_ANNOUNCE}. */
+  private void announce(String event) {
+    vertx().eventBus().publish(Addresses.NODE_ANNOUNCE, new JsonObject().put("event", event)
+        .put("document", new JsonObject(state.identityDocument())));
   }
 
   private static void checkVerticleConfigs(NodeConfig config, Map<String, VerticleModule> modules) {
@@ -338,6 +352,10 @@ public final class Node {
   public boolean stop() {
     long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
     state.stopping();
+    if (config.clusterEnabled() && announcer >= 0) {
+      vertx().cancelTimer(announcer);
+      announce("leave");
+    }
     boolean clean = true;
     try {
       Future<?> drained = vertx().undeploy(runtime.ingressDeployment());

@@ -32,6 +32,13 @@ public final class Addresses {
   public static final String HEADER_STREAM_LENGTH = "kos-stream-length";
   public static final String HEADER_STREAM_END = "kos-stream-end";
 
+  /**
+   * Published by every member of a cluster: {@code {event: join | alive | leave, document}} with its
+   * signed identity document ({@code GET /klf/v1/identity}), when it has started, every 30 s, and
+   * when it stops. Ronin records the members from it without probing them.
+   */
+  public static final String NODE_ANNOUNCE = "kos.node.announce";
+
   private Addresses() {
   }
 

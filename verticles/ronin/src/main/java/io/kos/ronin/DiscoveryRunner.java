@@ -3,6 +3,7 @@ package io.kos.ronin;
 import io.kos.ronin.api.RoninAddresses;
 import io.kos.verticle.Addresses;
 import io.kos.verticle.ApiRequest;
+import io.kos.verticle.IdentityDocuments;
 import io.kos.verticle.KosVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -78,6 +79,7 @@ final class DiscoveryRunner extends KosVerticle {
     });
     reportHealth(() -> new JsonObject().put("ok", true).put("running_jobs", running.size()).put("waiting_jobs", waiting.size()));
     vertx.setPeriodic(settings.sweepMs(), id -> sweep());
+    vertx.eventBus().<JsonObject>consumer(Addresses.NODE_ANNOUNCE, message -> announced(message.body()));
     return store.run(RoninStore.INTERRUPT_JOBS, Tuple.of(env().nodeId())).onSuccess(rows -> {
       if (rows.size() > 0) {
         LOG.warn("{} discovery job(s) were unfinished when this node stopped; marked failed with INTERRUPTED", rows.size());
@@ -166,6 +168,32 @@ final class DiscoveryRunner extends KosVerticle {
         capabilities.encode(), new JsonArray().add("http-api").encode()).addValue(verified).addValue(probe.problem())
         .addValue(metadata.encode()).addValue(jobId);
     return store.run(RoninStore.UPSERT_SERVICE, row).map(serviceId);
+  }
+
+  /**
+   * A cluster member's announcement: recorded without a probe (protocol {@code cluster}), verified
+   * from the signed document it carries; a member that leaves keeps its row with {@code last_error}
+   * until it is forgotten.
+   */
+  private void announced(JsonObject announcement) {
+    if (!(announcement.getValue("document") instanceof JsonObject document) || !(document.getValue("nodeId") instanceof String did)
+        || did.equals(env().nodeId())) {
+      return;
+    }
+    String problem = IdentityDocuments.problem(document);
+    String serviceId = problem == null ? did : "unverified:cluster:" + did;
+    if ("leave".equals(announcement.getString("event"))) {
+      store.run(RoninStore.PROBE_FAILED, Tuple.of(serviceId, "left the cluster at " + java.time.Instant.now()))
+          .onFailure(e -> LOG.warn("could not record that {} left: {}", did, e.toString()));
+      return;
+    }
+    JsonArray capabilities = document.getValue("capabilities") instanceof JsonArray list ? list : new JsonArray();
+    JsonObject metadata = new JsonObject().put("discovery_method", "cluster").put("last_seen", java.time.Instant.now().toString())
+        .put("claimed_endpoint", document.getValue("endpoint")).put("version", document.getValue("version"));
+    Tuple row = Tuple.of(serviceId, did, String.valueOf(document.getValue("nodeClass")), String.valueOf(document.getValue("endpoint")),
+        capabilities.encode(), new JsonArray().add("cluster").encode()).addValue(problem == null).addValue(problem)
+        .addValue(metadata.encode()).addValue(null);
+    store.run(RoninStore.UPSERT_SERVICE, row).onFailure(e -> LOG.warn("could not record cluster member {}: {}", did, e.toString()));
   }
 
   /**

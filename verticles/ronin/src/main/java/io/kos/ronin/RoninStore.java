@@ -41,7 +41,9 @@ final class RoninStore extends SqlStore {
   static final String UPSERT_SERVICE = "INSERT INTO discovered_services (service_id, node_id, node_class, endpoint, capabilities, protocols, "
       + "verified, verification_error, discovery_metadata, last_seen, last_job_id) VALUES ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb, $7, $8, "
       + "$9::text::jsonb, now(), $10) ON CONFLICT (service_id) DO UPDATE SET node_id = EXCLUDED.node_id, node_class = EXCLUDED.node_class, "
-      + "endpoint = EXCLUDED.endpoint, capabilities = EXCLUDED.capabilities, protocols = EXCLUDED.protocols, verified = EXCLUDED.verified, "
+      + "endpoint = EXCLUDED.endpoint, capabilities = EXCLUDED.capabilities, verified = EXCLUDED.verified, "
+      // the protocols it was ever found by (http-api, cluster), each once
+      + "protocols = (SELECT jsonb_agg(DISTINCT p ORDER BY p) FROM jsonb_array_elements_text(discovered_services.protocols || EXCLUDED.protocols) p), "
       + "verification_error = EXCLUDED.verification_error, discovery_metadata = EXCLUDED.discovery_metadata, last_seen = now(), "
       + "last_error = NULL, last_job_id = EXCLUDED.last_job_id";
   static final String SERVICE = "SELECT " + SERVICE_COLUMNS + " FROM discovered_services WHERE service_id = $1";
