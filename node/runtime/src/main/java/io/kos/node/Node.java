@@ -8,6 +8,7 @@ import io.kos.node.config.Setting;
 import io.kos.node.db.Database;
 import io.kos.node.db.Migrations;
 import io.kos.node.http.IngressVerticle;
+import io.kos.node.identity.MdnsAnnouncer;
 import io.kos.node.identity.NodeIdentity;
 import io.kos.node.klf.KlfService;
 import io.kos.verticle.Addresses;
@@ -75,6 +76,8 @@ public final class Node {
   /** The timer of the periodic {@code alive} announcement of a cluster member; -1 when not clustered. */
   private long announcer = -1;
   private static final long ANNOUNCE_EVERY_MS = 30_000;
+  /** The mDNS announcement, started once the node serves; null when it does not announce. */
+  private Future<MdnsAnnouncer> mdns;
 
   private Node(NodeConfig config, NodeIdentity identity, DataDirLock lock, Database database, NodeState state, long startNanos) {
     this.config = config;
@@ -230,6 +233,10 @@ public final class Node {
       announce("join");
       announcer = vertx().setPeriodic(ANNOUNCE_EVERY_MS, id -> announce("alive"));
     }
+    if (config.klf().mdns() && config.klf().discoverable()) {
+      // not awaited: JmDNS spends about a second probing the name, and readiness does not wait on the LAN
+      mdns = vertx().executeBlocking(() -> MdnsAnnouncer.start(config.httpHost(), httpPort(), identity.did(), identity.nodeClass()), false);
+    }
     readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
   }
 
@@ -355,6 +362,13 @@ public final class Node {
     if (config.clusterEnabled() && announcer >= 0) {
       vertx().cancelTimer(announcer);
       announce("leave");
+    }
+    if (mdns != null) {
+      try {
+        mdns.await(remaining(deadline), TimeUnit.NANOSECONDS).close();
+      } catch (TimeoutException | RuntimeException e) {
+        LOG.warn("the mDNS announcement did not close: {}", e.toString());
+      }
     }
     boolean clean = true;
     try {

@@ -129,8 +129,34 @@ final class DiscoveryRunner extends KosVerticle {
         new JsonObject().put("code", RoninErrors.SCAN_FAILED).put("message", failure.getMessage())));
   }
 
-  /** The host and port pairs the job probes, in order: a range's hosts, a domain's addresses, or where the map last saw a DID. */
+  /**
+   * The host, port and protocol triples the job probes: what mDNS heard inside the range first (when
+   * the job browses), then a range's hosts, a domain's addresses, or where the map last saw a DID.
+   */
   private Future<List<String[]>> targets(JsonObject params) {
+    JsonArray protocols = params.getJsonArray("protocols");
+    Future<List<String[]>> probed = protocols.contains(Targets.HTTP_API) ? probedTargets(params) : Future.succeededFuture(List.of());
+    if (!protocols.contains(Targets.MDNS)) {
+      return probed;
+    }
+    Cidr range = Cidr.parse(params.getJsonObject("target").getString("value"));
+    return vertx.executeBlocking(() -> MdnsBrowser.browse(range, settings.mdnsBrowseMs()), false).compose(heard -> probed.map(pairs -> {
+      List<String[]> all = new ArrayList<>();
+      Set<String> seen = new java.util.HashSet<>();
+      for (String[] pair : heard) {
+        seen.add(pair[0] + " " + pair[1]);
+        all.add(new String[] {pair[0], pair[1], Targets.MDNS});
+      }
+      for (String[] pair : pairs) {
+        if (seen.add(pair[0] + " " + pair[1])) {
+          all.add(pair);
+        }
+      }
+      return all;
+    }));
+  }
+
+  private Future<List<String[]>> probedTargets(JsonObject params) {
     JsonObject target = params.getJsonObject("target");
     List<Integer> ports = params.getJsonArray("ports").stream().map(port -> (Integer) port).toList();
     return switch (target.getString("type")) {
@@ -144,7 +170,7 @@ final class DiscoveryRunner extends KosVerticle {
           String host = endpoint.getHost().replace("[", "").replace("]", "");
           // where the map saw it is probed only while that address may still be scanned
           if (settings.allowing(Cidr.parse(host)) != null) {
-            pairs.add(new String[] {host, Integer.toString(endpoint.getPort())});
+            pairs.add(new String[] {host, Integer.toString(endpoint.getPort()), Targets.HTTP_API});
           }
         }
         return pairs;
@@ -152,8 +178,8 @@ final class DiscoveryRunner extends KosVerticle {
     };
   }
 
-  /** Upserts the service a probe found; its id, or null when the probe found none. */
-  private Future<String> record(Prober.Probe probe, UUID jobId) {
+  /** Upserts the service a probe found (by {@code protocol}: what led to the probe); its id, or null when the probe found none. */
+  private Future<String> record(Prober.Probe probe, UUID jobId, String protocol) {
     if (probe.kind() != Prober.Kind.SERVICE) {
       return Future.succeededFuture();
     }
@@ -161,11 +187,11 @@ final class DiscoveryRunner extends KosVerticle {
     boolean verified = probe.problem() == null;
     String serviceId = verified ? document.getString("nodeId") : "unverified:" + probe.endpoint();
     JsonArray capabilities = document.getValue("capabilities") instanceof JsonArray list ? list : new JsonArray();
-    JsonObject metadata = new JsonObject().put("discovery_method", "http-api").put("response_time_ms", probe.millis())
+    JsonObject metadata = new JsonObject().put("discovery_method", protocol).put("response_time_ms", probe.millis())
         .put("last_seen", java.time.Instant.now().toString()).put("claimed_endpoint", document.getValue("endpoint"))
         .put("version", document.getValue("version"));
     Tuple row = Tuple.of(serviceId, document.getString("nodeId"), String.valueOf(document.getValue("nodeClass")), probe.endpoint(),
-        capabilities.encode(), new JsonArray().add("http-api").encode()).addValue(verified).addValue(probe.problem())
+        capabilities.encode(), new JsonArray().add(protocol).encode()).addValue(verified).addValue(probe.problem())
         .addValue(metadata.encode()).addValue(jobId);
     return store.run(RoninStore.UPSERT_SERVICE, row).map(serviceId);
   }
@@ -224,7 +250,7 @@ final class DiscoveryRunner extends KosVerticle {
       store.run(RoninStore.PROBE_FAILED, Tuple.of(serviceId, "re-probe skipped: " + host + " is outside scan_allow"));
       return;
     }
-    prober.probe(host, uri.getPort()).compose(probe -> record(probe, null).compose(found -> {
+    prober.probe(host, uri.getPort()).compose(probe -> record(probe, null, Targets.HTTP_API).compose(found -> {
       if (serviceId.equals(found)) {
         return Future.succeededFuture();
       }
@@ -239,7 +265,7 @@ final class DiscoveryRunner extends KosVerticle {
     List<String[]> pairs = new ArrayList<>(hosts.size() * ports.size());
     for (String host : hosts) {
       for (int port : ports) {
-        pairs.add(new String[] {host, Integer.toString(port)});
+        pairs.add(new String[] {host, Integer.toString(port), Targets.HTTP_API});
       }
     }
     return pairs;
@@ -321,7 +347,7 @@ final class DiscoveryRunner extends KosVerticle {
         String[] target = targets.get(next++);
         current = target[0];
         inFlight++;
-        prober.probe(target[0], Integer.parseInt(target[1])).compose(this::record).onComplete(recorded -> {
+        prober.probe(target[0], Integer.parseInt(target[1])).compose(probe -> record(probe, target[2])).onComplete(recorded -> {
           if (recorded.failed()) {
             stop(RoninErrors.SCAN_FAILED, "could not record a service: " + recorded.cause().getMessage());
           }
@@ -406,12 +432,12 @@ final class DiscoveryRunner extends KosVerticle {
         return;
       }
       if (address.forbidden() == null && settings.allowing(address) != null && queued.add(host + " " + uri.getPort())) {
-        targets.add(new String[] {host, Integer.toString(uri.getPort())});
+        targets.add(new String[] {host, Integer.toString(uri.getPort()), Targets.HTTP_API});
       }
     }
 
-    private Future<Void> record(Prober.Probe probe) {
-      return DiscoveryRunner.this.record(probe, jobId).map(serviceId -> {
+    private Future<Void> record(Prober.Probe probe, String protocol) {
+      return DiscoveryRunner.this.record(probe, jobId, protocol).map(serviceId -> {
         if (serviceId != null) {
           found.add(serviceId);
         }

@@ -23,15 +23,16 @@ import java.util.List;
  * @param forgetAfterSeconds a service not seen for this long is removed from the map
  * @param reprobeSeconds     a known service not probed for this long is probed again (0: never)
  * @param sweepMs            how often services are forgotten and re-probed
+ * @param mdnsBrowseMs       how long an {@code mdns} job listens for announcements before it probes what it heard
  */
 record RoninSettings(List<Cidr> scanAllow, List<Integer> ports, int maxHosts, int concurrency, int probesPerSecond, int connectTimeoutMs,
                      int requestTimeoutMs, int maxRunningJobs, long progressIntervalMs, long staleAfterSeconds, long forgetAfterSeconds,
-                     long reprobeSeconds, long sweepMs) {
+                     long reprobeSeconds, long sweepMs, long mdnsBrowseMs) {
 
   static RoninSettings parse(JsonObject config) {
     JsonFields fields = JsonFields.ofSettings(config).onlyKnown(List.of("scan_allow", "ports", "max_hosts", "concurrency", "probes_per_second",
         "connect_timeout_ms", "request_timeout_ms", "max_running_jobs", "progress_interval_ms", "stale_after_seconds", "forget_after_seconds",
-        "reprobe_interval_seconds", "sweep_ms"));
+        "reprobe_interval_seconds", "sweep_ms", "mdns_browse_ms"));
     List<Cidr> allow = new ArrayList<>();
     JsonArray ranges = fields.array("scan_allow", new JsonArray().add("127.0.0.0/8").add("::1/128"));
     for (int i = 0; i < ranges.size(); i++) {
@@ -51,7 +52,7 @@ record RoninSettings(List<Cidr> scanAllow, List<Integer> ports, int maxHosts, in
         fields.intValue("probes_per_second", 500, 1, 100_000), fields.intValue("connect_timeout_ms", 1000, 10, 60_000),
         fields.intValue("request_timeout_ms", 3000, 10, 120_000), fields.intValue("max_running_jobs", 2, 1, 64),
         fields.integer("progress_interval_ms", 500L, 10, 60_000), stale, forget, fields.integer("reprobe_interval_seconds", 600L, 0, 365 * 86_400L),
-        fields.integer("sweep_ms", 60_000L, 50, 3_600_000));
+        fields.integer("sweep_ms", 60_000L, 50, 3_600_000), fields.integer("mdns_browse_ms", 3000L, 100, 60_000));
   }
 
   /** A list of 1 to 64 distinct port numbers. */

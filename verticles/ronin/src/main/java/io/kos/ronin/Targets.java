@@ -19,8 +19,10 @@ import java.util.regex.Pattern;
 final class Targets {
 
   static final List<String> TYPES = List.of("network_cidr", "domain", "did");
-  /** The protocols this node discovers with; the kOS docs name more (mdns, cluster), not built yet. */
-  static final List<String> PROTOCOLS = List.of("http-api");
+  static final String HTTP_API = "http-api";
+  static final String MDNS = "mdns";
+  /** What a job discovers with; {@code cluster} members are recorded as they announce themselves, without a job. */
+  static final List<String> PROTOCOLS = List.of(HTTP_API, MDNS);
   private static final Pattern DID = Pattern.compile("did:kos:[a-z][a-z0-9]{0,30}:[0-9a-f]{32}");
   private static final Pattern DOMAIN = Pattern.compile("(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?");
 
@@ -55,19 +57,37 @@ final class Targets {
       throw ApiError.invalidField("protocols", "must name at least one protocol");
     }
     for (int i = 0; i < protocols.size(); i++) {
-      if (!PROTOCOLS.contains(protocols.getValue(i))) {
-        throw ApiError.invalidField("protocols[" + i + "]", "this node discovers with " + PROTOCOLS + " only (mdns and cluster are not built yet)");
+      Object protocol = protocols.getValue(i);
+      if ("cluster".equals(protocol)) {
+        throw ApiError.invalidField("protocols[" + i + "]", "cluster members are recorded as they announce themselves on the bus; no job finds them");
+      }
+      if (!PROTOCOLS.contains(protocol) || protocols.getList().indexOf(protocol) != i) {
+        throw ApiError.invalidField("protocols[" + i + "]", "must be one of " + PROTOCOLS + ", each once");
+      }
+      if (MDNS.equals(protocol)) {
+        checkMdns(type, value, i);
       }
     }
     int depth = fields.intValue("depth", 1, 1, 3);
     List<Integer> ports = RoninSettings.ports(fields.array("ports", new JsonArray(new ArrayList<>(settings.ports()))), "ports",
         (field, reason) -> ApiError.invalidField(field, reason));
-    long probes = (type.equals("network_cidr") ? probeHosts(parseRange(value)) : 1) * ports.size();
+    // what mDNS hears lies inside the range, so only the probes of every host × port are counted
+    long probes = protocols.contains(HTTP_API) ? (type.equals("network_cidr") ? probeHosts(parseRange(value)) : 1) * ports.size() : 0;
     if (probes > settings.maxHosts()) {
       throw RoninErrors.INVALID_TARGET.error("the target is " + probes + " host × port probes; max_hosts is " + settings.maxHosts());
     }
     return new JsonObject().put("target", new JsonObject().put("type", type).put("value", value)).put("protocols", protocols)
         .put("depth", depth).put("ports", new JsonArray(new ArrayList<>(ports)));
+  }
+
+  /** mDNS reaches the links this node is on: a network_cidr target that one of its interfaces is inside. */
+  private static void checkMdns(String type, String value, int index) {
+    if (!type.equals("network_cidr")) {
+      throw ApiError.invalidField("protocols[" + index + "]", "mdns browses the link of a network_cidr target; not a " + type);
+    }
+    if (MdnsBrowser.localAddresses(parseRange(value)).isEmpty()) {
+      throw RoninErrors.INVALID_TARGET.error("no multicast interface of this node is inside " + value + ": mDNS announcements there cannot be heard");
+    }
   }
 
   static Cidr parseRange(String value) {

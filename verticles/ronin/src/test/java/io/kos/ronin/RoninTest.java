@@ -192,7 +192,11 @@ class RoninTest {
         {range("127.0.0.0/33"), "target.value"},
         {new JsonObject().put("target", new JsonObject().put("type", "domain").put("value", "bad domain")), "target.value"},
         {new JsonObject().put("target", new JsonObject().put("type", "did").put("value", "did:web:x")), "target.value"},
-        {range("127.0.0.0/29").put("protocols", new JsonArray().add("mdns")), "protocols[0]"},
+        {range("127.0.0.0/29").put("protocols", new JsonArray().add("cluster")), "protocols[0]"},
+        {range("127.0.0.0/29").put("protocols", new JsonArray().add("carrier-pigeon")), "protocols[0]"},
+        {range("127.0.0.0/29").put("protocols", new JsonArray().add("http-api").add("http-api")), "protocols[1]"},
+        {new JsonObject().put("target", new JsonObject().put("type", "domain").put("value", "localhost"))
+            .put("protocols", new JsonArray().add("http-api").add("mdns")), "protocols[1]"},
         {range("127.0.0.0/29").put("protocols", new JsonArray()), "protocols"},
         {range("127.0.0.0/29").put("depth", 4), "depth"},
         {range("127.0.0.0/29").put("depth", 0), "depth"},
@@ -207,6 +211,11 @@ class RoninTest {
       assertThat(response.status()).as(response.toString()).isEqualTo(422);
       assertThat(response.json().getString("field")).as(response.toString()).isEqualTo(body[1]);
     }
+    // loopback carries no multicast: no interface of this node could hear an announcement there
+    Http.Response deaf = alice.http().postJson(BASE + "/jobs", range("127.0.0.0/29").put("protocols", new JsonArray().add("mdns")));
+    assertThat(deaf.status()).isEqualTo(422);
+    assertThat(deaf.json().getString("error")).isEqualTo("invalid_target");
+    assertThat(deaf.json().getString("message")).contains("no multicast interface");
     assertThat(viewer.http().postJson(BASE + "/jobs", range("127.0.0.0/29")).status()).isEqualTo(403);
   }
 

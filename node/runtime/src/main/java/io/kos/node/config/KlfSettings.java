@@ -12,6 +12,7 @@ import java.util.List;
  * @param acceptUnknown the role of a verified sender missing from the peer list, or null to refuse it
  * @param ca            PEM certificates trusted besides the JDK's when this node calls a node over https, or null
  * @param discoverable  whether the identity and capability documents answer anonymous callers
+ * @param mdns          whether a discoverable node announces itself over mDNS
  */
 public record KlfSettings(
     List<Peer> peers,
@@ -22,7 +23,8 @@ public record KlfSettings(
     Duration taskTimeout,
     Duration taskRetention,
     Path ca,
-    boolean discoverable) {
+    boolean discoverable,
+    boolean mdns) {
 
   /** One entry of {@code klf.peers}: a node this node trusts, with the role its messages act with. */
   public record Peer(String did, Caller.Role role, String name) {

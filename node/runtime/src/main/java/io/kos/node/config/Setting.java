@@ -74,6 +74,7 @@ public record Setting(String key, Object defaultValue, String description, Funct
       new Setting("auth.hash_threads", 0, "password hashes computed at once (each holds auth.argon2_memory_kib); 0 = one per core", v -> integer(v, 0, 256)),
       new Setting("klf.peers", List.of(), "nodes this node trusts: a list of {did, role, name} (role admin, editor or viewer; as JSON in the environment). Peers added with /api/auth/v1/peers add to these", Setting::peers),
       new Setting("klf.discoverable", true, "answer GET /klf/v1/identity and /klf/v1/capabilities to anyone (what discovery probes); false: to an authenticated caller only (401 otherwise), so that Ronin nodes record nothing of this node", Setting::bool),
+      new Setting("klf.mdns", true, "announce this node on the local network as _kos-node._tcp.local (mDNS, TXT class, port, did) when http.host is one non-loopback address, or on every multicast interface when it is 0.0.0.0 or ::; never while klf.discoverable is false; false: never", Setting::bool),
       new Setting("klf.accept_unknown", "", "the role of a verified KLF sender not on the peer list: empty refuses it (403 unknown_node), viewer lets it read", Setting::acceptUnknown),
       new Setting("klf.max_clock_skew", Duration.ofMinutes(5), "a KLF message whose timestamp is further than this from the node's clock is refused", Setting::duration),
       new Setting("klf.replay_window", Duration.ofMinutes(10), "how long a received message id is remembered, so that a copy is refused (keep it above twice klf.max_clock_skew)", Setting::duration),

@@ -53,6 +53,13 @@ public final class NodeProcess implements AutoCloseable {
     return launch(classpathLauncher(jvmOptions), args, env, timeout);
   }
 
+  /** As {@link #start}, inside a network namespace the test made ({@code ip netns exec <namespace>}). */
+  public static NodeProcess startIn(NetworkNamespace namespace, List<String> args, Map<String, String> env, Duration timeout) {
+    List<String> launcher = new ArrayList<>(List.of("ip", "netns", "exec", namespace.name()));
+    launcher.addAll(classpathLauncher(TEST_JVM));
+    return launch(launcher, args, env, timeout);
+  }
+
   /** As {@link #start}, from the shaded binary: {@code java -jar <jar> run <args>}. */
   public static NodeProcess startJar(Path jar, List<String> args, Map<String, String> env, Duration timeout) {
     return launch(List.of(javaBinary(), "-jar", jar.toString()), args, env, timeout);
