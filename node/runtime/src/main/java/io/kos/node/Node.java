@@ -232,6 +232,7 @@ public final class Node {
     if (config.clusterEnabled()) {
       announce("join");
       announcer = vertx().setPeriodic(ANNOUNCE_EVERY_MS, id -> announce("alive"));
+      vertx().eventBus().consumer(Addresses.NODE_ANNOUNCE_REQUEST, asked -> announce("alive"));
     }
     if (config.klf().mdns() && config.klf().discoverable()) {
       // not awaited: JmDNS spends about a second probing the name, and readiness does not wait on the LAN

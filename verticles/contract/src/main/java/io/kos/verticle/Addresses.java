@@ -38,6 +38,8 @@ public final class Addresses {
    * when it stops. Ronin records the members from it without probing them.
    */
   public static final String NODE_ANNOUNCE = "kos.node.announce";
+  /** Published (any body) to have every member announce itself {@code alive} now: a listener that starts late need not wait 30 s. */
+  public static final String NODE_ANNOUNCE_REQUEST = "kos.node.announce.request";
 
   private Addresses() {
   }

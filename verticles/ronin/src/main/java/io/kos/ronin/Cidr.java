@@ -22,10 +22,9 @@ record Cidr(InetAddress network, int prefix) {
     if (parts.length > 2 || !LITERAL.matcher(parts[0]).matches()) {
       throw new IllegalArgumentException("'" + text + "' is not an address range (a.b.c.d/n or an IPv6 prefix)");
     }
-    InetAddress address;
-    try {
-      address = InetAddress.getByName(parts[0]);
-    } catch (UnknownHostException e) {
+    // a literal only: InetAddress.getByName would look up what merely resembles one (999.1.1.1)
+    InetAddress address = io.netty.util.NetUtil.createInetAddressFromIpAddressString(parts[0]);
+    if (address == null) {
       throw new IllegalArgumentException("'" + text + "' is not an IP address");
     }
     int bits = address.getAddress().length * 8;
@@ -98,7 +97,8 @@ record Cidr(InetAddress network, int prefix) {
 
   @Override
   public String toString() {
-    return network.getHostAddress() + "/" + prefix;
+    // RFC 5952 text (::1, not 0:0:0:0:0:0:0:1), as operators write it in scan_allow
+    return io.netty.util.NetUtil.toAddressString(network) + "/" + prefix;
   }
 
   private static BigInteger mask(int bits, int prefix) {

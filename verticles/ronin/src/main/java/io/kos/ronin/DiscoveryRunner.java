@@ -79,7 +79,9 @@ final class DiscoveryRunner extends KosVerticle {
     });
     reportHealth(() -> new JsonObject().put("ok", true).put("running_jobs", running.size()).put("waiting_jobs", waiting.size()));
     vertx.setPeriodic(settings.sweepMs(), id -> sweep());
-    vertx.eventBus().<JsonObject>consumer(Addresses.NODE_ANNOUNCE, message -> announced(message.body()));
+    vertx.eventBus().<JsonObject>consumer(Addresses.NODE_ANNOUNCE, message -> announced(message.body())).completion()
+        // the members that joined before this runner listened say so again now
+        .onSuccess(registered -> vertx.eventBus().publish(Addresses.NODE_ANNOUNCE_REQUEST, null));
     return store.run(RoninStore.INTERRUPT_JOBS, Tuple.of(env().nodeId())).onSuccess(rows -> {
       if (rows.size() > 0) {
         LOG.warn("{} discovery job(s) were unfinished when this node stopped; marked failed with INTERRUPTED", rows.size());
@@ -162,7 +164,18 @@ final class DiscoveryRunner extends KosVerticle {
     return switch (target.getString("type")) {
       case "network_cidr" -> vertx.executeBlocking(() -> pairs(Cidr.parse(target.getString("value")).hosts().stream()
           .map(InetAddress::getHostAddress).toList(), ports), false);
-      case "domain" -> Future.succeededFuture(pairs(params.getJsonArray("addresses").stream().map(String::valueOf).toList(), ports));
+      case "domain" -> {
+        List<String[]> pairs = pairs(params.getJsonArray("addresses").stream().map(String::valueOf).toList(), ports);
+        Set<String> seen = new java.util.HashSet<>(pairs.stream().map(pair -> pair[0] + " " + pair[1]).toList());
+        // what the SRV records name, after the domain's own addresses
+        for (Object named : params.getJsonArray("srv", new JsonArray())) {
+          JsonObject endpoint = (JsonObject) named;
+          if (seen.add(endpoint.getString("address") + " " + endpoint.getInteger("port"))) {
+            pairs.add(new String[] {endpoint.getString("address"), Integer.toString(endpoint.getInteger("port")), Targets.HTTP_API});
+          }
+        }
+        yield Future.succeededFuture(pairs);
+      }
       default -> store.run(RoninStore.ENDPOINT_OF, Tuple.of(target.getString("value"))).map(rows -> {
         List<String[]> pairs = new ArrayList<>();
         for (Row found : rows) {

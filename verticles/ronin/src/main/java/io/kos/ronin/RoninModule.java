@@ -27,7 +27,7 @@ public final class RoninModule implements VerticleModule {
         RouteSpec.get("/jobs/:job_id", "jobs.get"),
         RouteSpec.post("/jobs/:job_id/cancel", "jobs.cancel"),
         RouteSpec.get("/jobs/:job_id/events", "jobs.events"),
-        RouteSpec.get("/services", "services.list"),
+        RouteSpec.get("/services", "services.query"),
         RouteSpec.get("/services/:service_id", "services.get"),
         RouteSpec.delete("/services/:service_id", "services.delete"));
   }
@@ -39,7 +39,7 @@ public final class RoninModule implements VerticleModule {
         KlfOperation.task("run_discovery_job", "jobs.run"),
         KlfOperation.query("get_discovery_job", "jobs.get"),
         KlfOperation.command("cancel_discovery_job", "jobs.cancel"),
-        KlfOperation.query("list_services", "services.list"),
+        KlfOperation.query("list_services", "services.query"),
         KlfOperation.query("get_service", "services.get"),
         // asked by other Ronin nodes resolving a DID (depth 2)
         KlfOperation.query("resolve_did", "services.resolve"));

@@ -24,15 +24,16 @@ import java.util.List;
  * @param reprobeSeconds     a known service not probed for this long is probed again (0: never)
  * @param sweepMs            how often services are forgotten and re-probed
  * @param mdnsBrowseMs       how long an {@code mdns} job listens for announcements before it probes what it heard
+ * @param dnsServer          the DNS server ({@code host:port}) a domain target is resolved with; null: the system's resolver
  */
 record RoninSettings(List<Cidr> scanAllow, List<Integer> ports, int maxHosts, int concurrency, int probesPerSecond, int connectTimeoutMs,
                      int requestTimeoutMs, int maxRunningJobs, long progressIntervalMs, long staleAfterSeconds, long forgetAfterSeconds,
-                     long reprobeSeconds, long sweepMs, long mdnsBrowseMs) {
+                     long reprobeSeconds, long sweepMs, long mdnsBrowseMs, java.net.InetSocketAddress dnsServer) {
 
   static RoninSettings parse(JsonObject config) {
     JsonFields fields = JsonFields.ofSettings(config).onlyKnown(List.of("scan_allow", "ports", "max_hosts", "concurrency", "probes_per_second",
         "connect_timeout_ms", "request_timeout_ms", "max_running_jobs", "progress_interval_ms", "stale_after_seconds", "forget_after_seconds",
-        "reprobe_interval_seconds", "sweep_ms", "mdns_browse_ms"));
+        "reprobe_interval_seconds", "sweep_ms", "mdns_browse_ms", "dns_server"));
     List<Cidr> allow = new ArrayList<>();
     JsonArray ranges = fields.array("scan_allow", new JsonArray().add("127.0.0.0/8").add("::1/128"));
     for (int i = 0; i < ranges.size(); i++) {
@@ -52,7 +53,27 @@ record RoninSettings(List<Cidr> scanAllow, List<Integer> ports, int maxHosts, in
         fields.intValue("probes_per_second", 500, 1, 100_000), fields.intValue("connect_timeout_ms", 1000, 10, 60_000),
         fields.intValue("request_timeout_ms", 3000, 10, 120_000), fields.intValue("max_running_jobs", 2, 1, 64),
         fields.integer("progress_interval_ms", 500L, 10, 60_000), stale, forget, fields.integer("reprobe_interval_seconds", 600L, 0, 365 * 86_400L),
-        fields.integer("sweep_ms", 60_000L, 50, 3_600_000), fields.integer("mdns_browse_ms", 3000L, 100, 60_000));
+        fields.integer("sweep_ms", 60_000L, 50, 3_600_000), fields.integer("mdns_browse_ms", 3000L, 100, 60_000),
+        dnsServer(fields.string("dns_server", "", 300), fields::invalid));
+  }
+
+  /** {@code ip}, {@code ip:port} or {@code [ipv6]:port} (53 by default); empty: none. A literal address, so that naming the resolver needs no resolver. */
+  static java.net.InetSocketAddress dnsServer(String raw, java.util.function.BiFunction<String, String, RuntimeException> invalid) {
+    if (raw.isEmpty()) {
+      return null;
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[([0-9a-fA-F:.]+)](?::([0-9]{1,5}))?|([0-9.]+)(?::([0-9]{1,5}))?").matcher(raw);
+    if (!m.matches()) {
+      throw invalid.apply("dns_server", "must be an IP address with an optional port (10.0.0.53, 10.0.0.53:5353, [::1]:53), not " + raw);
+    }
+    String host = m.group(1) != null ? m.group(1) : m.group(3);
+    String port = m.group(1) != null ? m.group(2) : m.group(4);
+    int number = port == null ? 53 : Integer.parseInt(port);
+    java.net.InetAddress address = io.netty.util.NetUtil.createInetAddressFromIpAddressString(host);
+    if (address == null || number < 1 || number > 65535) {
+      throw invalid.apply("dns_server", "must be an IP address with a port from 1 to 65535 (53 when absent), not " + raw);
+    }
+    return new java.net.InetSocketAddress(address, number);
   }
 
   /** A list of 1 to 64 distinct port numbers. */

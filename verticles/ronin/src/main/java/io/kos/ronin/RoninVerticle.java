@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 
-import java.net.InetAddress;
 import java.util.List;
 import java.util.UUID;
 
@@ -28,11 +27,13 @@ import java.util.UUID;
 final class RoninVerticle extends KosVerticle {
 
   private RoninSettings settings;
+  private DomainResolver domains;
   private RoninStore store;
 
   @Override
   protected Future<?> setUp() {
     settings = RoninSettings.parse(env().config());
+    domains = new DomainResolver(vertx, settings);
     store = new RoninStore(pool(), settings.staleAfterSeconds());
     serve("jobs.create", request -> create(request).compose(job -> start(job, request, false)).map(job -> ApiResponse.of(201, job)));
     serve("jobs.run", this::runJob);
@@ -40,7 +41,7 @@ final class RoninVerticle extends KosVerticle {
     serve("jobs.get", this::getJob);
     serve("jobs.cancel", this::cancelJob);
     serve("jobs.events", request -> getJob(request).map(job -> EventStream.followJob(vertx, job, RoninAddresses.JOB_PROGRESS)));
-    serve("services.list", this::listServices);
+    serve("services.query", this::listServices);
     serve("services.get", request -> store.run(RoninStore.SERVICE, Tuple.of(request.pathParam("service_id")))
         .map(rows -> store.service(OwnerScope.one(rows, "service", request.pathParam("service_id")))));
     serve("services.resolve", request -> {
@@ -64,9 +65,8 @@ final class RoninVerticle extends KosVerticle {
     JsonObject params = Targets.parse(request.bodyObject(), settings);
     JsonObject target = params.getJsonObject("target");
     Future<JsonObject> checked = !target.getString("type").equals("domain") ? Future.succeededFuture(params)
-        : vertx.executeBlocking(() -> InetAddress.getAllByName(target.getString("value")), false)
-            .recover(e -> Future.failedFuture(RoninErrors.INVALID_TARGET.error(target.getString("value") + " does not resolve: " + e.getMessage())))
-            .map(resolved -> params.put("addresses", new JsonArray(Targets.allowedAddresses(target.getString("value"), resolved, settings))));
+        : domains.resolve(target.getString("value"), params.getJsonArray("ports").stream().map(port -> (Integer) port).toList())
+            .map(params::mergeIn);
     return checked.compose(ready -> store.one(RoninStore.INSERT_JOB, Tuple.of(UUID.randomUUID(), ready, env().nodeId(), OwnerScope.owner(caller),
         caller.did()), RoninStore::job));
   }

@@ -110,20 +110,11 @@ final class Targets {
     }
   }
 
-  /** A domain's addresses that may be probed; INVALID_TARGET when none may. */
-  static List<String> allowedAddresses(String domain, InetAddress[] resolved, RoninSettings settings) {
-    List<String> allowed = new ArrayList<>();
-    for (InetAddress address : resolved) {
-      Cidr one = Cidr.parse(address.getHostAddress());
-      if (one.forbidden() == null && settings.allowing(one) != null) {
-        allowed.add(address.getHostAddress());
-      }
-    }
-    if (allowed.isEmpty()) {
-      throw new ApiError(RoninErrors.INVALID_TARGET, domain + " resolves to no address inside scan_allow " + settings.scanAllow(),
-          new JsonObject().put("scan_allow", new JsonArray(settings.scanAllow().stream().map(Cidr::toString).toList())));
-    }
-    return allowed;
+  /** A domain none of whose addresses or SRV endpoints may be probed. */
+  static ApiError nothingAllowed(String domain, RoninSettings settings) {
+    return new ApiError(RoninErrors.INVALID_TARGET, domain + " resolves to no address inside scan_allow " + settings.scanAllow()
+        + " (A, AAAA and SRV " + DomainResolver.SRV_PREFIX + domain + ")",
+        new JsonObject().put("scan_allow", new JsonArray(settings.scanAllow().stream().map(Cidr::toString).toList())));
   }
 
   private static long probeHosts(Cidr range) {

@@ -42,7 +42,7 @@ class RoninClusterTest {
       Accounts.Session admin = Accounts.bootstrapAdmin(ronin.http(), roninDir);
       String hakimDid = hakim.http().get("/klf/v1/identity").json().getString("nodeId");
       String roninDid = ronin.http().get("/klf/v1/identity").json().getString("nodeId");
-      // hakim's join may come before ronin's consumer is registered across the cluster; its alive, 30 s later, then
+      // hakim may join before ronin listens: ronin then asks for announcements when it starts (and alive comes every 30 s)
       Http.Response found = admin.http().await(BASE + "/services/" + hakimDid, r -> r.status() == 200, Duration.ofSeconds(75));
       JsonObject member = found.json();
       assertThat(member.getBoolean("verified")).as(member.encode()).isTrue();

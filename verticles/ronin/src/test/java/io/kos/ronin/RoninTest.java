@@ -8,6 +8,9 @@ import io.kos.node.testkit.Http;
 import io.kos.node.testkit.KlfPeer;
 import io.kos.node.testkit.NodeProcess;
 import io.kos.node.testkit.TestNode;
+import io.kos.ronin.api.RoninAddresses;
+import io.kos.verticle.ApiRequest;
+import io.kos.verticle.Caller;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -45,6 +48,8 @@ class RoninTest {
   private static Accounts.Session viewer;
   private static Accounts.Session admin;
   private static final AtomicInteger OUTSIDE_CONNECTIONS = new AtomicInteger();
+  /** Every domain of these tests resolves here, so no query leaves the machine. */
+  private static TestDnsServer dns;
 
   @BeforeAll
   static void start() {
@@ -59,6 +64,9 @@ class RoninTest {
     HttpServer outside = vertx.createHttpServer().connectionHandler(c -> OUTSIDE_CONNECTIONS.incrementAndGet())
         .requestHandler(r -> r.response().end()).listen(port, "127.0.0.9").await();
     assertThat(outside.actualPort()).isEqualTo(port);
+    dns = new TestDnsServer().a("kos.test", "127.0.0.4").a("node.kos.test", "127.0.0.2").a("far.kos.test", "127.0.0.9")
+        .srv("_kos._tcp.kos.test", 10, 60, port, "node.kos.test").srv("_kos._tcp.kos.test", 20, 0, port, "far.kos.test")
+        .srv("_kos._tcp.srv-only.kos.test", 10, 0, port, "node.kos.test").a("outside.kos.test", "127.0.0.9").start();
     ronin = TestNode.start(Map.of("verticles.deploy", "ronin", "klf.peers",
         new JsonArray().add(new JsonObject().put("did", PEER.did()).put("role", "editor")).encode()), TestNode.configFile("""
         verticles:
@@ -69,7 +77,8 @@ class RoninTest {
               connect_timeout_ms: 500
               request_timeout_ms: 2000
               progress_interval_ms: 20
-        """));
+              dns_server: "%s"
+        """.formatted(dns.address())));
     contract = ApiContract.served(ronin, RoninModule.NAME);
     admin = ronin.admin();
     alice = ronin.user("alice", "editor");
@@ -82,6 +91,7 @@ class RoninTest {
     ronin.close();
     kos.close();
     hidden.close();
+    dns.close();
     vertx.close().await();
   }
 
@@ -136,7 +146,7 @@ class RoninTest {
     assertThat(hidden.admin().http().get("/klf/v1/identity").json().getString("nodeId")).isEqualTo(hidden.node().identity().did());
     // the map has nothing of the plain server or of the node that answered 401
     Http.Response all = viewer.http().get(BASE + "/services?limit=500");
-    contract.conforms("services.list", all, 200);
+    contract.conforms("services.query", all, 200);
     assertThat(all.json().getJsonArray("services").stream().map(s -> ((JsonObject) s).getString("endpoint")))
         .noneMatch(endpoint -> endpoint.contains("127.0.0.6") || endpoint.contains("127.0.0.3"));
     assertThat(all.json().getJsonArray("services").stream().map(s -> ((JsonObject) s).getString("node_id")))
@@ -148,11 +158,37 @@ class RoninTest {
     assertThat(byDid.getJsonArray("services_found")).containsExactly(did);
     JsonObject unknownDid = scan(bob, new JsonObject().put("target", new JsonObject().put("type", "did").put("value", PEER.did())));
     assertThat(unknownDid.getJsonArray("services_found")).isEmpty();
-    // a domain: its allowed addresses (localhost resolves to loopback; nothing listens on that port there)
-    JsonObject domain = scan(bob, new JsonObject().put("target", new JsonObject().put("type", "domain").put("value", "localhost"))
+  }
+
+  @Test
+  void aDomainIsProbedAtItsAddressesAndWhereItsSrvRecordsPoint() {
+    String did = kos.node().identity().did();
+    int asked = dns.queries();
+    // kos.test: A 127.0.0.4 (nothing there); SRV to node.kos.test (the kOS node at 127.0.0.2) and to far.kos.test (outside scan_allow)
+    JsonObject domain = scan(bob, new JsonObject().put("target", new JsonObject().put("type", "domain").put("value", "kos.test"))
         .put("ports", new JsonArray().add(port)));
-    assertThat(domain.getString("status")).isEqualTo("completed");
-    assertThat(domain.getJsonObject("params").getJsonArray("addresses")).isNotEmpty();
+    assertThat(domain.getString("status")).as(domain.encode()).isEqualTo("completed");
+    assertThat(domain.getJsonObject("params").getJsonArray("addresses")).containsExactly("127.0.0.4");
+    assertThat(domain.getJsonObject("params").getJsonArray("srv")).containsExactly(new JsonObject().put("target", "node.kos.test")
+        .put("address", "127.0.0.2").put("port", port));
+    assertThat(domain.getInteger("probes_done")).isEqualTo(2);
+    assertThat(domain.getJsonArray("services_found")).containsExactly(did);
+    assertThat(dns.queries()).isGreaterThanOrEqualTo(asked + 5);
+    // SRV alone is enough
+    JsonObject srvOnly = scan(bob, new JsonObject().put("target", new JsonObject().put("type", "domain").put("value", "srv-only.kos.test")));
+    assertThat(srvOnly.getJsonObject("params").getJsonArray("addresses")).isEmpty();
+    assertThat(srvOnly.getJsonArray("services_found")).containsExactly(did);
+    // a domain whose only address is outside scan_allow, and one that does not exist: refused, nothing sent
+    int before = OUTSIDE_CONNECTIONS.get();
+    for (String refused : List.of("outside.kos.test", "no-such-host.invalid")) {
+      Http.Response response = alice.http().postJson(BASE + "/jobs", new JsonObject().put("target",
+          new JsonObject().put("type", "domain").put("value", refused)));
+      assertThat(response.status()).as(refused).isEqualTo(422);
+      assertThat(response.json().getString("error")).isEqualTo("invalid_target");
+      assertThat(response.json().getString("message")).contains("_kos._tcp." + refused);
+    }
+    NodeProcess.sleep(200);
+    assertThat(OUTSIDE_CONNECTIONS.get()).isEqualTo(before);
   }
 
   private static JsonObject service(JsonArray services, boolean verified) {
@@ -176,9 +212,6 @@ class RoninTest {
         new JsonArray(java.util.stream.IntStream.range(1, 12).boxed().toList())));
     assertThat(tooMany.json().getString("error")).isEqualTo("invalid_target");
     assertThat(tooMany.json().getString("message")).contains("max_hosts is 64");
-    Http.Response nowhere = alice.http().postJson(BASE + "/jobs", new JsonObject().put("target",
-        new JsonObject().put("type", "domain").put("value", "no-such-host.invalid")));
-    assertThat(nowhere.json().getString("error")).isEqualTo("invalid_target");
     NodeProcess.sleep(200);
     assertThat(OUTSIDE_CONNECTIONS.get()).isEqualTo(before);
   }
@@ -251,10 +284,17 @@ class RoninTest {
     Http.Response second = alice.http().get(BASE + "/services?capability=tohunga.http_api&limit=1&after=" + first.json().getString("next_cursor"));
     assertThat(second.json().getJsonArray("services").getJsonObject(0).getString("service_id"))
         .isEqualTo("did:kos:tohunga:" + "b".repeat(32));
+    // another verticle asks the same on the bus, as its node
+    io.vertx.core.eventbus.DeliveryOptions asNode = new io.vertx.core.eventbus.DeliveryOptions().setHeaders(
+        Caller.node(ronin.node().identity().did(), Caller.Role.ADMIN).addTo(io.vertx.core.MultiMap.caseInsensitiveMultiMap()));
+    JsonObject overTheBus = new JsonObject(ronin.node().vertx().eventBus().<io.vertx.core.buffer.Buffer>request(RoninAddresses.SERVICES_QUERY,
+        ApiRequest.envelope(new JsonObject(), new JsonObject().put("capability", "tohunga.http_api,tohunga.assets"), null), asNode).await().body());
+    assertThat(overTheBus.getJsonArray("services").stream().map(s -> ((JsonObject) s).getString("service_id")))
+        .containsExactly("did:kos:tohunga:" + "a".repeat(32));
     for (String bad : new String[] {"verified=maybe", "fresh_within=soon", "fresh_within=10y", "limit=0", "limit=501", "capability=a,,b"}) {
       Http.Response refused = alice.http().get(BASE + "/services?" + bad);
       assertThat(refused.status()).as(bad).isEqualTo(400);
-      contract.conforms("services.list", refused, 400);
+      contract.conforms("services.query", refused, 400);
     }
     Http.Response one = viewer.http().get(BASE + "/services/did:kos:hakim:" + "c".repeat(32));
     contract.conforms("services.get", one, 200);

@@ -4,12 +4,13 @@ package io.kos.ronin.api;
 public final class RoninAddresses {
 
   /**
-   * Request (an admin caller, as {@code ApiRequest.busRequest}): the query parameters of
+   * Request ({@code ApiRequest.envelope({}, query, null)}, the caller in the headers as
+   * {@code Caller.addTo} puts it, e.g. the node itself): the query parameters of
    * {@code GET /api/ronin/v1/services} ({@code capability} (several: comma separated, all of them),
    * {@code node_class}, {@code verified}, {@code fresh_within}, {@code limit}, {@code after});
-   * the page {@code {services, next_cursor}}. Hakim uses it to find the nodes it watches.
+   * the page {@code {services, next_cursor}} as a JSON-encoded buffer (as every served operation replies). Hakim uses it to find the nodes it watches.
    */
-  public static final String SERVICES_QUERY = "kos.ronin.services.list";
+  public static final String SERVICES_QUERY = "kos.ronin.services.query";
 
   /** Published at each change of a running discovery job: {@code {job_id, status, progress, probes_done, probes_total, services_found, message}}. */
   public static final String JOB_PROGRESS = "kos.ronin.jobs.progress";
