@@ -8,6 +8,9 @@ import io.kos.node.config.Setting;
 import io.kos.node.db.Database;
 import io.kos.node.db.Migrations;
 import io.kos.node.http.IngressVerticle;
+import io.kos.node.health.HealthDocuments;
+import io.kos.node.health.LogCounts;
+import io.kos.node.health.SystemMetrics;
 import io.kos.node.identity.MdnsAnnouncer;
 import io.kos.node.identity.NodeIdentity;
 import io.kos.node.klf.KlfService;
@@ -76,6 +79,8 @@ public final class Node {
   /** The timer of the periodic {@code alive} announcement of a cluster member; -1 when not clustered. */
   private long announcer = -1;
   private static final long ANNOUNCE_EVERY_MS = 30_000;
+  /** How often the network rate of the health document is sampled. */
+  private static final long SAMPLE_EVERY_MS = 5_000;
   /** The mDNS announcement, started once the node serves; null when it does not announce. */
   private Future<MdnsAnnouncer> mdns;
 
@@ -228,8 +233,14 @@ public final class Node {
     state.documents(identity.signedDocument(Version.VALUE, endpoint(), capabilities(modules)), capabilityDocument(modules));
     runId = nodePool.preparedQuery("INSERT INTO node_runs (node_id, version) VALUES ($1, $2) RETURNING id")
         .execute(Tuple.of(identity.did(), Version.VALUE)).await().iterator().next().getLong(0);
+    SystemMetrics system = new SystemMetrics(config.dataDir());
+    system.sample();
+    vertx().setPeriodic(SAMPLE_EVERY_MS, id -> system.sample());
+    HealthDocuments health = new HealthDocuments(identity, state, system, LogCounts.installed());
+    state.health(health);
     state.started();
     if (config.clusterEnabled()) {
+      vertx().eventBus().<JsonObject>consumer(Addresses.NODE_ANNOUNCE, heard -> health.heard(heard.body()));
       announce("join");
       announcer = vertx().setPeriodic(ANNOUNCE_EVERY_MS, id -> announce("alive"));
       vertx().eventBus().consumer(Addresses.NODE_ANNOUNCE_REQUEST, asked -> announce("alive"));

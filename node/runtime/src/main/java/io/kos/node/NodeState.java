@@ -33,6 +33,7 @@ public final class NodeState {
   private volatile Buffer capabilityDocument;
   private volatile AccessControl accessControl;
   private volatile KlfService klf;
+  private volatile io.kos.node.health.HealthDocuments health;
   /** This node's own metrics registry: several nodes in one JVM (tests) must not share meters. */
   private final String metricsRegistry = "kos-node-" + java.util.UUID.randomUUID();
 
@@ -86,6 +87,15 @@ public final class NodeState {
   void documents(JsonObject identity, JsonObject capabilities) {
     this.identityDocument = identity.toBuffer();
     this.capabilityDocument = capabilities.toBuffer();
+  }
+
+  void health(io.kos.node.health.HealthDocuments health) {
+    this.health = health;
+  }
+
+  /** The signed health documents ({@code GET /klf/v1/health}); null until the node has started. */
+  public io.kos.node.health.HealthDocuments health() {
+    return health;
   }
 
   public Buffer identityDocument() {

@@ -91,6 +91,7 @@ public final class IngressVerticle extends VerticleBase {
         : new ApiEntry(false, false, this::authApi, requestIdPrefix);
     edge.get(router, "/klf/v1/identity").handler(discoverable).handler(ctx -> document(ctx, state.identityDocument()));
     edge.get(router, "/klf/v1/capabilities").handler(discoverable).handler(ctx -> document(ctx, state.capabilityDocument()));
+    edge.get(router, "/klf/v1/health").handler(discoverable).handler(this::health);
     edge.mounted(KLF_MESSAGE, HttpMethod.POST);
     router.post(KLF_MESSAGE).handler(BodyHandler.create(false).setBodyLimit(config.klf().maxMessageBytes())).handler(this::klfMessage);
     BodyHandler bodyHandler = BodyHandler.create(false).setBodyLimit(config.bodyLimit());
@@ -193,6 +194,14 @@ public final class IngressVerticle extends VerticleBase {
     state.readiness(vertx).onComplete(
         doc -> json(ctx, doc.getBoolean("ready") ? 200 : 503, doc.toBuffer()),
         ctx::fail);
+  }
+
+  private void health(RoutingContext ctx) {
+    if (state.health() == null) {
+      HttpErrors.send(ctx, Errors.STARTING, "the node is still starting");
+      return;
+    }
+    state.health().document(vertx).onComplete(document -> json(ctx, 200, document.toBuffer()), ctx::fail);
   }
 
   private static void document(RoutingContext ctx, Buffer document) {

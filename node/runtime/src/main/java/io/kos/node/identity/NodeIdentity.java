@@ -24,7 +24,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
@@ -103,7 +102,10 @@ public final class NodeIdentity {
       PublicKey publicKey = factory.generatePublic(new X509EncodedKeySpec(blocks.get("PUBLIC KEY")));
       KeyPair pair = new KeyPair(publicKey, privateKey);
       byte[] probe = "kos-key-check".getBytes(StandardCharsets.US_ASCII);
-      if (!verifies(publicKey, probe, sign(privateKey, probe))) {
+      Ed25519Signer signer = new Ed25519Signer();
+      signer.init(true, signingKey(privateKey));
+      signer.update(probe, 0, probe.length);
+      if (!verifies(publicKey, probe, signer.generateSignature())) {
         throw new ConfigException("key file " + keyFile + ": the public key does not match the private key");
       }
       return pair;
@@ -193,9 +195,18 @@ public final class NodeIdentity {
         .put("nodeClass", nodeClass)
         .put("version", version)
         .put("endpoint", endpoint)
-        .put("capabilities", new JsonArray(new ArrayList<>(capabilities)))
-        .put("publicKey", publicKeyBase64());
-    byte[] signature = sign(keyPair.getPrivate(), canonical(document));
+        .put("capabilities", new JsonArray(new ArrayList<>(capabilities)));
+    return sign(document);
+  }
+
+  /**
+   * A document of this node's (identity, health), signed: {@code publicKey} added, and
+   * {@code signature.value} the base64url Ed25519 signature over {@link #canonical} of the
+   * document without its {@code signature} member. Changes and returns {@code document}.
+   */
+  public JsonObject sign(JsonObject document) {
+    document.put("publicKey", publicKeyBase64());
+    byte[] signature = sign(canonical(document));
     return document.put("signature", new JsonObject()
         .put("algorithm", ALGORITHM)
         .put("value", Base64.getUrlEncoder().withoutPadding().encodeToString(signature)));
@@ -210,19 +221,4 @@ public final class NodeIdentity {
   public static byte[] canonical(JsonObject document) {
     return IdentityDocuments.canonical(document);
   }
-
-
-
-  private static byte[] sign(PrivateKey key, byte[] data) {
-    try {
-      Signature signer = Signature.getInstance(ALGORITHM);
-      signer.initSign(key);
-      signer.update(data);
-      return signer.sign();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-
 }
