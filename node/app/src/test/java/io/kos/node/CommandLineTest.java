@@ -28,7 +28,7 @@ class CommandLineTest {
 
   @Test
   void unknownVerticle() {
-    assertUsageError(List.of("--verticles", "probe,ghost"), Map.of(), "verticles.deploy: unknown verticle 'ghost' (known: actions, ingest, probe, ronin, tohunga, triggers)");
+    assertUsageError(List.of("--verticles", "probe,ghost"), Map.of(), "verticles.deploy: unknown verticle 'ghost' (known: actions, hakim, ingest, probe, ronin, tohunga, triggers)");
   }
 
   @Test

@@ -23,7 +23,12 @@ public record Keyset(OffsetDateTime createdAt, UUID id, int limit) {
 
   /** The clause on {@code created_at} and the id column with the cursor as $a (time) and $b (id). */
   public static String clause(String idColumn, int a, int b) {
-    return "($" + a + "::timestamptz IS NULL OR (created_at, " + idColumn + ") < ($" + a + ", $" + b + "))";
+    return clause("created_at", idColumn, a, b);
+  }
+
+  /** As {@link #clause(String, int, int)} on a table whose time column is {@code timeColumn}. */
+  public static String clause(String timeColumn, String idColumn, int a, int b) {
+    return "($" + a + "::timestamptz IS NULL OR (" + timeColumn + ", " + idColumn + ") < ($" + a + ", $" + b + "))";
   }
 
   public static Keyset of(ApiRequest request) {
@@ -47,11 +52,16 @@ public record Keyset(OffsetDateTime createdAt, UUID id, int limit) {
 
   /** {@code {<name>: items, next_cursor}}: the cursor is null on the last page. */
   public JsonObject page(String name, JsonArray items, String idField) {
+    return page(name, items, "created_at", idField);
+  }
+
+  /** As {@link #page(String, JsonArray, String)}, the items' time in {@code timeField}. */
+  public JsonObject page(String name, JsonArray items, String timeField, String idField) {
     String next = null;
     if (items.size() == limit) {
       JsonObject last = items.getJsonObject(items.size() - 1);
       next = Base64.getUrlEncoder().withoutPadding().encodeToString(
-          (last.getString("created_at") + "|" + last.getString(idField)).getBytes(StandardCharsets.UTF_8));
+          (last.getString(timeField) + "|" + last.getString(idField)).getBytes(StandardCharsets.UTF_8));
     }
     return new JsonObject().put(name, items).put("next_cursor", next);
   }

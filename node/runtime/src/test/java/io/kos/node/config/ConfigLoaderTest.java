@@ -161,7 +161,7 @@ class ConfigLoaderTest {
   void shippedConfigFilesAreValid() {
     Path conf = Path.of(System.getProperty("user.dir")).resolve("../../conf").normalize();
     // the verticles the binary ships (the shipped files configure them by name)
-    ConfigLoader shipped = new ConfigLoader(List.of("ingest", "triggers", "actions", "tohunga", "ronin", "probe"));
+    ConfigLoader shipped = new ConfigLoader(List.of("ingest", "triggers", "actions", "tohunga", "ronin", "hakim", "probe"));
     for (String name : List.of("node.yaml", "tohunga.yaml", "ronin.yaml", "hakim.yaml", "cluster.yaml")) {
       NodeConfig config = shipped.load(conf.resolve(name), Map.of(), Map.of());
       assertThat(config.configSource()).endsWith(name);

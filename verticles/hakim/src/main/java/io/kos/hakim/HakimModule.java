@@ -1,0 +1,65 @@
+package io.kos.hakim;
+
+import io.kos.verticle.Deployable;
+import io.kos.verticle.ErrorCode;
+import io.kos.verticle.KlfOperation;
+import io.kos.verticle.RouteSpec;
+import io.kos.verticle.VerticleModule;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/** The {@code hakim} verticle: watches kOS nodes through their signed health documents, diagnoses them and keeps their reports and trends. */
+public final class HakimModule implements VerticleModule {
+
+  public static final String NAME = "hakim";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** {@code /reports/latest} and {@code /reports/trends} before {@code /reports/:report_id}: the router takes the first match. */
+  @Override
+  public List<RouteSpec> routes() {
+    return List.of(
+        RouteSpec.get("/nodes", "nodes.list"),
+        RouteSpec.post("/nodes", "nodes.create").status(201),
+        RouteSpec.get("/nodes/:did", "nodes.get"),
+        RouteSpec.delete("/nodes/:did", "nodes.delete"),
+        RouteSpec.get("/reports", "reports.list"),
+        RouteSpec.get("/reports/latest", "reports.latest"),
+        RouteSpec.get("/reports/trends", "reports.trends"),
+        RouteSpec.get("/reports/:report_id", "reports.get"));
+  }
+
+  /** The kOS docs' get_health_report, and the watch list for a node that watches through another's Hakim. */
+  @Override
+  public List<KlfOperation> klfOperations() {
+    return List.of(
+        KlfOperation.query("get_health_report", "reports.current"),
+        KlfOperation.command("watch_node", "nodes.create"),
+        KlfOperation.query("list_watched_nodes", "nodes.list"));
+  }
+
+  @Override
+  public void checkConfig(JsonObject config) {
+    HakimSettings.parse(config);
+  }
+
+  /** The poller first (one per node), then the API. */
+  @Override
+  public List<Deployable> deployables() {
+    return List.of(Deployable.single("poller", HealthPoller::new), Deployable.scaled("api", HakimVerticle::new));
+  }
+
+  @Override
+  public List<ErrorCode> errorCodes() {
+    return HakimErrors.ALL;
+  }
+
+  @Override
+  public List<String> capabilities() {
+    return List.of("hakim.health_reports", "hakim.trends");
+  }
+}
