@@ -12,6 +12,8 @@ import io.kos.node.health.HealthDocuments;
 import io.kos.node.health.LogCounts;
 import io.kos.node.health.SystemMetrics;
 import io.kos.node.identity.MdnsAnnouncer;
+import io.kos.node.maintenance.MaintenanceModule;
+import io.kos.node.maintenance.NodeControl;
 import io.kos.node.identity.NodeIdentity;
 import io.kos.node.klf.KlfService;
 import io.kos.verticle.Addresses;
@@ -22,6 +24,7 @@ import io.kos.verticle.VerticleModule;
 import io.kos.verticle.outbound.OutboundGuard;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
@@ -73,6 +76,10 @@ public final class Node {
   private AccessControl accessControl;
   private final Map<String, Pool> pools = new LinkedHashMap<>();
   private final List<String> verticleDeployments = new ArrayList<>();
+  /** Each module's deployment ids, and what it was deployed with: what restart_verticle needs. */
+  private final Map<String, List<String>> moduleDeployments = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, VerticleEnv> envs = new java.util.concurrent.ConcurrentHashMap<>();
+  private Map<String, VerticleModule> modulesByName = Map.of();
   private Serving runtime;
   private long runId;
   private long readyMillis;
@@ -104,7 +111,10 @@ public final class Node {
     checkVerticleConfigs(config, modules);
     DataDirLock lock = DataDirLock.acquire(config.dataDir());
     NodeState state = new NodeState(config.clusterEnabled());
-    CompletableFuture<Serving> runtimeStarting = CompletableFuture.supplyAsync(() -> Serving.start(config, modules.values(), state),
+    List<VerticleModule> served = new ArrayList<>(modules.values());
+    // every node's own maintenance record: its routes and KLF operations, whatever verticles it deploys
+    served.add(new MaintenanceModule());
+    CompletableFuture<Serving> runtimeStarting = CompletableFuture.supplyAsync(() -> Serving.start(config, served, state),
         task -> new Thread(task, "kos-runtime-start").start());
     Database database = null;
     Node node = null;
@@ -132,7 +142,7 @@ public final class Node {
       node = new Node(config, identity, lock, database, state, startNanos);
       node.runtime = join(runtimeStarting);
       long runtimeReady = System.nanoTime();
-      node.deploy(modules, join(nodePoolWarming));
+      node.deploy(modules, served, join(nodePoolWarming));
       LOG.info("start phases (ms): database {}, migrations {}, then waited {} for Vert.x{} and the ingress, deploy {}",
           millis(startNanos, databaseReady), millis(databaseReady, migrated), millis(migrated, runtimeReady),
           config.clusterEnabled() ? ", the cluster" : "", millis(runtimeReady, System.nanoTime()));
@@ -203,15 +213,16 @@ public final class Node {
     return builder.with(options).withClusterManager(ClusterSetup.clusterManager(config)).buildClustered().await();
   }
 
-  private void deploy(Map<String, VerticleModule> modules, Pool nodePool) {
+  private void deploy(Map<String, VerticleModule> modules, List<VerticleModule> served, Pool nodePool) {
     this.nodePool = nodePool;
+    this.modulesByName = modules;
     state.nodePool(nodePool);
     accessControl = AccessControl.start(vertx(), nodePool, config);
     state.accessControl(accessControl);
     SecretBox secrets = new SecretBox(KeyFiles.load(config.masterKey().base64(), config.dataDir().resolve(MASTER_KEY_FILE),
         SecretBox.KEY_BYTES, "master key"));
     OutboundGuard outbound = OutboundGuard.allowing(config.outboundAllow());
-    state.klf(KlfService.start(vertx(), nodePool, identity, config.klf(), accessControl.peers(), modules.values(), outbound,
+    state.klf(KlfService.start(vertx(), nodePool, identity, config.klf(), accessControl.peers(), served, outbound,
         BackendRegistries.getNow(state.metricsRegistry())));
     for (String name : config.verticles()) {
       VerticleModule module = modules.get(name);
@@ -220,15 +231,17 @@ public final class Node {
       VerticleEnv env = new VerticleEnv(name, pool, config.configOf(name), identity.did(), identity.nodeClass(),
           BackendRegistries.getNow(state.metricsRegistry()), secrets, outbound,
           () -> PgSubscriber.subscriber(vertx(), database.connectOptions(name)), config.dataDir());
-      List<String> deployed = new ArrayList<>();
-      for (Deployable deployable : module.deployables()) {
-        int instances = deployable.single() ? 1 : config.instancesOf(name);
-        verticleDeployments.add(vertx().deployVerticle(() -> deployable.factory().get().bind(env),
-            new DeploymentOptions().setInstances(instances)).await());
-        deployed.add(deployable.role() + " x" + instances);
-      }
-      LOG.info("verticle {} deployed: {}", name, String.join(", ", deployed));
+      envs.put(name, env);
+      List<String> ids = deployModule(module, env);
+      verticleDeployments.addAll(ids);
+      moduleDeployments.put(name, ids);
+      LOG.info("verticle {} deployed: {}", name, module.deployables().stream()
+          .map(d -> d.role() + " x" + (d.single() ? 1 : config.instancesOf(name))).toList());
     }
+    VerticleEnv nodeEnv = new VerticleEnv(MaintenanceModule.NAME, nodePool, new JsonObject().put("expiry_ms", config.klf().maintenanceExpiry().toMillis()),
+        identity.did(), identity.nodeClass(), BackendRegistries.getNow(state.metricsRegistry()), secrets, outbound,
+        () -> PgSubscriber.subscriber(vertx(), database.connectOptions(NODE_SCHEMA)), config.dataDir());
+    verticleDeployments.add(vertx().deployVerticle(MaintenanceModule.verticle(control()).bind(nodeEnv)).await());
     state.deployed(config.verticles());
     state.documents(identity.signedDocument(Version.VALUE, endpoint(), capabilities(modules)), capabilityDocument(modules));
     runId = nodePool.preparedQuery("INSERT INTO node_runs (node_id, version) VALUES ($1, $2) RETURNING id")
@@ -409,6 +422,62 @@ public final class Node {
     database.close();
     lock.close();
     return clean;
+  }
+
+  /**
+   * A module's verticles, in order (each with its instances): their deployment ids. Blocking, and
+   * called off any Vert.x context, so that they are deployed at the top level: deployed from a
+   * verticle's context they would become that verticle's children, and go when it goes.
+   */
+  private List<String> deployModule(VerticleModule module, VerticleEnv env) {
+    List<String> ids = new ArrayList<>();
+    for (Deployable deployable : module.deployables()) {
+      int instances = deployable.single() ? 1 : config.instancesOf(module.name());
+      ids.add(vertx().deployVerticle(() -> deployable.factory().get().bind(env), new DeploymentOptions().setInstances(instances)).await());
+    }
+    return ids;
+  }
+
+  /** What maintenance tasks may do to this node (docs/maintenance.md). */
+  private NodeControl control() {
+    return new NodeControl() {
+      @Override
+      public List<String> deployedVerticles() {
+        return config.verticles();
+      }
+
+      @Override
+      public Future<JsonObject> restartVerticle(String name) {
+        Promise<JsonObject> restarted = Promise.promise();
+        // a thread of its own: the new deployments must not become children of the maintenance verticle that asks
+        new Thread(() -> {
+          try {
+            List<String> old = moduleDeployments.get(name);
+            for (int i = old.size() - 1; i >= 0; i--) {
+              vertx().undeploy(old.get(i)).await();
+            }
+            List<String> ids = deployModule(modulesByName.get(name), envs.get(name));
+            synchronized (verticleDeployments) {
+              int at = verticleDeployments.indexOf(old.get(0));
+              verticleDeployments.removeAll(old);
+              verticleDeployments.addAll(at, ids);
+            }
+            moduleDeployments.put(name, ids);
+            LOG.info("verticle {} restarted by maintenance: {} -> {}", name, old, ids);
+            restarted.complete(new JsonObject().put("verticle", name).put("undeployed", new JsonArray(new ArrayList<>(old)))
+                .put("deployed", new JsonArray(new ArrayList<>(ids))));
+          } catch (RuntimeException e) {
+            restarted.fail(e);
+          }
+        }, "kos-restart-" + name).start();
+        return restarted.future();
+      }
+
+      @Override
+      public Pool poolOf(String schema) {
+        return schema.equals(NODE_SCHEMA) ? nodePool : pools.get(schema);
+      }
+    };
   }
 
   /** Last deployed first: a module's single-instance verticles outlive the instances that call them. */

@@ -22,7 +22,19 @@ final class HakimErrors {
           + "(the caller does not watch it, so there is no endpoint to poll), RECORD_FAILED (the report could not be stored)",
       "watch the node first (POST /nodes), or retry once the database answers");
 
-  static final List<ErrorCode> ALL = List.of(IDENTITY_UNAVAILABLE, UNKNOWN_NODE, RONIN_UNAVAILABLE, DIAGNOSTIC_FAILED);
+  static final ErrorCode MAINTENANCE_REFUSED = new ErrorCode("maintenance_refused", 422,
+      "the target node did not take the maintenance request (a task or parameters it does not run, this node not its peer, or it "
+          + "could not be reached); its answer is in the message, and the job is Failed",
+      "read the target's answer; its docs/maintenance.md lists the tasks every node runs");
+  static final ErrorCode NOT_THE_TARGET = new ErrorCode("not_the_target", 403,
+      "only the target node of a maintenance job may approve or reject it (its admin decides there); nothing changed",
+      "the target node's admin approves at POST /api/node/v1/maintenance/{job_id}/approve on that node");
+  static final ErrorCode JOB_NOT_PENDING = new ErrorCode("job_not_pending", 409,
+      "the maintenance job is no longer waiting for the target's decision (already approved, rejected, run or expired)",
+      "nothing to do; GET /maintenance/{job_id} shows its status_history");
+
+  static final List<ErrorCode> ALL = List.of(IDENTITY_UNAVAILABLE, UNKNOWN_NODE, RONIN_UNAVAILABLE, DIAGNOSTIC_FAILED, MAINTENANCE_REFUSED,
+      NOT_THE_TARGET, JOB_NOT_PENDING);
 
   private HakimErrors() {
   }

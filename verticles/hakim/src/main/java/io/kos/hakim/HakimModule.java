@@ -30,7 +30,10 @@ public final class HakimModule implements VerticleModule {
         RouteSpec.get("/reports", "reports.list"),
         RouteSpec.get("/reports/latest", "reports.latest"),
         RouteSpec.get("/reports/trends", "reports.trends"),
-        RouteSpec.get("/reports/:report_id", "reports.get"));
+        RouteSpec.get("/reports/:report_id", "reports.get"),
+        RouteSpec.post("/maintenance", "maintenance.create").status(201),
+        RouteSpec.get("/maintenance", "maintenance.list"),
+        RouteSpec.get("/maintenance/:job_id", "maintenance.get"));
   }
 
   /** The kOS docs' get_health_report, and the watch list for a node that watches through another's Hakim. */
@@ -39,7 +42,12 @@ public final class HakimModule implements VerticleModule {
     return List.of(
         KlfOperation.query("get_health_report", "reports.current"),
         KlfOperation.command("watch_node", "nodes.create"),
-        KlfOperation.query("list_watched_nodes", "nodes.list"));
+        KlfOperation.query("list_watched_nodes", "nodes.list"),
+        KlfOperation.task("request_maintenance", "maintenance.request"),
+        KlfOperation.query("get_maintenance_job", "maintenance.get"),
+        // sent by the target node once its admin decided
+        KlfOperation.command("approve_maintenance_job", "maintenance.approved"),
+        KlfOperation.command("reject_maintenance_job", "maintenance.rejected"));
   }
 
   @Override
@@ -47,10 +55,11 @@ public final class HakimModule implements VerticleModule {
     HakimSettings.parse(config);
   }
 
-  /** The poller first (one per node), then the API. */
+  /** The poller and the maintenance jobs first (one per node: a job is followed by one), then the API. */
   @Override
   public List<Deployable> deployables() {
-    return List.of(Deployable.single("poller", HealthPoller::new), Deployable.scaled("api", HakimVerticle::new));
+    return List.of(Deployable.single("poller", HealthPoller::new), Deployable.single("maintenance", MaintenanceJobs::new),
+        Deployable.scaled("api", HakimVerticle::new));
   }
 
   @Override

@@ -18,9 +18,12 @@ import java.util.List;
  * @param watch              endpoints watched from config (their DID read from their signed identity)
  * @param watchRoninClasses  node classes watched from ronin's map (verified services), when ronin answers
  * @param thresholds         the diagnosis thresholds, each raised at {@code high} and cleared below {@code clear}
+ * @param publicUrl          this node's base URL as watched nodes reach it, where they send their admin's decision; empty: by DID over the cluster
+ * @param maintenanceExpirySeconds a maintenance job not approved within this is Expired
  */
 record HakimSettings(long intervalMs, int requestTimeoutMs, int concurrency, long maxDocumentAgeSeconds, int retentionDays,
-                     List<String> watch, List<String> watchRoninClasses, Thresholds thresholds) {
+                     List<String> watch, List<String> watchRoninClasses, Thresholds thresholds, String publicUrl,
+                     long maintenanceExpirySeconds) {
 
   /** Hysteresis bands: a code is raised when its figure reaches {@code high} and stays until it falls below {@code clear}. */
   record Band(double high, double clear) {
@@ -32,7 +35,8 @@ record HakimSettings(long intervalMs, int requestTimeoutMs, int concurrency, lon
   static HakimSettings parse(JsonObject config) {
     JsonFields fields = JsonFields.ofSettings(config).onlyKnown(List.of("interval_ms", "request_timeout_ms", "concurrency",
         "max_document_age_seconds", "retention_days", "watch", "watch_ronin_classes", "cpu_high_percent", "cpu_clear_percent",
-        "memory_high_percent", "memory_clear_percent", "disk_high_percent", "disk_clear_percent", "error_log_spike", "error_log_clear"));
+        "memory_high_percent", "memory_clear_percent", "disk_high_percent", "disk_clear_percent", "error_log_spike", "error_log_clear",
+        "public_url", "maintenance_expiry_seconds"));
     List<String> watch = new ArrayList<>();
     JsonArray endpoints = fields.array("watch", new JsonArray());
     for (int i = 0; i < endpoints.size(); i++) {
@@ -54,9 +58,14 @@ record HakimSettings(long intervalMs, int requestTimeoutMs, int concurrency, lon
     if (thresholds.errorLog().clear() >= thresholds.errorLog().high()) {
       throw fields.invalid("error_log_clear", "must be below error_log_spike (" + (long) thresholds.errorLog().high() + ")");
     }
+    String publicUrl = fields.string("public_url", "", 500);
+    if (!publicUrl.isEmpty() && Endpoints.problem(publicUrl) != null) {
+      throw fields.invalid("public_url", Endpoints.problem(publicUrl));
+    }
     return new HakimSettings(fields.integer("interval_ms", 30_000L, 100, 86_400_000L), fields.intValue("request_timeout_ms", 5000, 10, 120_000),
         fields.intValue("concurrency", 32, 1, 1024), fields.integer("max_document_age_seconds", 120L, 1, 86_400),
-        fields.intValue("retention_days", 90, 1, 3650), List.copyOf(watch), List.copyOf(classes), thresholds);
+        fields.intValue("retention_days", 90, 1, 3650), List.copyOf(watch), List.copyOf(classes), thresholds,
+        publicUrl.isEmpty() ? "" : Endpoints.base(publicUrl), fields.integer("maintenance_expiry_seconds", 86_400L, 1, 30 * 86_400L));
   }
 
   private static Band band(JsonFields fields, String name, int high, int clear) {

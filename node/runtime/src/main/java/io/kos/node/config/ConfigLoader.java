@@ -240,6 +240,7 @@ public final class ConfigLoader {
             (Integer) v.get("klf.max_message_bytes"),
             (Duration) v.get("klf.task_timeout"),
             (Duration) v.get("klf.task_retention"),
+            (Duration) v.get("klf.maintenance_expiry"),
             ((String) v.get("klf.ca")).isEmpty() ? null : Path.of((String) v.get("klf.ca")).toAbsolutePath().normalize(),
             (Boolean) v.get("klf.discoverable"),
             (Boolean) v.get("klf.mdns")),

@@ -13,6 +13,7 @@ import java.util.List;
  * @param ca            PEM certificates trusted besides the JDK's when this node calls a node over https, or null
  * @param discoverable  whether the identity and capability documents answer anonymous callers
  * @param mdns          whether a discoverable node announces itself over mDNS
+ * @param maintenanceExpiry how long a maintenance request waits for this node's admin, and an approval for its run
  */
 public record KlfSettings(
     List<Peer> peers,
@@ -22,6 +23,7 @@ public record KlfSettings(
     int maxMessageBytes,
     Duration taskTimeout,
     Duration taskRetention,
+    Duration maintenanceExpiry,
     Path ca,
     boolean discoverable,
     boolean mdns) {

@@ -81,6 +81,7 @@ public record Setting(String key, Object defaultValue, String description, Funct
       new Setting("klf.max_message_bytes", 1048576, "largest KLF message accepted (suffix KiB or MiB allowed); larger gets 413", Setting::size),
       new Setting("klf.task_timeout", Duration.ofMinutes(15), "how long a KLF task may run before it fails with TIMEOUT", Setting::duration),
       new Setting("klf.task_retention", Duration.ofDays(7), "finished KLF tasks older than this are deleted (task_status then answers not_found)", Setting::duration),
+      new Setting("klf.maintenance_expiry", Duration.ofHours(24), "a maintenance request this node's admin has not approved or rejected within this is Expired (docs/maintenance.md), and so is an approved one not run within it", Setting::duration),
       new Setting("klf.ca", "", "PEM file of CA certificates trusted, besides the JDK's, when this node calls other nodes over https (a private CA)", Setting::text),
       new Setting("outbound.allow", List.of(), "CIDRs (comma separated) that verticles may call out to although not public: loopback, private, link-local, unique-local, CGNAT (e.g. 127.0.0.0/8,::1/128 for a local receiver). Empty = public addresses only", Setting::cidrs),
       new Setting("logging.format", "text", "text or json (one JSON object per line)", v -> oneOf(v, "text", "json")),

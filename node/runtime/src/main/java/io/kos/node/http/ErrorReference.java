@@ -21,6 +21,8 @@ public final class ErrorReference {
     section(doc, "Every route", Errors.COMMON);
     section(doc, "Accounts (`/api/auth/v1`)", AuthErrors.ALL);
     section(doc, "KLF messages (`POST /klf/v1/message`, `kos.node.<did>.klf`)", KlfErrors.ALL);
+    section(doc, "Maintenance requests (`/api/node/v1/maintenance`, KLF `maintenance_requested`, `run_maintenance`)",
+        io.kos.node.maintenance.MaintenanceModule.ERRORS);
     for (VerticleModule module : modules) {
       List<ErrorCode> own = module.errorCodes();
       if (!own.isEmpty()) {

@@ -1,0 +1,198 @@
+package io.kos.hakim;
+
+import io.kos.verticle.ApiError;
+import io.kos.verticle.ApiRequest;
+import io.kos.verticle.ApiResponse;
+import io.kos.verticle.Caller;
+import io.kos.verticle.JsonFields;
+import io.kos.verticle.KlfAnswer;
+import io.kos.verticle.Keyset;
+import io.kos.verticle.KosVerticle;
+import io.kos.verticle.OwnerScope;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Hakim's side of consented maintenance (docs/maintenance.md): a job asked of a watched node is
+ * recorded PendingApproval and sent to the target as {@code maintenance_requested}; only the
+ * target (its admin decides there) approves or rejects it, signed; an approved job is sent to the
+ * target as {@code run_maintenance} and followed to its end. The target runs it only if its own
+ * record agrees, so nothing here can make a node run what its admin did not approve.
+ */
+final class MaintenanceJobs extends KosVerticle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MaintenanceJobs.class);
+  private static final String COLUMNS = "job_id, owner_id, target_node_did, endpoint, requester_did, task_name, params, status, status_history, "
+      + "result, created_at, expires_at, completed_at, updated_at";
+  private static final String STEP = "status_history || jsonb_build_array(jsonb_build_object('status', $2::text, 'timestamp', now(), 'message', $3::text))";
+  static final String INSERT = "INSERT INTO maintenance_jobs (job_id, owner_id, target_node_did, endpoint, requester_did, task_name, params, status, "
+      + "status_history, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, 'PendingApproval', jsonb_build_array(jsonb_build_object("
+      + "'status', 'PendingApproval', 'timestamp', now(), 'message', 'sent to the target for its admin''s approval')), "
+      + "now() + $8 * interval '1 second') RETURNING " + COLUMNS;
+  /** A step of the job; $4 the statuses it may come from. */
+  static final String MOVE = "UPDATE maintenance_jobs SET status = $2, status_history = " + STEP + ", result = coalesce($5::text::jsonb, result), "
+      + "completed_at = CASE WHEN $2 IN ('Completed', 'Failed', 'Rejected', 'Expired') THEN now() ELSE completed_at END, updated_at = now() "
+      + "WHERE job_id = $1 AND status = ANY($4) RETURNING " + COLUMNS;
+  static final String ONE = "SELECT " + COLUMNS + " FROM maintenance_jobs WHERE job_id = $1 AND " + OwnerScope.clause(2);
+  static final String BY_ID = "SELECT " + COLUMNS + " FROM maintenance_jobs WHERE job_id = $1";
+  static final String LIST = "SELECT " + COLUMNS + " FROM maintenance_jobs WHERE " + OwnerScope.clause(1) + " AND ($2::text IS NULL OR status = $2) "
+      + "AND ($3::text IS NULL OR target_node_did = $3) AND " + Keyset.clause("job_id", 4, 5) + " ORDER BY created_at DESC, job_id DESC LIMIT $6";
+  static final String EXPIRE = "UPDATE maintenance_jobs SET status = 'Expired', completed_at = now(), updated_at = now(), status_history = "
+      + "status_history || jsonb_build_array(jsonb_build_object('status', 'Expired', 'timestamp', now(), 'message', 'the target did not decide in time')) "
+      + "WHERE status = 'PendingApproval' AND expires_at <= now() RETURNING job_id";
+  static final String WATCHED = "SELECT endpoint FROM watched_nodes WHERE did = $1 AND " + OwnerScope.clause(2) + " LIMIT 1";
+  private static final long POLL_MS = 500;
+  private static final String[] FROM_PENDING = {"PendingApproval"};
+
+  private HakimSettings settings;
+  private HakimStore store;
+
+  @Override
+  protected Future<?> setUp() {
+    settings = HakimSettings.parse(env().config());
+    store = new HakimStore(pool());
+    serve("maintenance.create", request -> create(request).map(job -> ApiResponse.of(201, job)));
+    serve("maintenance.request", request -> create(request).map(job -> new JsonObject().put("job_id", job.getString("job_id"))
+        .put("job_status", job.getString("status"))));
+    serve("maintenance.list", this::list);
+    serve("maintenance.get", request -> {
+      UUID id = OwnerScope.uuidOrNotFound(request.pathParam("job_id"), "maintenance job");
+      return store.run(ONE, Tuple.of(id, OwnerScope.filter(request.caller()))).map(rows -> view(OwnerScope.one(rows, "maintenance job", id)));
+    });
+    serve("maintenance.approved", request -> decided(request, true));
+    serve("maintenance.rejected", request -> decided(request, false));
+    vertx.setPeriodic(30_000, id -> store.run(EXPIRE, Tuple.tuple()).onFailure(e -> LOG.warn("could not expire maintenance jobs: {}", e.toString())));
+    return Future.succeededFuture();
+  }
+
+  /** {@code {target_node_did, maintenance_task, task_params}}: a node the caller watches. */
+  private Future<JsonObject> create(ApiRequest request) {
+    Caller caller = request.caller().requireWriter();
+    JsonFields fields = request.bodyFields().onlyKnown(List.of("target_node_did", "maintenance_task", "task_params"));
+    String target = fields.string("target_node_did", null, 100);
+    String task = fields.string("maintenance_task", null, 64);
+    JsonObject params = fields.object("task_params", new JsonObject());
+    UUID jobId = UUID.randomUUID();
+    return store.run(WATCHED, Tuple.of(target, OwnerScope.filter(caller))).compose(rows -> {
+      if (rows.size() == 0) {
+        throw ApiError.invalidField("target_node_did", target + " is not a node the caller watches (POST /nodes first)");
+      }
+      String endpoint = rows.iterator().next().getString("endpoint");
+      String requester = caller.isNode() ? caller.did() : env().nodeId();
+      return store.one(INSERT, Tuple.of(jobId, OwnerScope.owner(caller), target, endpoint, requester, task, params.encode())
+          .addValue(settings.maintenanceExpirySeconds()), MaintenanceJobs::view).compose(job -> {
+            JsonObject asked = new JsonObject().put("job_id", jobId.toString()).put("maintenance_task", task).put("task_params", params);
+            if (!settings.publicUrl().isEmpty()) {
+              asked.put("reply_to", settings.publicUrl() + "/klf/v1/message");
+            }
+            return sendKlf(target, endpoint, "control_command", new JsonObject().put("command_name", "maintenance_requested").put("params", asked),
+                settings.requestTimeoutMs() + 5000L).compose(answer -> {
+                  if (answer.ok()) {
+                    return Future.succeededFuture(job);
+                  }
+                  String why = describe(answer);
+                  return move(jobId, "Failed", "the target refused the request: " + why, FROM_PENDING, null)
+                      .compose(failed -> Future.failedFuture(new ApiError(HakimErrors.MAINTENANCE_REFUSED, target + " refused: " + why,
+                          new JsonObject().put("job_id", jobId.toString()))));
+                });
+          });
+    });
+  }
+
+  private Future<JsonObject> list(ApiRequest request) {
+    Keyset keyset = Keyset.of(request);
+    String status = request.queryOneOf("status", List.of("PendingApproval", "Approved", "Running", "Completed", "Failed", "Rejected", "Expired"));
+    return store.many(LIST, keyset.addTo(Tuple.of(OwnerScope.filter(request.caller()), status, request.query("target"))), MaintenanceJobs::view)
+        .map(items -> keyset.page("jobs", items, "job_id"));
+  }
+
+  /**
+   * KLF commands approve_maintenance_job / reject_maintenance_job: only from the job's target, for
+   * what was asked. An approval sends the run at once and follows it.
+   */
+  private Future<JsonObject> decided(ApiRequest request, boolean approved) {
+    Caller caller = request.caller();
+    JsonFields fields = request.bodyFields().onlyKnown(List.of("job_id", "maintenance_task", "task_params"));
+    UUID id = OwnerScope.uuidOrNotFound(fields.string("job_id", null, 36), "maintenance job");
+    return store.run(BY_ID, Tuple.of(id)).compose(rows -> {
+      JsonObject job = view(OwnerScope.one(rows, "maintenance job", id));
+      if (!caller.isNode() || !caller.did().equals(job.getString("target_node_did"))) {
+        LOG.warn("refused a maintenance decision for {} from {}: not its target {}", id, caller.did(), job.getString("target_node_did"));
+        throw HakimErrors.NOT_THE_TARGET.error("maintenance job " + id + " belongs to " + job.getString("target_node_did"));
+      }
+      String message = approved ? "approved by the target's admin" : "rejected by the target's admin";
+      return move(id, approved ? "Approved" : "Rejected", message, FROM_PENDING, null).map(moved -> {
+        if (moved == null) {
+          throw HakimErrors.JOB_NOT_PENDING.error("maintenance job " + id + " is " + job.getString("status"));
+        }
+        if (approved) {
+          runOnTarget(moved);
+        }
+        return moved;
+      });
+    });
+  }
+
+  /** Sends run_maintenance to the target and follows its task (task_status) to the end. */
+  private void runOnTarget(JsonObject job) {
+    UUID id = UUID.fromString(job.getString("job_id"));
+    JsonObject params = new JsonObject().put("job_id", job.getString("job_id")).put("maintenance_task", job.getString("task_name"))
+        .put("task_params", job.getJsonObject("params"));
+    sendKlf(job.getString("target_node_did"), job.getString("endpoint"), "task_request",
+        new JsonObject().put("task_name", "run_maintenance").put("params", params), settings.requestTimeoutMs() + 5000L).compose(answer -> {
+          String taskId = answer.ok() ? answer.payload().getString("job_id") : null;
+          if (taskId == null) {
+            return move(id, "Failed", "the target did not run it: " + describe(answer), new String[] {"Approved"}, null).mapEmpty();
+          }
+          return move(id, "Running", "running on the target (its task " + taskId + ")", new String[] {"Approved"}, null)
+              .compose(running -> follow(job, taskId));
+        }).onFailure(e -> LOG.warn("maintenance job {} could not be followed: {}", id, e.toString()));
+  }
+
+  private Future<Void> follow(JsonObject job, String taskId) {
+    UUID id = UUID.fromString(job.getString("job_id"));
+    Promise<Void> done = Promise.promise();
+    long deadline = System.currentTimeMillis() + settings.maintenanceExpirySeconds() * 1000;
+    vertx.setPeriodic(POLL_MS, timer -> sendKlf(job.getString("target_node_did"), job.getString("endpoint"), "data_query",
+        new JsonObject().put("query_name", "task_status").put("params", new JsonObject().put("job_id", taskId)), settings.requestTimeoutMs() + 5000L)
+        .onSuccess(answer -> {
+          JsonObject status = answer.ok() ? answer.payload().getJsonObject("result") : null;
+          String state = status == null ? null : status.getString("status");
+          if ("completed".equals(state) || "failed".equals(state) || System.currentTimeMillis() > deadline) {
+            vertx.cancelTimer(timer);
+            boolean completed = "completed".equals(state);
+            // the target answers with its record; the task's own result is in it
+            JsonObject result = status == null ? null : completed ? status.getJsonObject("result").getJsonObject("result") : status.getJsonObject("error");
+            move(id, completed ? "Completed" : "Failed", completed ? "completed on the target" : "failed on the target: "
+                + (result == null ? "no answer in time" : result.encode()), new String[] {"Running"}, result).onComplete(v -> done.complete());
+          }
+        }));
+    return done.future();
+  }
+
+  private Future<JsonObject> move(UUID id, String status, String message, String[] from, JsonObject result) {
+    return store.one(MOVE, Tuple.of(id, status, message).addValue(from).addValue(result == null ? null : result.encode()), MaintenanceJobs::view);
+  }
+
+  private static String describe(KlfAnswer answer) {
+    return answer.errorCode() == null ? "HTTP " + answer.status() : answer.errorCode() + ": " + answer.errorMessage();
+  }
+
+  static JsonObject view(Row row) {
+    return new JsonObject().put("job_id", row.getUUID("job_id").toString()).put("owner_id", row.getUUID("owner_id").toString())
+        .put("target_node_did", row.getString("target_node_did")).put("endpoint", row.getString("endpoint"))
+        .put("requester_did", row.getString("requester_did")).put("task_name", row.getString("task_name")).put("params", row.getValue("params"))
+        .put("status", row.getString("status")).put("status_history", row.getValue("status_history")).put("result", row.getValue("result"))
+        .put("created_at", HakimStore.time(row, "created_at")).put("expires_at", HakimStore.time(row, "expires_at"))
+        .put("completed_at", HakimStore.time(row, "completed_at")).put("updated_at", HakimStore.time(row, "updated_at"));
+  }
+}

@@ -1,0 +1,239 @@
+package io.kos.hakim;
+
+import io.kos.node.klf.KlfMessage;
+import io.kos.node.testkit.Accounts;
+import io.kos.node.testkit.ApiContract;
+import io.kos.node.testkit.Http;
+import io.kos.node.testkit.KlfPeer;
+import io.kos.node.testkit.NodeProcess;
+import io.kos.node.testkit.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Maintenance with the target owner's consent, between a hakim node and a target node: the request
+ * pending on both sides, the target's admin approving there (not an editor), the task really run
+ * on the target (a verticle restarted), the reject path, expiry, and forgeries — an approval from
+ * another DID, a run from another DID, a run of other parameters, a run never approved — refused
+ * with nothing run.
+ */
+class MaintenanceTest {
+
+  private static final String HAKIM = "/api/hakim/v1";
+  private static final String NODE = "/api/node/v1";
+  private static final KlfPeer STRANGER = KlfPeer.create("hakim");
+  private static TestNode target;
+  private static TestNode hakim;
+  private static ApiContract contract;
+  private static Accounts.Session alice;
+  private static Accounts.Session targetAdmin;
+  private static Accounts.Session targetEditor;
+
+  @BeforeAll
+  static void start() {
+    target = TestNode.start(Map.of("verticles.deploy", "probe", "outbound.allow", "127.0.0.0/8", "klf.peers",
+        new JsonArray().add(new JsonObject().put("did", STRANGER.did()).put("role", "admin")).encode()));
+    int port = NodeProcess.freePort();
+    hakim = TestNode.start(Map.of("verticles.deploy", "hakim", "outbound.allow", "127.0.0.0/8", "http.port", Integer.toString(port),
+        "klf.peers", new JsonArray().add(new JsonObject().put("did", target.node().identity().did()).put("role", "viewer"))
+            .add(new JsonObject().put("did", STRANGER.did()).put("role", "admin")).encode()), TestNode.configFile("""
+        verticles:
+          config:
+            hakim:
+              public_url: "http://127.0.0.1:%d"
+        """.formatted(port)));
+    targetAdmin = target.admin();
+    // the target trusts the hakim node as a peer: it may ask, never decide
+    assertThat(targetAdmin.http().postJson("/api/auth/v1/peers", new JsonObject().put("did", hakim.node().identity().did())
+        .put("role", "viewer")).status()).isIn(200, 201);
+    targetEditor = target.user("eddie", "editor");
+    contract = ApiContract.served(hakim, HakimModule.NAME);
+    alice = hakim.user("alice", "editor");
+    assertThat(alice.http().postJson(HAKIM + "/nodes", new JsonObject().put("endpoint", "http://127.0.0.1:" + target.port())).status())
+        .isEqualTo(201);
+  }
+
+  @AfterAll
+  static void stop() {
+    hakim.close();
+    target.close();
+  }
+
+  @Test
+  void anApprovedRestartRunsOnTheTargetAndIsCompletedOnBothSides() {
+    JsonObject job = ask("restart_verticle", new JsonObject().put("name", "probe"));
+    String id = job.getString("job_id");
+    assertThat(job.getString("status")).isEqualTo("PendingApproval");
+    JsonObject pending = targetAdmin.http().get(NODE + "/maintenance/" + id).json();
+    assertThat(pending.getString("status")).isEqualTo("PendingApproval");
+    assertThat(pending.getString("hakim_did")).isEqualTo(hakim.node().identity().did());
+    assertThat(targetAdmin.http().get(NODE + "/maintenance?status=PendingApproval").json().getJsonArray("requests").stream()
+        .map(r -> ((JsonObject) r).getString("job_id"))).contains(id);
+    // only the target's admin decides
+    assertThat(targetEditor.http().postJson(NODE + "/maintenance/" + id + "/approve", new JsonObject()).status()).isEqualTo(403);
+    assertThat(targetEditor.http().get(NODE + "/maintenance").status()).isEqualTo(403);
+
+    Http.Response approved = targetAdmin.http().postJson(NODE + "/maintenance/" + id + "/approve", new JsonObject());
+    assertThat(approved.status()).as(approved.toString()).isEqualTo(200);
+    assertThat(approved.json().getBoolean("hakim_notified")).as(approved.toString()).isTrue();
+    JsonObject done = alice.http().await(HAKIM + "/maintenance/" + id, r -> List.of("Completed", "Failed").contains(r.json().getString("status")),
+        Duration.ofSeconds(30)).json();
+    assertThat(done.getString("status")).as(done.encode()).isEqualTo("Completed");
+    JsonObject result = done.getJsonObject("result");
+    assertThat(result.getString("verticle")).isEqualTo("probe");
+    assertThat(result.getJsonArray("deployed")).isNotEmpty().doesNotContainAnyElementsOf(result.getJsonArray("undeployed"));
+    assertThat(statuses(done)).containsExactly("PendingApproval", "Approved", "Running", "Completed");
+    JsonObject onTarget = targetAdmin.http().get(NODE + "/maintenance/" + id).json();
+    assertThat(statuses(onTarget)).containsExactly("PendingApproval", "Approved", "Running", "Completed");
+    // the probe verticle answers again after its restart
+    assertThat(targetAdmin.http().get("/api/probe/v1/ping").status()).isEqualTo(200);
+    contract.conforms("maintenance.get", alice.http().get(HAKIM + "/maintenance/" + id), 200);
+  }
+
+  @Test
+  void aRejectionIsFinalOnBothSides() {
+    String id = ask("vacuum_analyze", new JsonObject().put("schema", "probe")).getString("job_id");
+    Http.Response rejected = targetAdmin.http().postJson(NODE + "/maintenance/" + id + "/reject", new JsonObject());
+    assertThat(rejected.json().getString("status")).isEqualTo("Rejected");
+    assertThat(alice.http().await(HAKIM + "/maintenance/" + id, r -> "Rejected".equals(r.json().getString("status")), Duration.ofSeconds(10))
+        .json().getString("completed_at")).isNotNull();
+    Http.Response late = targetAdmin.http().postJson(NODE + "/maintenance/" + id + "/approve", new JsonObject());
+    assertThat(late.status()).isEqualTo(409);
+    assertThat(late.json().getString("error")).isEqualTo("maintenance_decided");
+  }
+
+  @Test
+  void aRequestNotDecidedInTimeExpires() throws Exception {
+    String id = ask("vacuum_analyze", new JsonObject().put("schema", "node")).getString("job_id");
+    try (var sql = target.jdbc(); var statement = sql.createStatement()) {
+      statement.execute("UPDATE node.maintenance_requests SET expires_at = now() - interval '1 second' WHERE job_id = '" + id + "'");
+    }
+    Http.Response late = targetAdmin.http().postJson(NODE + "/maintenance/" + id + "/approve", new JsonObject());
+    assertThat(late.status()).isEqualTo(409);
+    JsonObject expired = targetAdmin.http().get(NODE + "/maintenance/" + id).json();
+    assertThat(expired.getString("status")).isEqualTo("Expired");
+    assertThat(statuses(expired)).containsExactly("PendingApproval", "Expired");
+  }
+
+  @Test
+  void forgedApprovalsAndRunsGetNothingDone() {
+    String hakimDid = hakim.node().identity().did();
+    String targetDid = target.node().identity().did();
+    String id = ask("restart_verticle", new JsonObject().put("name", "probe")).getString("job_id");
+    // an approval signed by another DID than the target's
+    JsonObject forged = KlfPeer.send(hakim.http(), STRANGER.call(hakimDid, KlfMessage.CONTROL_COMMAND, "approve_maintenance_job",
+        new JsonObject().put("job_id", id))).json().getJsonObject("payload");
+    assertThat(forged.getJsonObject("error").getString("code")).isEqualTo("not_the_target");
+    assertThat(alice.http().get(HAKIM + "/maintenance/" + id).json().getString("status")).isEqualTo("PendingApproval");
+    // a run of a request the target's admin never approved, by anyone
+    JsonObject params = new JsonObject().put("job_id", id).put("maintenance_task", "restart_verticle").put("task_params",
+        new JsonObject().put("name", "probe"));
+    for (KlfPeer sender : List.of(STRANGER, KlfPeer.of(hakim.node().identity()))) {
+      JsonObject refused = KlfPeer.send(target.http(), sender.call(targetDid, KlfMessage.TASK_REQUEST, "run_maintenance", params)).json();
+      JsonObject status = awaitTask(sender, refused);
+      assertThat(status.getString("status")).as(status.encode()).isEqualTo("failed");
+      assertThat(status.getJsonObject("error").getString("code")).isEqualTo("maintenance_not_approved");
+    }
+    assertThat(targetAdmin.http().get(NODE + "/maintenance/" + id).json().getString("status")).isEqualTo("PendingApproval");
+
+    // a request the target approved, signed as the hakim node but never recorded by its Hakim: approved, not yet run
+    KlfPeer asHakim = KlfPeer.of(hakim.node().identity());
+    String direct = UUID.randomUUID().toString();
+    JsonObject requested = KlfPeer.send(target.http(), asHakim.call(targetDid, KlfMessage.CONTROL_COMMAND, "maintenance_requested",
+        new JsonObject().put("job_id", direct).put("maintenance_task", "vacuum_analyze").put("task_params", new JsonObject().put("schema", "probe"))))
+        .json().getJsonObject("payload");
+    assertThat(requested.getString("status")).as(requested.encode()).isEqualTo("ok");
+    Http.Response approved = targetAdmin.http().postJson(NODE + "/maintenance/" + direct + "/approve", new JsonObject());
+    assertThat(approved.json().getString("status")).isEqualTo("Approved");
+    // other parameters than the approved ones, and the approved ones from another DID: refused
+    JsonObject other = new JsonObject().put("job_id", direct).put("maintenance_task", "vacuum_analyze").put("task_params",
+        new JsonObject().put("schema", "node"));
+    JsonObject otherTask = new JsonObject().put("job_id", direct).put("maintenance_task", "restart_verticle").put("task_params",
+        new JsonObject().put("name", "probe"));
+    JsonObject right = new JsonObject().put("job_id", direct).put("maintenance_task", "vacuum_analyze").put("task_params",
+        new JsonObject().put("schema", "probe"));
+    for (Object[] attempt : new Object[][] {{asHakim, other}, {asHakim, otherTask}, {STRANGER, right}}) {
+      KlfPeer sender = (KlfPeer) attempt[0];
+      JsonObject status = awaitTask(sender, KlfPeer.send(target.http(), sender.call(targetDid, KlfMessage.TASK_REQUEST, "run_maintenance",
+          (JsonObject) attempt[1])).json());
+      assertThat(status.getJsonObject("error").getString("code")).as(attempt[1].toString()).isEqualTo("maintenance_not_approved");
+    }
+    assertThat(targetAdmin.http().get(NODE + "/maintenance/" + direct).json().getString("status")).isEqualTo("Approved");
+    // exactly what was approved, from the Hakim that asked: it runs
+    JsonObject ran = awaitTask(asHakim, KlfPeer.send(target.http(), asHakim.call(targetDid, KlfMessage.TASK_REQUEST, "run_maintenance", right)).json());
+    assertThat(ran.getString("status")).as(ran.encode()).isEqualTo("completed");
+    assertThat(ran.getJsonObject("result").getJsonArray("status_history")).isNotEmpty();
+    assertThat(targetAdmin.http().get(NODE + "/maintenance/" + direct).json().getString("status")).isEqualTo("Completed");
+  }
+
+  @Test
+  void badRequestsAreRefusedNamingWhatIsWrong() {
+    Object[][] bodies = {
+        {new JsonObject(), "target_node_did"},
+        {new JsonObject().put("target_node_did", "did:kos:hakim:" + "0".repeat(32)).put("maintenance_task", "vacuum_analyze"), "target_node_did"},
+        {new JsonObject().put("target_node_did", target.node().identity().did()), "maintenance_task"},
+        {new JsonObject().put("target_node_did", target.node().identity().did()).put("maintenance_task", "x").put("task_params", 3), "task_params"},
+        {new JsonObject().put("target_node_did", target.node().identity().did()).put("maintenance_task", "x").put("extra", 1), "extra"},
+    };
+    for (Object[] bad : bodies) {
+      Http.Response response = alice.http().postJson(HAKIM + "/maintenance", bad[0]);
+      assertThat(response.status()).as(response.toString()).isEqualTo(422);
+      assertThat(response.json().getString("field")).as(response.toString()).isEqualTo(bad[1]);
+      contract.conforms("maintenance.create", response, 422);
+    }
+    // what the target does not run is refused by the target, and the job is Failed
+    for (JsonObject refusedByTarget : List.of(
+        new JsonObject().put("maintenance_task", "format_disk"),
+        new JsonObject().put("maintenance_task", "restart_verticle").put("task_params", new JsonObject().put("name", "ghost")),
+        new JsonObject().put("maintenance_task", "vacuum_analyze").put("task_params", new JsonObject().put("schema", "pg_catalog")))) {
+      Http.Response response = alice.http().postJson(HAKIM + "/maintenance", refusedByTarget.put("target_node_did", target.node().identity().did()));
+      assertThat(response.status()).as(response.toString()).isEqualTo(422);
+      assertThat(response.json().getString("error")).isEqualTo("maintenance_refused");
+      assertThat(alice.http().get(HAKIM + "/maintenance/" + response.json().getString("job_id")).json().getString("status")).isEqualTo("Failed");
+    }
+    assertThat(alice.http().get(HAKIM + "/maintenance?status=Done").status()).isEqualTo(400);
+    assertThat(alice.http().get(HAKIM + "/maintenance/not-a-uuid").status()).isEqualTo(404);
+    Http.Response listed = alice.http().get(HAKIM + "/maintenance?status=Failed&target=" + target.node().identity().did());
+    contract.conforms("maintenance.list", listed, 200);
+    assertThat(listed.json().getJsonArray("jobs")).hasSize(3);
+    assertThat(targetAdmin.http().postJson(NODE + "/maintenance/" + UUID.randomUUID() + "/approve", new JsonObject()).status()).isEqualTo(404);
+    assertThat(targetAdmin.http().get(NODE + "/maintenance?status=Maybe").status()).isEqualTo(400);
+  }
+
+  private static JsonObject ask(String task, JsonObject params) {
+    Http.Response created = alice.http().postJson(HAKIM + "/maintenance", new JsonObject().put("target_node_did", target.node().identity().did())
+        .put("maintenance_task", task).put("task_params", params));
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    contract.conforms("maintenance.create", created, 201);
+    return created.json();
+  }
+
+  /** The end of a KLF task the test sent to the target (task_status until it has ended). */
+  private static JsonObject awaitTask(KlfPeer sender, JsonObject accepted) {
+    String taskId = accepted.getJsonObject("payload").getString("job_id");
+    assertThat(taskId).as(accepted.encode()).isNotNull();
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (true) {
+      JsonObject status = KlfPeer.send(target.http(), sender.call(target.node().identity().did(), KlfMessage.DATA_QUERY, "task_status",
+          new JsonObject().put("job_id", taskId))).json().getJsonObject("payload").getJsonObject("result");
+      if (List.of("completed", "failed").contains(status.getString("status")) || System.currentTimeMillis() > deadline) {
+        return status;
+      }
+      NodeProcess.sleep(100);
+    }
+  }
+
+  private static List<String> statuses(JsonObject job) {
+    return job.getJsonArray("status_history").stream().map(s -> ((JsonObject) s).getString("status")).toList();
+  }
+}
