@@ -33,8 +33,19 @@ final class HakimErrors {
       "the maintenance job is no longer waiting for the target's decision (already approved, rejected, run or expired)",
       "nothing to do; GET /maintenance/{job_id} shows its status_history");
 
+  static final ErrorCode NOTIFICATIONS_UNAVAILABLE = new ErrorCode("notifications_unavailable", 503,
+      "the alert rule has channels and no actions verticle answered to check their configs; nothing was stored",
+      "retry after `Retry-After` seconds, or deploy the actions verticle (or write the rule without channels)");
+  static final ErrorCode INVALID_CHANNEL = new ErrorCode("invalid_channel", 422,
+      "the actions verticle refused a channel's config; `field` names it (channels[i].config..., escalation[i].channels[j]...)",
+      "fix the channel named and write again");
+
+  static final ErrorCode ALERT_NOT_OPEN = new ErrorCode("alert_not_open", 409,
+      "the alert cannot move that way from where it is (only an active alert is acknowledged; only an active or acknowledged one is resolved)",
+      "nothing to do; GET /alerts shows its status");
+
   static final List<ErrorCode> ALL = List.of(IDENTITY_UNAVAILABLE, UNKNOWN_NODE, RONIN_UNAVAILABLE, DIAGNOSTIC_FAILED, MAINTENANCE_REFUSED,
-      NOT_THE_TARGET, JOB_NOT_PENDING);
+      NOT_THE_TARGET, JOB_NOT_PENDING, NOTIFICATIONS_UNAVAILABLE, INVALID_CHANNEL, ALERT_NOT_OPEN);
 
   private HakimErrors() {
   }

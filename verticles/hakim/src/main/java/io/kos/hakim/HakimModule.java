@@ -33,7 +33,15 @@ public final class HakimModule implements VerticleModule {
         RouteSpec.get("/reports/:report_id", "reports.get"),
         RouteSpec.post("/maintenance", "maintenance.create").status(201),
         RouteSpec.get("/maintenance", "maintenance.list"),
-        RouteSpec.get("/maintenance/:job_id", "maintenance.get"));
+        RouteSpec.get("/maintenance/:job_id", "maintenance.get"),
+        RouteSpec.post("/alert-rules", "alert_rules.create").status(201),
+        RouteSpec.get("/alert-rules", "alert_rules.list"),
+        RouteSpec.get("/alert-rules/:rule_id", "alert_rules.get"),
+        RouteSpec.put("/alert-rules/:rule_id", "alert_rules.update"),
+        RouteSpec.delete("/alert-rules/:rule_id", "alert_rules.delete"),
+        RouteSpec.get("/alerts", "alerts.list"),
+        RouteSpec.post("/alerts/:alert_id/acknowledge", "alerts.acknowledge"),
+        RouteSpec.post("/alerts/:alert_id/resolve", "alerts.resolve"));
   }
 
   /** The kOS docs' get_health_report, and the watch list for a node that watches through another's Hakim. */
@@ -55,11 +63,14 @@ public final class HakimModule implements VerticleModule {
     HakimSettings.parse(config);
   }
 
-  /** The poller and the maintenance jobs first (one per node: a job is followed by one), then the API. */
+  /**
+   * The poller, the maintenance jobs and the alerts first (one per node: a job is followed by one,
+   * and alerts follow each report in order), then the API.
+   */
   @Override
   public List<Deployable> deployables() {
     return List.of(Deployable.single("poller", HealthPoller::new), Deployable.single("maintenance", MaintenanceJobs::new),
-        Deployable.scaled("api", HakimVerticle::new));
+        Deployable.single("alerts", AlertsVerticle::new), Deployable.scaled("api", HakimVerticle::new));
   }
 
   @Override

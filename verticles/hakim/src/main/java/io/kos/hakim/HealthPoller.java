@@ -198,7 +198,7 @@ final class HealthPoller extends KosVerticle {
         .addValue(observed.verified()).addValue(endpoint);
     return partitionFor(at).compose(v -> store.run(HakimStore.RECORD, row)).map(done -> {
       JsonObject summary = new JsonObject().put("report_id", reportId.toString()).put("target_node_did", did).put("timestamp", at.toString())
-          .put("status", observed.result().status()).put("diagnosis", diagnosis);
+          .put("status", observed.result().status()).put("metrics", observed.metrics()).put("diagnosis", diagnosis);
       vertx.eventBus().publish(HakimAddresses.REPORT_NEW, summary);
       return summary;
     });

@@ -5,7 +5,7 @@ public final class HakimAddresses {
 
   /**
    * Published after each health report is stored: {@code {report_id, target_node_did, timestamp,
-   * status, diagnosis: {code, recommendation, findings}}}.
+   * status, metrics (null when none were read), diagnosis: {code, recommendation, findings}}}.
    */
   public static final String REPORT_NEW = "kos.hakim.reports.new";
 
