@@ -55,6 +55,7 @@ final class HealthPoller extends KosVerticle {
   private final Set<String> configPending = new LinkedHashSet<>();
   private final ArrayDeque<Row> due = new ArrayDeque<>();
   private final Set<Long> partitions = new HashSet<>();
+  private io.micrometer.core.instrument.Timer pollTimer;
   private int inFlight;
   private boolean claiming;
   private long lastRonin;
@@ -68,6 +69,9 @@ final class HealthPoller extends KosVerticle {
     http = new OutboundHttp(vertx, vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(settings.requestTimeoutMs())
         .setKeepAliveTimeout(60), new PoolOptions().setHttp1MaxSize(4)), env().outbound());
     configPending.addAll(settings.watch());
+    // a poll from its request to its stored report, by what it found
+    pollTimer = io.micrometer.core.instrument.Timer.builder("kos.hakim.poll").description("a health poll, from the request to the stored report")
+        .publishPercentiles(0.5, 0.99).register(env().meters());
     vertx.eventBus().<JsonObject>consumer(POLL_NOW, message -> store.run(HakimStore.TARGET, Tuple.of(message.body().getString("did"),
             message.body().getString("endpoint")))
         .compose(rows -> rows.size() == 0 ? Future.succeededFuture((JsonObject) null) : poll(rows.iterator().next()))
@@ -136,11 +140,13 @@ final class HealthPoller extends KosVerticle {
     Set<String> active = new HashSet<>();
     ((JsonArray) target.getValue("active_codes")).forEach(code -> active.add(String.valueOf(code)));
     Instant polled = Instant.now();
+    long started = System.nanoTime();
     return http.send(new OutboundHttp.Request(HttpMethod.GET, endpoint + "/klf/v1/health", MultiMap.caseInsensitiveMultiMap(), null,
         settings.requestTimeoutMs(), 0, MAX_DOCUMENT_BYTES)).map(reply -> observe(did, reply, active, polled))
         .otherwise(failure -> Observed.failed(Diagnosis.unreachable(String.valueOf(failure.getMessage())),
             new JsonObject().put("error", String.valueOf(failure.getMessage()))))
-        .compose(observed -> record(did, endpoint, polled, observed, active));
+        .compose(observed -> record(did, endpoint, polled, observed, active))
+        .onComplete(done -> pollTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS));
   }
 
   /** What one poll saw; {@code verified}: a signed, fresh document of the target was read. */
