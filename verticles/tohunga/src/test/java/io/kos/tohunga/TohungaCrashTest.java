@@ -37,7 +37,12 @@ class TohungaCrashTest {
             new JsonObject().put("path", "/slow"), new JsonArray(), "json_lines")).json().getString("job_id");
         admin.http().await(BASE + "/jobs/" + jobId, r -> r.json().getString("status").equals("running"),
             Duration.ofSeconds(20));
-        assertThat(Files.list(dataDir.resolve("assets")).anyMatch(p -> p.toString().endsWith(".part"))).isTrue();
+        // running comes before the first bytes: on a loaded machine the part file may not be there yet
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!partFileIn(dataDir.resolve("assets")) && System.currentTimeMillis() < deadline) {
+          NodeProcess.sleep(50);
+        }
+        assertThat(partFileIn(dataDir.resolve("assets"))).isTrue();
         assertThat(node.kill()).isEqualTo(137);
       }
       try (NodeProcess node = NodeProcess.start(args, env, START)) {
@@ -88,6 +93,15 @@ class TohungaCrashTest {
         admin.http().patchJson(BASE + "/pipelines/" + pipeline, new JsonObject().put("is_active", false));
         assertThat(node.terminate(Duration.ofSeconds(30))).isZero();
       }
+    }
+  }
+
+  private static boolean partFileIn(Path assets) throws java.io.IOException {
+    if (!Files.isDirectory(assets)) {
+      return false;
+    }
+    try (var files = Files.list(assets)) {
+      return files.anyMatch(p -> p.toString().endsWith(".part"));
     }
   }
 }
