@@ -32,6 +32,11 @@ record HakimSettings(long intervalMs, int requestTimeoutMs, int concurrency, lon
   record Thresholds(Band cpu, Band memory, Band disk, Band errorLog) {
   }
 
+  /** A new target is first polled within this: at once for a short interval, spread over up to 5 s for a long one. */
+  long firstPollSpreadMs() {
+    return Math.min(intervalMs, 5000);
+  }
+
   static HakimSettings parse(JsonObject config) {
     JsonFields fields = JsonFields.ofSettings(config).onlyKnown(List.of("interval_ms", "request_timeout_ms", "concurrency",
         "max_document_age_seconds", "retention_days", "watch", "watch_ronin_classes", "cpu_high_percent", "cpu_clear_percent",

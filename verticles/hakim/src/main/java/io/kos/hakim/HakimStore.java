@@ -23,8 +23,12 @@ final class HakimStore extends SqlStore {
       + "s.last_report_id, s.last_polled_at, s.last_ok_at";
   static final String WATCH = "INSERT INTO watched_nodes (owner_id, did, endpoint, source) VALUES ($1, $2, $3, $4) "
       + "ON CONFLICT (owner_id, did) DO UPDATE SET endpoint = EXCLUDED.endpoint";
-  /** The target polled at once when it is new; a known one keeps its schedule. */
-  static final String TRACK = "INSERT INTO node_status (did, endpoint) VALUES ($1, $2) ON CONFLICT (did, endpoint) DO NOTHING";
+  /**
+   * A new target's first poll within the next $3 ms (a random point: targets added together do not
+   * stay polled in one burst every interval); a known one keeps its schedule.
+   */
+  static final String TRACK = "INSERT INTO node_status (did, endpoint, next_poll_at) VALUES ($1, $2, now() + random() * $3 * interval '1 millisecond') "
+      + "ON CONFLICT (did, endpoint) DO NOTHING";
   static final String NODES = "SELECT " + NODE_COLUMNS + " FROM watched_nodes w LEFT JOIN node_status s USING (did, endpoint) WHERE "
       + OwnerScope.clause(1).replace("owner_id", "w.owner_id") + " AND ($2::text IS NULL OR w.did > $2) ORDER BY w.did, w.owner_id LIMIT $3";
   static final String NODE = "SELECT " + NODE_COLUMNS + " FROM watched_nodes w LEFT JOIN node_status s USING (did, endpoint) WHERE w.did = $1 AND "

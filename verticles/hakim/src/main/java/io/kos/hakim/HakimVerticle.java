@@ -100,7 +100,8 @@ final class HakimVerticle extends KosVerticle {
       }
       found = fromRonin(did, caller).map(at -> new String[] {did, at});
     }
-    return found.compose(node -> Watching.watch(store, OwnerScope.owner(caller).toString(), node[0], node[1], "api"))
+    return found.compose(node -> Watching.watch(store, OwnerScope.owner(caller).toString(), node[0], node[1], "api",
+        settings.firstPollSpreadMs()))
         .compose(id -> store.run(HakimStore.NODE, Tuple.of(id, OwnerScope.owner(caller))))
         .map(rows -> ApiResponse.of(201, HakimStore.node(rows.iterator().next())));
   }

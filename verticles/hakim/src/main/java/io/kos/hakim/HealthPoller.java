@@ -86,7 +86,7 @@ final class HealthPoller extends KosVerticle {
     long now = System.currentTimeMillis();
     for (String endpoint : List.copyOf(configPending)) {
       Watching.identify(http, endpoint, settings.requestTimeoutMs())
-          .compose(did -> Watching.watch(store, nodeOwner, did, endpoint, "config"))
+          .compose(did -> Watching.watch(store, nodeOwner, did, endpoint, "config", settings.firstPollSpreadMs()))
           .onSuccess(did -> configPending.remove(endpoint))
           .onFailure(e -> LOG.debug("config target {} not identified yet: {}", endpoint, e.getMessage()));
     }
@@ -231,7 +231,8 @@ final class HealthPoller extends KosVerticle {
         .put("node_class", nodeClass).put("verified", "true").put("limit", "500"), null), asNode).onSuccess(reply -> {
           for (Object item : new JsonObject(reply.body()).getJsonArray("services")) {
             JsonObject service = (JsonObject) item;
-            Watching.watch(store, nodeOwner, service.getString("node_id"), service.getString("endpoint"), "ronin")
+            Watching.watch(store, nodeOwner, service.getString("node_id"), service.getString("endpoint"), "ronin",
+                settings.firstPollSpreadMs())
                 .onFailure(e -> LOG.warn("could not watch {} from ronin: {}", service.getString("node_id"), e.toString()));
           }
         }).onFailure(e -> {

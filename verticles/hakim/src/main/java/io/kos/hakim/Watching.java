@@ -43,8 +43,9 @@ final class Watching {
     return document.getString("nodeId");
   }
 
-  static Future<String> watch(HakimStore store, String owner, String did, String endpoint, String source) {
+  /** The watch and its target together; a new target's first poll comes within {@code spreadMs}. */
+  static Future<String> watch(HakimStore store, String owner, String did, String endpoint, String source, long spreadMs) {
     return store.pool().withTransaction(sql -> sql.preparedQuery(HakimStore.WATCH).execute(Tuple.of(UUID.fromString(owner), did, endpoint, source))
-        .compose(v -> sql.preparedQuery(HakimStore.TRACK).execute(Tuple.of(did, endpoint)))).map(did);
+        .compose(v -> sql.preparedQuery(HakimStore.TRACK).execute(Tuple.of(did, endpoint, spreadMs)))).map(did);
   }
 }
