@@ -53,6 +53,11 @@ public record KlfAnswer(int status, JsonObject message, JsonObject refusal) {
     return error == null ? null : error.getString("message");
   }
 
+  /** What went wrong, for a log line or a status message: {@code code: message}, or the HTTP status when there is no code. */
+  public String describe() {
+    return errorCode() == null ? "HTTP " + status : errorCode() + ": " + errorMessage();
+  }
+
   public boolean ok() {
     return status >= 200 && status < 300 && errorCode() == null;
   }

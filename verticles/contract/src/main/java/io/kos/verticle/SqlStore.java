@@ -35,6 +35,12 @@ public class SqlStore {
     return run(sql, params).map(rows -> rows.size() == 0 ? null : view.apply(rows.iterator().next()));
   }
 
+  /** A timestamptz column as ISO 8601 text (what every JSON view shows), or null. */
+  public static String time(Row row, String column) {
+    java.time.OffsetDateTime value = row.getOffsetDateTime(column);
+    return value == null ? null : value.toString();
+  }
+
   /** Every row, as JSON by {@code view}, in order. */
   public Future<JsonArray> many(String sql, Tuple params, Function<Row, JsonObject> view) {
     return run(sql, params).map(rows -> {

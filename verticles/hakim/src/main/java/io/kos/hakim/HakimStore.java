@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 
-import java.time.OffsetDateTime;
 import java.util.UUID;
 
 /** Every statement of the hakim verticle, and the JSON views of its rows. */
@@ -89,10 +88,5 @@ final class HakimStore extends SqlStore {
   /** The document's dependencies as the node reported them ({@code dependency_did} on cluster members; name and detail on the rest). */
   private static JsonArray dependencies(JsonObject document) {
     return document.getValue("dependencies") instanceof JsonArray list ? list : new JsonArray();
-  }
-
-  static String time(Row row, String column) {
-    OffsetDateTime value = row.getOffsetDateTime(column);
-    return value == null ? null : value.toString();
   }
 }

@@ -5,7 +5,6 @@ import io.kos.verticle.ApiRequest;
 import io.kos.verticle.ApiResponse;
 import io.kos.verticle.Caller;
 import io.kos.verticle.JsonFields;
-import io.kos.verticle.KlfAnswer;
 import io.kos.verticle.Keyset;
 import io.kos.verticle.KosVerticle;
 import io.kos.verticle.OwnerScope;
@@ -99,7 +98,7 @@ final class MaintenanceJobs extends KosVerticle {
                   if (answer.ok()) {
                     return Future.succeededFuture(job);
                   }
-                  String why = describe(answer);
+                  String why = answer.describe();
                   return move(jobId, "Failed", "the target refused the request: " + why, FROM_PENDING, null)
                       .compose(failed -> Future.failedFuture(new ApiError(HakimErrors.MAINTENANCE_REFUSED, target + " refused: " + why,
                           new JsonObject().put("job_id", jobId.toString()))));
@@ -151,7 +150,7 @@ final class MaintenanceJobs extends KosVerticle {
         new JsonObject().put("task_name", "run_maintenance").put("params", params), settings.requestTimeoutMs() + 5000L).compose(answer -> {
           String taskId = answer.ok() ? answer.payload().getString("job_id") : null;
           if (taskId == null) {
-            return move(id, "Failed", "the target did not run it: " + describe(answer), new String[] {"Approved"}, null).mapEmpty();
+            return move(id, "Failed", "the target did not run it: " + answer.describe(), new String[] {"Approved"}, null).mapEmpty();
           }
           return move(id, "Running", "running on the target (its task " + taskId + ")", new String[] {"Approved"}, null)
               .compose(running -> follow(job, taskId));
@@ -181,10 +180,6 @@ final class MaintenanceJobs extends KosVerticle {
 
   private Future<JsonObject> move(UUID id, String status, String message, String[] from, JsonObject result) {
     return store.one(MOVE, Tuple.of(id, status, message).addValue(from).addValue(result == null ? null : result.encode()), MaintenanceJobs::view);
-  }
-
-  private static String describe(KlfAnswer answer) {
-    return answer.errorCode() == null ? "HTTP " + answer.status() : answer.errorCode() + ": " + answer.errorMessage();
   }
 
   static JsonObject view(Row row) {

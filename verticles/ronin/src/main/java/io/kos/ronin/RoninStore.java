@@ -107,9 +107,4 @@ final class RoninStore extends SqlStore {
         .put("last_job_id", job == null ? null : job.toString())
         .put("stale", seen.isBefore(OffsetDateTime.now().minusSeconds(staleAfterSeconds)));
   }
-
-  private static String time(Row row, String column) {
-    OffsetDateTime value = row.getOffsetDateTime(column);
-    return value == null ? null : value.toString();
-  }
 }

@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 
@@ -243,11 +242,6 @@ final class TohungaStore extends SqlStore {
         .put("asset_id", completed ? asset : null).put("result_uri", completed ? "kos://" + row.getString("stored_on") + "/assets/" + asset : null)
         .put("sha256", row.getString("sha256")).put("message", row.getString("message")).put("stored_on", row.getString("stored_on"))
         .put("owner_id", row.getUUID("owner_id").toString()).put("created_at", time(row, "created_at")).put("updated_at", time(row, "updated_at"));
-  }
-
-  private static String time(Row row, String column) {
-    OffsetDateTime value = row.getOffsetDateTime(column);
-    return value == null ? null : value.toString();
   }
 
   static List<String> jobStatuses() {

@@ -4,10 +4,10 @@ import io.kos.verticle.ApiError;
 import io.kos.verticle.ApiRequest;
 import io.kos.verticle.Caller;
 import io.kos.verticle.JsonFields;
-import io.kos.verticle.KlfAnswer;
 import io.kos.verticle.Keyset;
 import io.kos.verticle.KosVerticle;
 import io.kos.verticle.OwnerScope;
+import io.kos.verticle.SqlStore;
 import io.kos.verticle.outbound.OutboundHttp;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -16,7 +16,6 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 
@@ -149,7 +148,7 @@ final class MaintenanceVerticle extends KosVerticle {
               .put("task_params", decided.getJsonObject("params"));
           return sendKlf(decided.getString("hakim_did"), decided.getString("reply_to"), "control_command",
               new JsonObject().put("command_name", command).put("params", params), 15_000)
-              .map(answer -> decided.put("hakim_notified", answer.ok()).put("hakim_answer", answer.ok() ? null : describe(answer)))
+              .map(answer -> decided.put("hakim_notified", answer.ok()).put("hakim_answer", answer.ok() ? null : answer.describe()))
               // the decision stands either way; the Hakim can still ask (its run is checked against this record)
               .recover(failure -> Future.succeededFuture(decided.put("hakim_notified", false).put("hakim_answer", failure.getMessage())));
         });
@@ -201,22 +200,13 @@ final class MaintenanceVerticle extends KosVerticle {
     return pool().preparedQuery(sql).execute(params).map(rows -> rows.size() == 0 ? null : view(rows.iterator().next()));
   }
 
-  private static String describe(KlfAnswer answer) {
-    return answer.errorCode() == null ? "HTTP " + answer.status() : answer.errorCode() + ": " + answer.errorMessage();
-  }
-
   private static JsonObject view(Row row) {
     UUID decidedBy = row.getUUID("decided_by");
     return new JsonObject().put("job_id", row.getUUID("job_id").toString()).put("hakim_did", row.getString("hakim_did"))
         .put("reply_to", row.getString("reply_to")).put("task", row.getString("task")).put("params", row.getValue("params"))
         .put("status", row.getString("status")).put("status_history", row.getValue("status_history")).put("result", row.getValue("result"))
-        .put("requested_at", time(row, "requested_at")).put("expires_at", time(row, "expires_at"))
-        .put("decided_by", decidedBy == null ? null : decidedBy.toString()).put("decided_at", time(row, "decided_at"))
-        .put("completed_at", time(row, "completed_at"));
-  }
-
-  private static String time(Row row, String column) {
-    OffsetDateTime value = row.getOffsetDateTime(column);
-    return value == null ? null : value.toString();
+        .put("requested_at", SqlStore.time(row, "requested_at")).put("expires_at", SqlStore.time(row, "expires_at"))
+        .put("decided_by", decidedBy == null ? null : decidedBy.toString()).put("decided_at", SqlStore.time(row, "decided_at"))
+        .put("completed_at", SqlStore.time(row, "completed_at"));
   }
 }
