@@ -474,6 +474,11 @@ public final class Node {
       }
 
       @Override
+      public int reloadPeers() {
+        return accessControl.peers().reload();
+      }
+
+      @Override
       public Pool poolOf(String schema) {
         return schema.equals(NODE_SCHEMA) ? nodePool : pools.get(schema);
       }

@@ -60,6 +60,17 @@ public final class Peers {
     this.control = control;
   }
 
+  /**
+   * Drops every cached peer lookup, so that the next message from each sender reads the peer list
+   * again (a change made by another member of the cluster, or in the table itself, counts at once):
+   * the maintenance task {@code reload_peers}. How many entries were dropped.
+   */
+  public int reload() {
+    int cached = cache.size();
+    cache.clear();
+    return cached;
+  }
+
   /** The role a verified sender acts with: its peer entry's, else {@code klf.accept_unknown}'s; null when it is not trusted. */
   public Future<Caller.Role> roleOf(String did) {
     KlfSettings.Peer peer = configured.get(did);

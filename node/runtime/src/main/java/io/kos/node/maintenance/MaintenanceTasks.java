@@ -18,7 +18,8 @@ final class MaintenanceTasks {
 
   static final String RESTART_VERTICLE = "restart_verticle";
   static final String VACUUM_ANALYZE = "vacuum_analyze";
-  static final List<String> NAMES = List.of(RESTART_VERTICLE, VACUUM_ANALYZE);
+  static final String RELOAD_PEERS = "reload_peers";
+  static final List<String> NAMES = List.of(RESTART_VERTICLE, VACUUM_ANALYZE, RELOAD_PEERS);
   private static final String TABLES = "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = $1 ORDER BY tablename";
 
   private MaintenanceTasks() {
@@ -45,6 +46,9 @@ final class MaintenanceTasks {
         }
         return null;
       }
+      case RELOAD_PEERS -> {
+        return params.isEmpty() ? null : new String[] {"task_params", "reload_peers takes no parameters"};
+      }
       default -> {
         return new String[] {"maintenance_task", "this node runs " + NAMES + ", not " + task};
       }
@@ -54,6 +58,9 @@ final class MaintenanceTasks {
   static Future<JsonObject> run(String task, JsonObject params, NodeControl node) {
     if (task.equals(RESTART_VERTICLE)) {
       return node.restartVerticle(params.getString("name"));
+    }
+    if (task.equals(RELOAD_PEERS)) {
+      return Future.succeededFuture(new JsonObject().put("cached_lookups_dropped", node.reloadPeers()));
     }
     String schema = params.getString("schema");
     Pool pool = node.poolOf(schema);

@@ -15,6 +15,9 @@ public interface NodeControl {
   /** Undeploys and deploys again every verticle of that module, with the same settings: {@code {verticle, undeployed, deployed}} (deployment ids). */
   Future<JsonObject> restartVerticle(String name);
 
+  /** Reads the peer list again (klf.peers and the peers table): how many cached lookups were dropped. */
+  int reloadPeers();
+
   /** The pool whose role owns that schema: a deployed verticle's, or the node's own for {@code node}. */
   Pool poolOf(String schema);
 }
