@@ -34,7 +34,6 @@ import java.util.UUID;
  */
 final class HakimVerticle extends KosVerticle {
 
-  private static final List<String> STATUSES = Diagnosis.STATUSES;
   private static final Map<String, Long> BUCKETS = Map.of("5m", 300L, "1h", 3600L, "1d", 86_400L);
   private static final int MAX_TREND_POINTS = 10_000;
   private static final long LAST_UNIX_SECOND = 253_402_300_799L;
@@ -138,7 +137,7 @@ final class HakimVerticle extends KosVerticle {
 
   private Future<JsonObject> listReports(ApiRequest request) {
     Keyset keyset = Keyset.of(request);
-    String status = request.queryOneOf("status", STATUSES);
+    String status = request.queryOneOf("status", Diagnosis.STATUSES);
     OffsetDateTime from = time(request, "from");
     OffsetDateTime to = time(request, "to");
     if (from != null && to != null && from.isAfter(to)) {

@@ -5,7 +5,6 @@ import io.kos.node.testkit.ApiContract;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.TestNode;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,8 +29,7 @@ class AlertsTest {
   private static Vertx vertx;
   private static TestNode hakim;
   private static FakeNode fake;
-  private static HttpServer receiver;
-  private static final List<JsonObject> RECEIVED = new CopyOnWriteArrayList<>();
+  private static RestReceiver receiver;
   private static ApiContract contract;
   private static Accounts.Session alice;
   private static Accounts.Session bob;
@@ -41,10 +38,7 @@ class AlertsTest {
   static void start() {
     vertx = Vertx.vertx();
     fake = new FakeNode(vertx, "tohunga");
-    receiver = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
-      RECEIVED.add(new JsonObject().put("path", request.path()).put("body", body.toJsonObject()));
-      request.response().setStatusCode(204).end();
-    })).listen(0, "127.0.0.1").await();
+    receiver = new RestReceiver(vertx);
     hakim = TestNode.start(Map.of("verticles.deploy", "hakim,actions", "outbound.allow", "127.0.0.0/8"), TestNode.configFile("""
         verticles:
           config:
@@ -114,15 +108,14 @@ class AlertsTest {
     assertThat(again.status()).isEqualTo(409);
     contract.conforms("alerts.acknowledge", again, 409);
     io.kos.node.testkit.NodeProcess.sleep(2600);
-    assertThat(RECEIVED.stream().filter(r -> r.getString("path").equals("/down-escalated"))).isEmpty();
+    assertThat(receiver.count("/down-escalated")).isZero();
     fake.status(200);
     delivery("/down", "resolved");
     // down again within the cooldown: no new alert
     fake.status(503);
     io.kos.node.testkit.NodeProcess.sleep(1000);
     fake.status(200);
-    assertThat(RECEIVED.stream().filter(r -> r.getString("path").equals("/down")
-        && "alert".equals(r.getJsonObject("body").getJsonObject("event").getString("kind")))).hasSize(1);
+    assertThat(receiver.count("/down", "alert")).isEqualTo(1);
     Http.Response resolvedAgain = alice.http().postJson(BASE + "/alerts/" + alertId + "/resolve", new JsonObject());
     assertThat(resolvedAgain.status()).isEqualTo(409);
     assertThat(alice.http().delete(BASE + "/alert-rules/" + rule.getString("rule_id")).status()).isEqualTo(204);
@@ -203,21 +196,11 @@ class AlertsTest {
   }
 
   private static JsonObject rest(String path) {
-    return new JsonObject().put("action_type", "rest").put("config", new JsonObject().put("url", "http://127.0.0.1:" + receiver.actualPort() + path));
+    return receiver.channel(path);
   }
 
-  /** The first delivery to that path of that kind (alert, escalated, resolved). */
   private static JsonObject delivery(String path, String kind) {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (System.currentTimeMillis() < deadline) {
-      for (JsonObject received : RECEIVED) {
-        JsonObject body = received.getJsonObject("body");
-        if (received.getString("path").equals(path) && kind.equals(body.getJsonObject("event").getString("kind"))) {
-          return body;
-        }
-      }
-      io.kos.node.testkit.NodeProcess.sleep(50);
-    }
-    throw new AssertionError("no " + kind + " delivery to " + path + "; received " + RECEIVED);
+    return receiver.delivery(path, kind);
   }
+
 }

@@ -5,7 +5,6 @@ import io.kos.node.testkit.NodeProcess;
 import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,11 +33,7 @@ class HakimProcessTest {
   @Test
   void unhealthyAndKilledNodesAreDiagnosedAlertedEscalatedAndResolved() throws Exception {
     Vertx vertx = Vertx.vertx();
-    List<JsonObject> received = new CopyOnWriteArrayList<>();
-    HttpServer receiver = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
-      received.add(new JsonObject().put("path", request.path()).put("body", body.toJsonObject()));
-      request.response().setStatusCode(204).end();
-    })).listen(0, "127.0.0.1").await();
+    RestReceiver receiver = new RestReceiver(vertx);
     Path embeddedDir = TestNode.tempDir();
     List<CompletableFuture<NodeProcess>> starting = List.of(
         // its own embedded PostgreSQL, so that the test can stop it
@@ -69,13 +63,12 @@ class HakimProcessTest {
       for (NodeProcess node : nodes) {
         dids.add(alice.http().postJson(BASE + "/nodes", new JsonObject().put("endpoint", node.url())).json().getString("did"));
       }
-      String hook = "http://127.0.0.1:" + receiver.actualPort();
       for (Object[] rule : new Object[][] {{"db", "DATABASE_UNAVAILABLE", dids.get(0)}, {"down", "NODE_UNREACHABLE", dids.get(2)}}) {
         assertThat(alice.http().postJson(BASE + "/alert-rules", new JsonObject().put("name", rule[0]).put("diagnosis_code", rule[1])
             .put("target_node_did", rule[2]).put("severity", "critical").put("cooldown_seconds", 0)
-            .put("channels", new JsonArray().add(rest(hook + "/" + rule[0])))
+            .put("channels", new JsonArray().add(receiver.channel("/" + rule[0])))
             .put("escalation", new JsonArray().add(new JsonObject().put("after_seconds", 2).put("channels",
-                new JsonArray().add(rest(hook + "/" + rule[0] + "-escalated")))))).status()).isEqualTo(201);
+                new JsonArray().add(receiver.channel("/" + rule[0] + "-escalated")))))).status()).isEqualTo(201);
       }
       for (String did : dids) {
         alice.http().await(BASE + "/reports/latest?target=" + did, r -> r.status() == 200, Duration.ofSeconds(30));
@@ -89,14 +82,14 @@ class HakimProcessTest {
         assertThat(unavailable.getString("status")).isEqualTo("Error");
         JsonObject down = latest(alice, dids.get(2), "NODE_UNREACHABLE");
         assertThat(down.getString("status")).isEqualTo("Error");
-        delivery(received, "/db", "alert");
-        delivery(received, "/down", "alert");
-        assertThat(delivery(received, "/db-escalated", "escalated").getJsonObject("event").getInteger("level")).isEqualTo(1);
+        receiver.delivery("/db", "alert");
+        receiver.delivery("/down", "alert");
+        assertThat(receiver.delivery("/db-escalated", "escalated").getJsonObject("event").getInteger("level")).isEqualTo(1);
       } finally {
         signal("CONT", postgres);
       }
       // the database answers again: the alert resolves itself and the channel hears it
-      delivery(received, "/db", "resolved");
+      receiver.delivery("/db", "resolved");
       JsonObject recovered = alice.http().await(BASE + "/reports/latest?target=" + dids.get(0), r -> r.json().getJsonObject("diagnosis")
           .getJsonArray("findings").stream().noneMatch(f -> "DATABASE_UNAVAILABLE".equals(((JsonObject) f).getString("code"))),
           Duration.ofSeconds(30)).json();
@@ -113,26 +106,9 @@ class HakimProcessTest {
     }
   }
 
-  private static JsonObject rest(String url) {
-    return new JsonObject().put("action_type", "rest").put("config", new JsonObject().put("url", url));
-  }
-
   private static JsonObject latest(Accounts.Session who, String did, String code) {
     return who.http().await(BASE + "/reports/latest?target=" + did, r -> r.status() == 200 && code.equals(r.json().getJsonObject("diagnosis")
         .getString("code")), Duration.ofSeconds(30)).json();
-  }
-
-  private static JsonObject delivery(List<JsonObject> received, String path, String kind) {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < deadline) {
-      for (JsonObject one : received) {
-        if (one.getString("path").equals(path) && kind.equals(one.getJsonObject("body").getJsonObject("event").getString("kind"))) {
-          return one.getJsonObject("body");
-        }
-      }
-      NodeProcess.sleep(50);
-    }
-    throw new AssertionError("no " + kind + " delivery to " + path + "; received " + received);
   }
 
   /** The embedded server's postmaster (first line of postmaster.pid) and its children. */
