@@ -6,15 +6,17 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
+import java.util.UUID;
 
 /**
  * An alert rule as written ({@code POST|PUT /alert-rules}): on a report {@code metric} (compared with
  * {@code operator} to {@code threshold}) or a {@code diagnosis_code} (present: {@code eq}), held for
  * {@code window_seconds} (every report in it), with its {@code severity}, {@code cooldown_seconds},
- * {@code channels} (actions configs) and {@code escalation} levels ({@code [{after_seconds, channels}]}).
+ * {@code channels} (actions configs) and, optionally, the {@code escalation_policy_id} of one of its owner's
+ * {@link EscalationPolicy escalation policies}.
  */
 record AlertRule(String name, String target, String metric, String code, String operator, Double threshold, int windowSeconds,
-                 String severity, int cooldownSeconds, JsonArray channels, JsonArray escalation, boolean enabled) {
+                 String severity, int cooldownSeconds, JsonArray channels, UUID escalationPolicy, boolean enabled) {
 
   static final List<String> OPERATORS = List.of("gt", "gte", "lt", "lte", "eq");
   static final List<String> SEVERITIES = List.of("low", "medium", "high", "critical");
@@ -22,11 +24,10 @@ record AlertRule(String name, String target, String metric, String code, String 
       Diagnosis.DATABASE_UNAVAILABLE, Diagnosis.CHAIN_HALTED, Diagnosis.DEPENDENCY_UNREACHABLE, Diagnosis.HIGH_CPU_LOAD,
       Diagnosis.MEMORY_PRESSURE, Diagnosis.DISK_NEARING_CAPACITY, Diagnosis.ERROR_LOG_SPIKE);
   private static final int MAX_CHANNELS = 10;
-  private static final int MAX_LEVELS = 5;
 
   static AlertRule parse(JsonObject body) {
     JsonFields fields = JsonFields.ofBody(body).onlyKnown(List.of("name", "target_node_did", "metric", "diagnosis_code", "operator", "threshold",
-        "window_seconds", "severity", "cooldown_seconds", "channels", "escalation", "enabled"));
+        "window_seconds", "severity", "cooldown_seconds", "channels", "escalation_policy_id", "enabled"));
     String name = fields.string("name", null, 200);
     if (name.isBlank()) {
       throw ApiError.invalidField("name", "must not be blank");
@@ -64,30 +65,21 @@ record AlertRule(String name, String target, String metric, String code, String 
       throw ApiError.invalidField("severity", "must be one of " + SEVERITIES);
     }
     JsonArray channels = channels(fields.array("channels", new JsonArray()), "channels");
-    JsonArray levels = fields.array("escalation", new JsonArray());
-    if (levels.size() > MAX_LEVELS) {
-      throw ApiError.invalidField("escalation", "at most " + MAX_LEVELS + " levels");
-    }
-    long previous = 0;
-    for (int i = 0; i < levels.size(); i++) {
-      String path = "escalation[" + i + "]";
-      if (!(levels.getValue(i) instanceof JsonObject level)) {
-        throw ApiError.invalidField(path, "must be {after_seconds, channels}");
+    String policy = fields.string("escalation_policy_id", "", 36);
+    UUID policyId = null;
+    if (!policy.isEmpty()) {
+      try {
+        policyId = UUID.fromString(policy);
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalidField("escalation_policy_id", "must be the id of one of the owner's escalation policies");
       }
-      JsonFields levelFields = JsonFields.ofBody(level, path).onlyKnown(List.of("after_seconds", "channels"));
-      long after = levelFields.integer("after_seconds", null, 1, 30 * 86_400L);
-      if (after <= previous) {
-        throw ApiError.invalidField(path + ".after_seconds", "must be later than the level before (" + previous + ")");
-      }
-      previous = after;
-      channels(levelFields.array("channels", null), path + ".channels");
     }
     return new AlertRule(name, target.isEmpty() ? null : target, metric.isEmpty() ? null : metric, code.isEmpty() ? null : code, operator,
         threshold, fields.intValue("window_seconds", 0, 0, 86_400), severity, fields.intValue("cooldown_seconds", 300, 0, 30 * 86_400),
-        channels, levels, fields.bool("enabled", true));
+        channels, policyId, fields.bool("enabled", true));
   }
 
-  private static JsonArray channels(JsonArray channels, String path) {
+  static JsonArray channels(JsonArray channels, String path) {
     if (channels.size() > MAX_CHANNELS) {
       throw ApiError.invalidField(path, "at most " + MAX_CHANNELS + " channels");
     }

@@ -12,10 +12,9 @@ import io.kos.verticle.OwnerScope;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
@@ -29,20 +28,20 @@ import java.util.UUID;
 /**
  * Alert rules over the health reports, and their alerts (one per node: evaluation follows each
  * stored report in order, on {@code kos.hakim.reports.new}). A rule whose condition holds opens an
- * alert and notifies its channels through the actions verticle; its escalation levels notify
- * theirs when the alert is still active after their delay; the alert resolves itself when the
+ * alert and notifies its channels through the actions verticle; the levels of its escalation policy
+ * notify theirs when the alert is still active after their delay; the alert resolves itself when the
  * condition clears, and closes once the rule's cooldown has passed. Every notification is recorded.
  */
 final class AlertsVerticle extends KosVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(AlertsVerticle.class);
   private static final String RULE_COLUMNS = "rule_id, owner_id, name, target_node_did, metric, diagnosis_code, operator, threshold, "
-      + "window_seconds, severity, cooldown_seconds, channels, escalation, enabled, created_at, updated_at";
+      + "window_seconds, severity, cooldown_seconds, channels, escalation_policy_id, enabled, created_at, updated_at";
   static final String INSERT_RULE = "INSERT INTO alert_rules (rule_id, owner_id, name, target_node_did, metric, diagnosis_code, operator, "
-      + "threshold, window_seconds, severity, cooldown_seconds, channels, escalation, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-      + "$11, $12::text::jsonb, $13::text::jsonb, $14) RETURNING " + RULE_COLUMNS;
+      + "threshold, window_seconds, severity, cooldown_seconds, channels, escalation_policy_id, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+      + "$10, $11, $12::text::jsonb, $13, $14) RETURNING " + RULE_COLUMNS;
   static final String UPDATE_RULE = "UPDATE alert_rules SET name = $3, target_node_did = $4, metric = $5, diagnosis_code = $6, operator = $7, "
-      + "threshold = $8, window_seconds = $9, severity = $10, cooldown_seconds = $11, channels = $12::text::jsonb, escalation = $13::text::jsonb, "
+      + "threshold = $8, window_seconds = $9, severity = $10, cooldown_seconds = $11, channels = $12::text::jsonb, escalation_policy_id = $13, "
       + "enabled = $14, updated_at = now() WHERE rule_id = $1 AND " + OwnerScope.clause(2) + " RETURNING " + RULE_COLUMNS;
   static final String RULE = "SELECT " + RULE_COLUMNS + " FROM alert_rules WHERE rule_id = $1 AND " + OwnerScope.clause(2);
   static final String RULES = "SELECT " + RULE_COLUMNS + " FROM alert_rules WHERE " + OwnerScope.clause(1) + " AND "
@@ -68,11 +67,11 @@ final class AlertsVerticle extends KosVerticle {
   static final String RESOLVE = "UPDATE alerts SET status = 'resolved', resolved_at = now() WHERE alert_id = $1 AND " + OwnerScope.clause(2)
       + " AND status IN ('active', 'acknowledged') RETURNING " + ALERT_COLUMNS;
   static final String ALERT = "SELECT " + ALERT_COLUMNS + " FROM alerts WHERE alert_id = $1 AND " + OwnerScope.clause(2);
-  /** Active alerts whose next escalation level is due, with that level's channels. */
+  /** Active alerts whose next level of their rule's escalation policy is due, with that level's channels (the policy as it is now). */
   static final String DUE_ESCALATIONS = "SELECT a.alert_id, a.target_node_did, a.escalation_level + 1 AS level, a.severity, a.message, a.value, "
-      + "r.rule_id, r.name, r.owner_id, r.escalation -> a.escalation_level -> 'channels' AS channels FROM alerts a JOIN alert_rules r USING (rule_id) "
-      + "WHERE a.status = 'active' AND jsonb_array_length(r.escalation) > a.escalation_level "
-      + "AND a.created_at + ((r.escalation -> a.escalation_level ->> 'after_seconds')::int * interval '1 second') <= now()";
+      + "r.rule_id, r.name, r.owner_id, p.levels -> a.escalation_level -> 'channels' AS channels FROM alerts a JOIN alert_rules r USING (rule_id) "
+      + "JOIN escalation_policies p ON p.policy_id = r.escalation_policy_id WHERE a.status = 'active' AND jsonb_array_length(p.levels) > a.escalation_level "
+      + "AND a.created_at + ((p.levels -> a.escalation_level ->> 'after_seconds')::int * interval '1 second') <= now()";
   static final String CLOSE = "UPDATE alerts a SET status = 'closed', closed_at = now() FROM alert_rules r WHERE r.rule_id = a.rule_id "
       + "AND a.status = 'resolved' AND a.resolved_at + r.cooldown_seconds * interval '1 second' <= now()";
   private static final long TICK_MS = 500;
@@ -119,67 +118,16 @@ final class AlertsVerticle extends KosVerticle {
     Caller caller = request.caller().requireWriter();
     AlertRule rule = AlertRule.parse(request.bodyObject());
     UUID owner = OwnerScope.owner(caller);
-    return checkChannels(rule, owner).compose(checked -> {
+    return Channels.check(vertx, owner, List.of(rule.channels()), List.of("channels")).compose(sealed -> {
       Tuple row = Tuple.of(existing == null ? UUID.randomUUID() : existing, existing == null ? owner : OwnerScope.filter(caller), rule.name(),
           rule.target(), rule.metric(), rule.code(), rule.operator()).addValue(rule.threshold()).addValue(rule.windowSeconds())
-          .addValue(rule.severity()).addValue(rule.cooldownSeconds()).addValue(checked.getJsonArray("channels").encode())
-          .addValue(checked.getJsonArray("escalation").encode()).addValue(rule.enabled());
-      return store.run(existing == null ? INSERT_RULE : UPDATE_RULE, row).map(rows -> rule(OwnerScope.one(rows, "alert rule", existing)));
+          .addValue(rule.severity()).addValue(rule.cooldownSeconds()).addValue(sealed.get(0).encode()).addValue(rule.escalationPolicy())
+          .addValue(rule.enabled());
+      return store.run(existing == null ? INSERT_RULE : UPDATE_RULE, row).map(rows -> rule(OwnerScope.one(rows, "alert rule", existing)))
+          .recover(failure -> Future.failedFuture(failure instanceof PgException pg && EscalationPolicies.FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())
+              ? ApiError.invalidField("escalation_policy_id", "no escalation policy " + rule.escalationPolicy() + " of the rule's owner")
+              : failure));
     });
-  }
-
-  /** Every channel of the rule and its levels, checked (and secrets sealed) by the actions verticle; nothing stored unchecked. */
-  private Future<JsonObject> checkChannels(AlertRule rule, UUID owner) {
-    JsonArray all = new JsonArray();
-    List<String> paths = new ArrayList<>();
-    for (int i = 0; i < rule.channels().size(); i++) {
-      all.add(rule.channels().getValue(i));
-      paths.add("channels[" + i + "]");
-    }
-    for (int level = 0; level < rule.escalation().size(); level++) {
-      JsonArray channels = rule.escalation().getJsonObject(level).getJsonArray("channels");
-      for (int i = 0; i < channels.size(); i++) {
-        all.add(channels.getValue(i));
-        paths.add("escalation[" + level + "].channels[" + i + "]");
-      }
-    }
-    if (all.isEmpty()) {
-      return Future.succeededFuture(new JsonObject().put("channels", rule.channels()).put("escalation", rule.escalation()));
-    }
-    JsonObject body = new JsonObject().put("owner_id", owner.toString()).put("actions", all);
-    return vertx.eventBus().<Buffer>request(ActionsAddresses.VALIDATE, ApiRequest.busRequest(body), new DeliveryOptions().setSendTimeout(10_000))
-        .map(reply -> {
-          JsonArray answers = new JsonObject(reply.body()).getJsonArray("actions");
-          int next = 0;
-          JsonArray channels = new JsonArray();
-          for (int i = 0; i < rule.channels().size(); i++) {
-            channels.add(sealed(rule.channels().getJsonObject(i), answers.getJsonObject(next++)));
-          }
-          JsonArray levels = new JsonArray();
-          for (int level = 0; level < rule.escalation().size(); level++) {
-            JsonObject draft = rule.escalation().getJsonObject(level);
-            JsonArray levelChannels = new JsonArray();
-            for (Object channel : draft.getJsonArray("channels")) {
-              levelChannels.add(sealed((JsonObject) channel, answers.getJsonObject(next++)));
-            }
-            levels.add(draft.copy().put("channels", levelChannels));
-          }
-          return new JsonObject().put("channels", channels).put("escalation", levels);
-        }).recover(failure -> {
-          if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == 422) {
-            JsonObject error = new JsonObject(reply.getMessage());
-            String field = error.getString("field", "actions[0]");
-            java.util.regex.Matcher index = java.util.regex.Pattern.compile("actions\\[(\\d+)]").matcher(field);
-            String named = index.find() ? field.replace(index.group(), paths.get(Integer.parseInt(index.group(1)))) : field;
-            return Future.failedFuture(new ApiError(HakimErrors.INVALID_CHANNEL, error.getString("message"), new JsonObject().put("field", named)));
-          }
-          return Future.failedFuture(HakimErrors.NOTIFICATIONS_UNAVAILABLE.error("no actions verticle checked the channels: " + failure.getMessage()
-              + "; nothing was stored"));
-        });
-  }
-
-  private static JsonObject sealed(JsonObject draft, JsonObject answer) {
-    return draft.copy().put("config", answer.getJsonObject("config", draft.getJsonObject("config")));
   }
 
   private Future<JsonObject> transition(ApiRequest request, String sql, String from) {
@@ -295,7 +243,8 @@ final class AlertsVerticle extends KosVerticle {
         .put("diagnosis_code", row.getString("diagnosis_code")).put("operator", row.getString("operator")).put("threshold", row.getDouble("threshold"))
         .put("window_seconds", row.getInteger("window_seconds")).put("severity", row.getString("severity"))
         .put("cooldown_seconds", row.getInteger("cooldown_seconds")).put("channels", row.getValue("channels"))
-        .put("escalation", row.getValue("escalation")).put("enabled", row.getBoolean("enabled"))
+        .put("escalation_policy_id", row.getUUID("escalation_policy_id") == null ? null : row.getUUID("escalation_policy_id").toString())
+        .put("enabled", row.getBoolean("enabled"))
         .put("created_at", HakimStore.time(row, "created_at")).put("updated_at", HakimStore.time(row, "updated_at"));
   }
 

@@ -34,18 +34,23 @@ final class HakimErrors {
       "nothing to do; GET /maintenance/{job_id} shows its status_history");
 
   static final ErrorCode NOTIFICATIONS_UNAVAILABLE = new ErrorCode("notifications_unavailable", 503,
-      "the alert rule has channels and no actions verticle answered to check their configs; nothing was stored",
+      "the alert rule or escalation policy has channels and no actions verticle answered to check their configs; nothing was stored",
       "retry after `Retry-After` seconds, or deploy the actions verticle (or write the rule without channels)");
   static final ErrorCode INVALID_CHANNEL = new ErrorCode("invalid_channel", 422,
-      "the actions verticle refused a channel's config; `field` names it (channels[i].config..., escalation[i].channels[j]...)",
+      "the actions verticle refused a channel's config; `field` names it (channels[i].config..., levels[i].channels[j]...)",
       "fix the channel named and write again");
 
   static final ErrorCode ALERT_NOT_OPEN = new ErrorCode("alert_not_open", 409,
       "the alert cannot move that way from where it is (only an active alert is acknowledged; only an active or acknowledged one is resolved)",
       "nothing to do; GET /alerts shows its status");
 
+  static final ErrorCode ESCALATION_POLICY_IN_USE = new ErrorCode("escalation_policy_in_use", 409,
+      "alert rules still name the escalation policy (escalation_policy_id), so it was not deleted",
+      "point those rules at another policy (PUT /alert-rules/{id}) or drop their escalation_policy_id, then delete it");
+
   static final List<ErrorCode> ALL = List.of(IDENTITY_UNAVAILABLE, UNKNOWN_NODE, RONIN_UNAVAILABLE, DIAGNOSTIC_FAILED, MAINTENANCE_REFUSED,
-      NOT_THE_TARGET, JOB_NOT_PENDING, NOTIFICATIONS_UNAVAILABLE, INVALID_CHANNEL, ALERT_NOT_OPEN);
+      NOT_THE_TARGET, JOB_NOT_PENDING, NOTIFICATIONS_UNAVAILABLE, INVALID_CHANNEL, ALERT_NOT_OPEN,
+      ESCALATION_POLICY_IN_USE);
 
   private HakimErrors() {
   }

@@ -39,6 +39,11 @@ public final class HakimModule implements VerticleModule {
         RouteSpec.get("/alert-rules/:rule_id", "alert_rules.get"),
         RouteSpec.put("/alert-rules/:rule_id", "alert_rules.update"),
         RouteSpec.delete("/alert-rules/:rule_id", "alert_rules.delete"),
+        RouteSpec.post("/escalation-policies", "escalation_policies.create").status(201),
+        RouteSpec.get("/escalation-policies", "escalation_policies.list"),
+        RouteSpec.get("/escalation-policies/:policy_id", "escalation_policies.get"),
+        RouteSpec.put("/escalation-policies/:policy_id", "escalation_policies.update"),
+        RouteSpec.delete("/escalation-policies/:policy_id", "escalation_policies.delete"),
         RouteSpec.get("/alerts", "alerts.list"),
         RouteSpec.post("/alerts/:alert_id/acknowledge", "alerts.acknowledge"),
         RouteSpec.post("/alerts/:alert_id/resolve", "alerts.resolve"));
@@ -70,7 +75,8 @@ public final class HakimModule implements VerticleModule {
   @Override
   public List<Deployable> deployables() {
     return List.of(Deployable.single("poller", HealthPoller::new), Deployable.single("maintenance", MaintenanceJobs::new),
-        Deployable.single("alerts", AlertsVerticle::new), Deployable.scaled("api", HakimVerticle::new));
+        Deployable.single("alerts", AlertsVerticle::new), Deployable.scaled("escalation", EscalationPolicies::new),
+        Deployable.scaled("api", HakimVerticle::new));
   }
 
   @Override

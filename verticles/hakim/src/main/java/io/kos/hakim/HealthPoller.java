@@ -14,6 +14,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
@@ -141,8 +142,11 @@ final class HealthPoller extends KosVerticle {
     ((JsonArray) target.getValue("active_codes")).forEach(code -> active.add(String.valueOf(code)));
     Instant polled = Instant.now();
     long started = System.nanoTime();
-    return http.send(new OutboundHttp.Request(HttpMethod.GET, endpoint + "/klf/v1/health", MultiMap.caseInsensitiveMultiMap(), null,
-        settings.requestTimeoutMs(), 0, MAX_DOCUMENT_BYTES)).map(reply -> observe(did, reply, active, polled))
+    OutboundHttp.Request request = new OutboundHttp.Request(HttpMethod.GET, endpoint + "/klf/v1/health", MultiMap.caseInsensitiveMultiMap(), null,
+        settings.requestTimeoutMs(), 0, MAX_DOCUMENT_BYTES);
+    // a kept-alive connection the target closed as it was reused says nothing of the target: the GET is asked once more
+    return http.send(request).recover(failure -> failure instanceof HttpClosedException ? http.send(request) : Future.failedFuture(failure))
+        .map(reply -> observe(did, reply, active, polled))
         .otherwise(failure -> Observed.failed(Diagnosis.unreachable(String.valueOf(failure.getMessage())),
             new JsonObject().put("error", String.valueOf(failure.getMessage()))))
         .compose(observed -> record(did, endpoint, polled, observed, active))

@@ -62,8 +62,7 @@ class AlertsTest {
   void anAlertIsNotifiedEscalatedAndResolvedWhenItsFigureClears() {
     JsonObject rule = create(new JsonObject().put("name", "busy").put("target_node_did", fake.did()).put("metric", "cpu_usage_percent")
         .put("operator", "gt").put("threshold", 90).put("severity", "high").put("cooldown_seconds", 0)
-        .put("channels", new JsonArray().add(rest("/first")))
-        .put("escalation", new JsonArray().add(new JsonObject().put("after_seconds", 1).put("channels", new JsonArray().add(rest("/escalated"))))));
+        .put("channels", new JsonArray().add(rest("/first"))).put("escalation_policy_id", policy("page", 1, "/escalated")));
     assertThat(rule.getJsonArray("channels").getJsonObject(0).getJsonObject("config").getString("url")).endsWith("/first");
     fake.metric("cpu_usage_percent", 97);
     JsonObject first = delivery("/first", "alert");
@@ -98,7 +97,7 @@ class AlertsTest {
   void anAcknowledgedAlertStopsEscalatingAndAResolvedOneWaitsOutItsCooldown() {
     JsonObject rule = create(new JsonObject().put("name", "down").put("diagnosis_code", "NODE_UNREACHABLE").put("severity", "critical")
         .put("cooldown_seconds", 3600).put("channels", new JsonArray().add(rest("/down")))
-        .put("escalation", new JsonArray().add(new JsonObject().put("after_seconds", 2).put("channels", new JsonArray().add(rest("/down-escalated"))))));
+        .put("escalation_policy_id", policy("down", 2, "/down-escalated")));
     fake.status(503);
     String alertId = delivery("/down", "alert").getJsonObject("event").getJsonObject("alert").getString("alert_id");
     Http.Response acknowledged = alice.http().postJson(BASE + "/alerts/" + alertId + "/acknowledge", new JsonObject());
@@ -142,6 +141,8 @@ class AlertsTest {
         .put("threshold", 1)).status()).isEqualTo(404);
 
     JsonObject base = new JsonObject().put("name", "r").put("metric", "cpu_usage_percent").put("operator", "gt").put("threshold", 1);
+    String bobsPolicy = bob.http().postJson(BASE + "/escalation-policies", new JsonObject().put("name", "bob's")
+        .put("levels", new JsonArray().add(new JsonObject().put("after_seconds", 5).put("channels", new JsonArray())))).json().getString("policy_id");
     Object[][] bad = {
         {new JsonObject(), "name"},
         {base.copy().put("name", " "), "name"},
@@ -161,12 +162,10 @@ class AlertsTest {
         {base.copy().put("channels", new JsonArray().add("x")), "channels[0]"},
         {base.copy().put("channels", new JsonArray().add(new JsonObject().put("action_type", "rest").put("config", new JsonObject()))),
             "channels[0].config.url"},
-        {base.copy().put("escalation", new JsonArray().add(new JsonObject().put("after_seconds", 0).put("channels", new JsonArray()))),
-            "escalation[0].after_seconds"},
-        {base.copy().put("escalation", new JsonArray().add(new JsonObject().put("after_seconds", 10).put("channels", new JsonArray()))
-            .add(new JsonObject().put("after_seconds", 5).put("channels", new JsonArray()))), "escalation[1].after_seconds"},
-        {base.copy().put("escalation", new JsonArray().add(new JsonObject().put("after_seconds", 10).put("channels", new JsonArray()
-            .add(new JsonObject().put("action_type", "pager").put("config", new JsonObject()))))), "escalation[0].channels[0].action_type"},
+        {base.copy().put("escalation_policy_id", "page"), "escalation_policy_id"},
+        {base.copy().put("escalation_policy_id", java.util.UUID.randomUUID().toString()), "escalation_policy_id"},
+        {base.copy().put("escalation_policy_id", bobsPolicy), "escalation_policy_id"},
+        {base.copy().put("escalation", new JsonArray()), "escalation"},
         {base.copy().put("extra", 1), "extra"},
     };
     for (Object[] body : bad) {
@@ -180,6 +179,96 @@ class AlertsTest {
     assertThat(alice.http().postJson(BASE + "/alerts/" + java.util.UUID.randomUUID() + "/resolve", new JsonObject()).status()).isEqualTo(404);
     assertThat(alice.http().delete(BASE + "/alert-rules/" + id).status()).isEqualTo(204);
     assertThat(alice.http().delete(BASE + "/alert-rules/" + id).status()).isEqualTo(404);
+  }
+
+  @Test
+  void anEscalationPolicyIsSharedEditedAndNotDeletedWhileARuleNamesIt() {
+    String id = policy("shared", 30, "/shared");
+    Http.Response one = alice.http().get(BASE + "/escalation-policies/" + id);
+    contract.conforms("escalation_policies.get", one, 200);
+    assertThat(one.json().getJsonArray("levels").getJsonObject(0).getJsonArray("channels").getJsonObject(0).getJsonObject("config")
+        .getString("url")).endsWith("/shared");
+    JsonObject twoLevels = new JsonObject().put("name", "shared, louder").put("levels", new JsonArray()
+        .add(new JsonObject().put("after_seconds", 30).put("channels", new JsonArray().add(rest("/shared"))))
+        .add(new JsonObject().put("after_seconds", 600).put("channels", new JsonArray().add(rest("/shared-2")))));
+    Http.Response updated = alice.http().putJson(BASE + "/escalation-policies/" + id, twoLevels);
+    contract.conforms("escalation_policies.update", updated, 200);
+    assertThat(updated.json().getString("name")).isEqualTo("shared, louder");
+    assertThat(updated.json().getJsonArray("levels")).hasSize(2);
+    Http.Response list = alice.http().get(BASE + "/escalation-policies?limit=1");
+    contract.conforms("escalation_policies.list", list, 200);
+    assertThat(list.json().getJsonArray("policies")).hasSize(1);
+    assertThat(alice.http().get(BASE + "/escalation-policies?limit=1&after=" + list.json().getString("next_cursor")).status()).isEqualTo(200);
+    assertThat(alice.http().get(BASE + "/escalation-policies?limit=0").status()).isEqualTo(400);
+    assertThat(alice.http().get(BASE + "/escalation-policies?after=nonsense").status()).isEqualTo(400);
+    // two rules share it
+    List<String> rules = new java.util.ArrayList<>();
+    for (String name : List.of("a", "b")) {
+      rules.add(create(new JsonObject().put("name", name).put("metric", "cpu_usage_percent").put("operator", "gt").put("threshold", 999)
+          .put("escalation_policy_id", id)).getString("rule_id"));
+    }
+    assertThat(alice.http().get(BASE + "/alert-rules/" + rules.get(0)).json().getString("escalation_policy_id")).isEqualTo(id);
+    // bob neither sees nor changes it
+    assertThat(bob.http().get(BASE + "/escalation-policies/" + id).status()).isEqualTo(404);
+    assertThat(bob.http().putJson(BASE + "/escalation-policies/" + id, twoLevels).status()).isEqualTo(404);
+    assertThat(bob.http().delete(BASE + "/escalation-policies/" + id).status()).isEqualTo(404);
+    Http.Response inUse = alice.http().delete(BASE + "/escalation-policies/" + id);
+    assertThat(inUse.status()).as(inUse.toString()).isEqualTo(409);
+    assertThat(inUse.json().getString("error")).isEqualTo("escalation_policy_in_use");
+    contract.conforms("escalation_policies.delete", inUse, 409);
+    // one rule drops it, the other is deleted: then it goes
+    assertThat(alice.http().putJson(BASE + "/alert-rules/" + rules.get(0), new JsonObject().put("name", "a").put("metric", "cpu_usage_percent")
+        .put("operator", "gt").put("threshold", 999)).json().getString("escalation_policy_id")).isNull();
+    assertThat(alice.http().delete(BASE + "/alert-rules/" + rules.get(1)).status()).isEqualTo(204);
+    assertThat(alice.http().delete(BASE + "/escalation-policies/" + id).status()).isEqualTo(204);
+    assertThat(alice.http().get(BASE + "/escalation-policies/" + id).status()).isEqualTo(404);
+    assertThat(alice.http().delete(BASE + "/escalation-policies/" + id).status()).isEqualTo(404);
+    assertThat(alice.http().get(BASE + "/escalation-policies/not-a-uuid").status()).isEqualTo(404);
+    assertThat(alice.http().delete(BASE + "/alert-rules/" + rules.get(0)).status()).isEqualTo(204);
+
+    JsonArray oneLevel = new JsonArray().add(new JsonObject().put("after_seconds", 10).put("channels", new JsonArray()));
+    JsonObject base = new JsonObject().put("name", "p").put("levels", oneLevel);
+    JsonArray six = new JsonArray();
+    for (int i = 1; i <= 6; i++) {
+      six.add(new JsonObject().put("after_seconds", i).put("channels", new JsonArray()));
+    }
+    Object[][] bad = {
+        {new JsonObject(), "name"},
+        {base.copy().put("name", " "), "name"},
+        {without(base, "levels"), "levels"},
+        {base.copy().put("levels", new JsonArray()), "levels"},
+        {base.copy().put("levels", "soon"), "levels"},
+        {base.copy().put("levels", new JsonArray().add(1)), "levels[0]"},
+        {base.copy().put("levels", new JsonArray().add(new JsonObject().put("after_seconds", 0).put("channels", new JsonArray()))),
+            "levels[0].after_seconds"},
+        {base.copy().put("levels", new JsonArray().add(new JsonObject().put("channels", new JsonArray()))), "levels[0].after_seconds"},
+        {base.copy().put("levels", new JsonArray().add(new JsonObject().put("after_seconds", 5))), "levels[0].channels"},
+        {base.copy().put("levels", oneLevel.copy().add(new JsonObject().put("after_seconds", 5).put("channels", new JsonArray()))),
+            "levels[1].after_seconds"},
+        {base.copy().put("levels", new JsonArray().add(new JsonObject().put("after_seconds", 10).put("channels", new JsonArray()
+            .add(new JsonObject().put("action_type", "pager").put("config", new JsonObject()))))), "levels[0].channels[0].action_type"},
+        {base.copy().put("levels", new JsonArray().add(new JsonObject().put("after_seconds", 10).put("channels", new JsonArray().add("x")))),
+            "levels[0].channels[0]"},
+        {base.copy().put("levels", new JsonArray().add(new JsonObject().put("after_seconds", 10).put("channels", new JsonArray()).put("when", 1))),
+            "levels[0].when"},
+        {base.copy().put("levels", six), "levels"},
+        {base.copy().put("rules", 1), "rules"},
+    };
+    for (Object[] body : bad) {
+      Http.Response response = alice.http().postJson(BASE + "/escalation-policies", body[0]);
+      assertThat(response.status()).as(body[0] + " " + response).isEqualTo(422);
+      assertThat(response.json().getString("field")).as(body[0] + " " + response).isEqualTo(body[1]);
+      contract.conforms("escalation_policies.create", response, 422);
+    }
+  }
+
+  /** A policy of one level after {@code afterSeconds}, notifying the receiver at {@code path}; its id. */
+  private static String policy(String name, int afterSeconds, String path) {
+    Http.Response created = alice.http().postJson(BASE + "/escalation-policies", new JsonObject().put("name", name).put("levels",
+        new JsonArray().add(new JsonObject().put("after_seconds", afterSeconds).put("channels", new JsonArray().add(rest(path))))));
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    contract.conforms("escalation_policies.create", created, 201);
+    return created.json().getString("policy_id");
   }
 
   private static JsonObject without(JsonObject body, String field) {

@@ -67,8 +67,9 @@ class HakimProcessTest {
         assertThat(alice.http().postJson(BASE + "/alert-rules", new JsonObject().put("name", rule[0]).put("diagnosis_code", rule[1])
             .put("target_node_did", rule[2]).put("severity", "critical").put("cooldown_seconds", 0)
             .put("channels", new JsonArray().add(receiver.channel("/" + rule[0])))
-            .put("escalation", new JsonArray().add(new JsonObject().put("after_seconds", 2).put("channels",
-                new JsonArray().add(receiver.channel("/" + rule[0] + "-escalated")))))).status()).isEqualTo(201);
+            .put("escalation_policy_id", alice.http().postJson(BASE + "/escalation-policies", new JsonObject().put("name", rule[0] + " escalation")
+                .put("levels", new JsonArray().add(new JsonObject().put("after_seconds", 2).put("channels",
+                    new JsonArray().add(receiver.channel("/" + rule[0] + "-escalated")))))).json().getString("policy_id"))).status()).isEqualTo(201);
       }
       for (String did : dids) {
         alice.http().await(BASE + "/reports/latest?target=" + did, r -> r.status() == 200, Duration.ofSeconds(30));
