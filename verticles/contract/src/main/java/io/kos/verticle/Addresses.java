@@ -19,6 +19,8 @@ public final class Addresses {
   /** On a KLF task: the job's id, and where the verticle reports its progress ({@code KosVerticle.reportProgress}). */
   public static final String HEADER_KLF_JOB = "kos-klf-job";
   public static final String HEADER_KLF_PROGRESS = "kos-klf-progress";
+  /** On a KLF task whose request gave {@code metadata.reply_to}: that URL or DID ({@code KosVerticle.klfReplyTo}). */
+  public static final String HEADER_KLF_REPLY_TO = "kos-klf-reply-to";
   /** The HTTP client's address as the ingress saw it. */
   public static final String HEADER_CLIENT_ADDRESS = "kos-client-address";
   /** Reply header a handler may set to override the route's success status. */

@@ -116,6 +116,16 @@ public abstract class KosVerticle extends VerticleBase {
   }
 
   /**
+   * Where the requester of a KLF task wants to hear of it ({@code metadata.reply_to}: a
+   * {@code /klf/v1/message} URL or a DID of the cluster), or null (no reply_to, or not a KLF task).
+   * For a task whose work outlives its call (a job that waits for someone), so that the verticle
+   * itself tells the requester later, with {@link #sendKlf}.
+   */
+  protected static String klfReplyTo(ApiRequest request) {
+    return request.header(Addresses.HEADER_KLF_REPLY_TO);
+  }
+
+  /**
    * Signs a KLF message with this node's key and sends it to the node {@code to} (docs/klf.md,
    * "Sending from a verticle"): at {@code url} (its base or {@code /klf/v1/message} URL, through the
    * outbound guard) or, when {@code url} is null, over the cluster bus. The future holds the

@@ -31,12 +31,12 @@ final class MaintenanceJobs extends KosVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(MaintenanceJobs.class);
   private static final String COLUMNS = "job_id, owner_id, target_node_did, endpoint, requester_did, task_name, params, status, status_history, "
-      + "result, created_at, expires_at, completed_at, updated_at";
+      + "result, created_at, expires_at, completed_at, updated_at, reply_to";
   private static final String STEP = "status_history || jsonb_build_array(jsonb_build_object('status', $2::text, 'timestamp', now(), 'message', $3::text))";
   static final String INSERT = "INSERT INTO maintenance_jobs (job_id, owner_id, target_node_did, endpoint, requester_did, task_name, params, status, "
-      + "status_history, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, 'PendingApproval', jsonb_build_array(jsonb_build_object("
+      + "status_history, expires_at, reply_to) VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, 'PendingApproval', jsonb_build_array(jsonb_build_object("
       + "'status', 'PendingApproval', 'timestamp', now(), 'message', 'sent to the target for its admin''s approval')), "
-      + "now() + $8 * interval '1 second') RETURNING " + COLUMNS;
+      + "now() + $8 * interval '1 second', $9) RETURNING " + COLUMNS;
   /** A step of the job; $4 the statuses it may come from. */
   static final String MOVE = "UPDATE maintenance_jobs SET status = $2, status_history = " + STEP + ", result = coalesce($5::text::jsonb, result), "
       + "completed_at = CASE WHEN $2 IN ('Completed', 'Failed', 'Rejected', 'Expired') THEN now() ELSE completed_at END, updated_at = now() "
@@ -47,10 +47,17 @@ final class MaintenanceJobs extends KosVerticle {
       + "AND ($3::text IS NULL OR target_node_did = $3) AND " + Keyset.clause("job_id", 4, 5) + " ORDER BY created_at DESC, job_id DESC LIMIT $6";
   static final String EXPIRE = "UPDATE maintenance_jobs SET status = 'Expired', completed_at = now(), updated_at = now(), status_history = "
       + "status_history || jsonb_build_array(jsonb_build_object('status', 'Expired', 'timestamp', now(), 'message', 'the target did not decide in time')) "
-      + "WHERE status = 'PendingApproval' AND expires_at <= now() RETURNING job_id";
+      + "WHERE status = 'PendingApproval' AND expires_at <= now() RETURNING " + COLUMNS;
   static final String WATCHED = "SELECT endpoint FROM watched_nodes WHERE did = $1 AND " + OwnerScope.clause(2) + " LIMIT 1";
   private static final long POLL_MS = 500;
   private static final String[] FROM_PENDING = {"PendingApproval"};
+  private static final String REQUEST_TASK = "request_maintenance";
+  /** The steps between the request and the end, as a requester's task_progress percentages. */
+  private static final java.util.Map<String, Integer> PROGRESS = java.util.Map.of("Approved", 33, "Running", 66);
+  private static final int PUSH_ATTEMPTS = 3;
+
+  /** Each job's pushes so far, so that the next waits for them: a requester hears the steps in order. */
+  private final java.util.Map<UUID, Future<Void>> pushes = new java.util.HashMap<>();
 
   private HakimSettings settings;
   private HakimStore store;
@@ -69,7 +76,9 @@ final class MaintenanceJobs extends KosVerticle {
     });
     serve("maintenance.approved", request -> decided(request, true));
     serve("maintenance.rejected", request -> decided(request, false));
-    vertx.setPeriodic(30_000, id -> store.run(EXPIRE, Tuple.tuple()).onFailure(e -> LOG.warn("could not expire maintenance jobs: {}", e.toString())));
+    vertx.setPeriodic(30_000, id -> store.many(EXPIRE, Tuple.tuple(), MaintenanceJobs::view)
+        .onSuccess(expired -> expired.forEach(job -> tellRequester((JsonObject) job)))
+        .onFailure(e -> LOG.warn("could not expire maintenance jobs: {}", e.toString())));
     return Future.succeededFuture();
   }
 
@@ -87,8 +96,9 @@ final class MaintenanceJobs extends KosVerticle {
       }
       String endpoint = rows.iterator().next().getString("endpoint");
       String requester = caller.isNode() ? caller.did() : env().nodeId();
+      String replyTo = caller.isNode() ? klfReplyTo(request) : null;
       return store.one(INSERT, Tuple.of(jobId, OwnerScope.owner(caller), target, endpoint, requester, task, params.encode())
-          .addValue(settings.maintenanceExpirySeconds()), MaintenanceJobs::view).compose(job -> {
+          .addValue(settings.maintenanceExpirySeconds()).addValue(replyTo), MaintenanceJobs::view).compose(job -> {
             JsonObject asked = new JsonObject().put("job_id", jobId.toString()).put("maintenance_task", task).put("task_params", params);
             if (!settings.publicUrl().isEmpty()) {
               asked.put("reply_to", settings.publicUrl() + "/klf/v1/message");
@@ -179,7 +189,62 @@ final class MaintenanceJobs extends KosVerticle {
   }
 
   private Future<JsonObject> move(UUID id, String status, String message, String[] from, JsonObject result) {
-    return store.one(MOVE, Tuple.of(id, status, message).addValue(from).addValue(result == null ? null : result.encode()), MaintenanceJobs::view);
+    return store.one(MOVE, Tuple.of(id, status, message).addValue(from).addValue(result == null ? null : result.encode()), MaintenanceJobs::view)
+        .onSuccess(moved -> {
+          if (moved != null) {
+            tellRequester(moved);
+          }
+        });
+  }
+
+  /**
+   * A step of a job a node asked for over KLF, pushed signed to its reply_to, in order: Approved and
+   * Running as {@code task_progress}, the end (Completed, Failed, Rejected, Expired) as
+   * {@code task_response}. {@code job_id} is the maintenance job's. A push that keeps failing is
+   * dropped; {@code get_maintenance_job} is the record.
+   */
+  private void tellRequester(JsonObject job) {
+    String replyTo = job.getString("reply_to");
+    if (replyTo == null) {
+      return;
+    }
+    String id = job.getString("job_id");
+    String status = job.getString("status");
+    JsonArray history = job.getJsonArray("status_history");
+    String message = history.isEmpty() ? status : history.getJsonObject(history.size() - 1).getString("message");
+    JsonObject payload = new JsonObject().put("task_name", REQUEST_TASK).put("job_id", id).put("job_status", status);
+    String type;
+    if (PROGRESS.containsKey(status)) {
+      type = "task_progress";
+      payload.put("status", "running").put("progress", PROGRESS.get(status)).put("message", message);
+    } else if (status.equals("Completed")) {
+      type = "task_response";
+      payload.put("status", "completed").put("result", new JsonObject().put("job_id", id).put("job_status", status).put("result", job.getValue("result")));
+    } else {
+      type = "task_response";
+      payload.put("status", "failed").put("error", new JsonObject().put("code", status).put("message", message));
+    }
+    String url = replyTo.startsWith("did:") ? null : replyTo;
+    UUID key = UUID.fromString(id);
+    Future<Void> previous = pushes.getOrDefault(key, Future.succeededFuture());
+    Future<Void> next = previous.compose(v -> push(job.getString("requester_did"), url, type, payload, 1));
+    pushes.put(key, next);
+    next.onComplete(done -> pushes.remove(key, next));
+  }
+
+  private Future<Void> push(String to, String url, String type, JsonObject payload, int attempt) {
+    return sendKlf(to, url, type, payload, settings.requestTimeoutMs() + 5000L).<Void>map(answer -> {
+      if (!answer.ok()) {
+        LOG.warn("{} refused the {} of maintenance job {}: {}", to, type, payload.getString("job_id"), answer.describe());
+      }
+      return null;
+    }).recover(failure -> {
+      if (attempt >= PUSH_ATTEMPTS) {
+        LOG.warn("could not tell {} of maintenance job {} after {} attempts: {}", to, payload.getString("job_id"), attempt, failure.toString());
+        return Future.succeededFuture();
+      }
+      return vertx.timer(1000L * attempt * attempt).compose(v -> push(to, url, type, payload, attempt + 1));
+    });
   }
 
   static JsonObject view(Row row) {
@@ -188,6 +253,7 @@ final class MaintenanceJobs extends KosVerticle {
         .put("requester_did", row.getString("requester_did")).put("task_name", row.getString("task_name")).put("params", row.getValue("params"))
         .put("status", row.getString("status")).put("status_history", row.getValue("status_history")).put("result", row.getValue("result"))
         .put("created_at", HakimStore.time(row, "created_at")).put("expires_at", HakimStore.time(row, "expires_at"))
-        .put("completed_at", HakimStore.time(row, "completed_at")).put("updated_at", HakimStore.time(row, "updated_at"));
+        .put("completed_at", HakimStore.time(row, "completed_at")).put("updated_at", HakimStore.time(row, "updated_at"))
+        .put("reply_to", row.getString("reply_to"));
   }
 }

@@ -34,6 +34,9 @@ class MaintenanceTest {
   private static final KlfPeer STRANGER = KlfPeer.create("hakim");
   private static TestNode target;
   private static TestNode hakim;
+  /** A third node that asks the Hakim for maintenance over KLF and hears each step of its job. */
+  private static TestNode requester;
+  private static final List<JsonObject> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
   private static ApiContract contract;
   private static Accounts.Session alice;
   private static Accounts.Session targetAdmin;
@@ -43,10 +46,13 @@ class MaintenanceTest {
   static void start() {
     target = TestNode.start(Map.of("verticles.deploy", "probe", "outbound.allow", "127.0.0.0/8", "klf.peers",
         new JsonArray().add(new JsonObject().put("did", STRANGER.did()).put("role", "admin")).encode()));
+    requester = TestNode.start(Map.of("verticles.deploy", "probe"));
+    requester.node().vertx().eventBus().<JsonObject>consumer(io.kos.node.klf.KlfService.INBOUND_ADDRESS, message -> heard.add(message.body()));
     int port = NodeProcess.freePort();
     hakim = TestNode.start(Map.of("verticles.deploy", "hakim", "outbound.allow", "127.0.0.0/8", "http.port", Integer.toString(port),
         "klf.peers", new JsonArray().add(new JsonObject().put("did", target.node().identity().did()).put("role", "viewer"))
-            .add(new JsonObject().put("did", STRANGER.did()).put("role", "admin")).encode()), TestNode.configFile("""
+            .add(new JsonObject().put("did", STRANGER.did()).put("role", "admin"))
+            .add(new JsonObject().put("did", requester.node().identity().did()).put("role", "editor")).encode()), TestNode.configFile("""
         verticles:
           config:
             hakim:
@@ -55,6 +61,9 @@ class MaintenanceTest {
     targetAdmin = target.admin();
     // the target trusts the hakim node as a peer: it may ask, never decide
     assertThat(targetAdmin.http().postJson("/api/auth/v1/peers", new JsonObject().put("did", hakim.node().identity().did())
+        .put("role", "viewer")).status()).isIn(200, 201);
+    // the requester takes the Hakim's messages about its jobs
+    assertThat(requester.admin().http().postJson("/api/auth/v1/peers", new JsonObject().put("did", hakim.node().identity().did())
         .put("role", "viewer")).status()).isIn(200, 201);
     targetEditor = target.user("eddie", "editor");
     contract = ApiContract.served(hakim, HakimModule.NAME);
@@ -67,6 +76,7 @@ class MaintenanceTest {
   static void stop() {
     hakim.close();
     target.close();
+    requester.close();
   }
 
   @Test
@@ -98,6 +108,76 @@ class MaintenanceTest {
     // the probe verticle answers again after its restart
     assertThat(targetAdmin.http().get("/api/probe/v1/ping").status()).isEqualTo(200);
     contract.conforms("maintenance.get", alice.http().get(HAKIM + "/maintenance/" + id), 200);
+  }
+
+  @Test
+  void aNodeThatAsksOverKlfHearsEachStepOfItsJobUntilItEnds() {
+    KlfPeer asRequester = KlfPeer.of(requester.node().identity());
+    String hakimDid = hakim.node().identity().did();
+    String targetUrl = "http://127.0.0.1:" + target.port();
+    JsonObject replyTo = new JsonObject().put("reply_to", "http://127.0.0.1:" + requester.port() + "/klf/v1/message");
+    JsonObject watched = KlfPeer.send(hakim.http(), asRequester.call(hakimDid, KlfMessage.CONTROL_COMMAND, "watch_node",
+        new JsonObject().put("endpoint", targetUrl))).json().getJsonObject("payload");
+    assertThat(watched.getString("status")).as(watched.encode()).isEqualTo("ok");
+    List<String> jobs = new java.util.ArrayList<>();
+    for (String decision : List.of("approve", "reject")) {
+      JsonObject accepted = KlfPeer.send(hakim.http(), asRequester.call(hakimDid, KlfMessage.TASK_REQUEST, "request_maintenance",
+          new JsonObject().put("target_node_did", target.node().identity().did()).put("maintenance_task", "vacuum_analyze")
+              .put("task_params", new JsonObject().put("schema", "probe")), replyTo)).json();
+      assertThat(accepted.getJsonObject("payload").getString("status")).as(accepted.encode()).isEqualTo("pending");
+      // the task's own answer: the job, PendingApproval
+      JsonObject answer = awaitHeard(m -> m.getString("type").equals(KlfMessage.TASK_RESPONSE)
+          && accepted.getJsonObject("payload").getString("job_id").equals(m.getJsonObject("payload").getString("job_id")));
+      JsonObject result = answer.getJsonObject("payload").getJsonObject("result");
+      assertThat(result.getString("job_status")).isEqualTo("PendingApproval");
+      String id = result.getString("job_id");
+      jobs.add(id);
+      assertThat(targetAdmin.http().get(NODE + "/maintenance/" + id).json().getString("status")).isEqualTo("PendingApproval");
+      assertThat(targetAdmin.http().postJson(NODE + "/maintenance/" + id + "/" + decision, new JsonObject()).status()).isEqualTo(200);
+      awaitHeard(m -> m.getString("type").equals(KlfMessage.TASK_RESPONSE) && id.equals(m.getJsonObject("payload").getString("job_id")));
+    }
+    // approved: each step, in order, signed by the Hakim and addressed to the requester; then the result
+    List<JsonObject> approved = heardOf(jobs.get(0));
+    assertThat(approved.stream().map(m -> m.getJsonObject("payload").getString("job_status"))).containsExactly("Approved", "Running", "Completed");
+    assertThat(approved.stream().map(m -> m.getString("type"))).containsExactly(KlfMessage.TASK_PROGRESS, KlfMessage.TASK_PROGRESS,
+        KlfMessage.TASK_RESPONSE);
+    assertThat(approved).allSatisfy(m -> {
+      assertThat(m.getString("from")).isEqualTo(hakimDid);
+      assertThat(m.getString("to")).isEqualTo(requester.node().identity().did());
+      assertThat(m.getJsonObject("payload").getString("task_name")).isEqualTo("request_maintenance");
+    });
+    assertThat(approved.get(0).getJsonObject("payload").getInteger("progress")).isLessThan(approved.get(1).getJsonObject("payload").getInteger("progress"));
+    JsonObject completed = approved.get(2).getJsonObject("payload");
+    assertThat(completed.getString("status")).isEqualTo("completed");
+    assertThat(completed.getJsonObject("result").getJsonObject("result").getString("schema")).isEqualTo("probe");
+    // rejected: the end only, failed with the job's status as its code
+    List<JsonObject> rejected = heardOf(jobs.get(1));
+    assertThat(rejected).hasSize(1);
+    assertThat(rejected.get(0).getJsonObject("payload").getString("status")).isEqualTo("failed");
+    assertThat(rejected.get(0).getJsonObject("payload").getJsonObject("error").getString("code")).isEqualTo("Rejected");
+    // the record, over KLF
+    JsonObject record = KlfPeer.send(hakim.http(), asRequester.call(hakimDid, KlfMessage.DATA_QUERY, "get_maintenance_job",
+        new JsonObject().put("job_id", jobs.get(0)))).json().getJsonObject("payload").getJsonObject("result");
+    assertThat(record.getString("status")).isEqualTo("Completed");
+    assertThat(record.getString("reply_to")).isEqualTo(replyTo.getString("reply_to"));
+    assertThat(record.getString("requester_did")).isEqualTo(requester.node().identity().did());
+  }
+
+  private static List<JsonObject> heardOf(String jobId) {
+    return heard.stream().filter(m -> jobId.equals(m.getJsonObject("payload").getString("job_id"))).toList();
+  }
+
+  private static JsonObject awaitHeard(java.util.function.Predicate<JsonObject> wanted) {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (System.currentTimeMillis() < deadline) {
+      for (JsonObject message : heard) {
+        if (wanted.test(message)) {
+          return message;
+        }
+      }
+      NodeProcess.sleep(50);
+    }
+    throw new AssertionError("not heard; heard " + heard);
   }
 
   @Test

@@ -127,6 +127,9 @@ final class KlfTasks {
 
   private void run(String jobId, Running task, Operations.Target target, Caller caller, JsonObject params) {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().add(Addresses.HEADER_KLF_JOB, jobId).add(Addresses.HEADER_KLF_PROGRESS, progressAddress);
+    if (task.replyTo != null) {
+      headers.add(Addresses.HEADER_KLF_REPLY_TO, task.replyTo);
+    }
     pool.preparedQuery(START).execute(Tuple.of(UUID.fromString(jobId)))
         .onSuccess(v -> push(task, KlfMessage.TASK_PROGRESS, progressPayload(task.taskName, jobId, "running", 0, "running")))
         .compose(v -> operations.call(target, params, caller, jobId, headers, timeoutMillis))
