@@ -55,6 +55,15 @@ public final class Addresses {
     return "kos." + requireName(verticle) + ".health";
   }
 
+  /**
+   * Where a verticle that keeps data by retention drops what has expired, now, on this node (local
+   * consumers only; see {@code KosVerticle.serveRetention}): the maintenance task
+   * {@code drop_expired_partitions} asks each deployed verticle here.
+   */
+  public static String retention(String verticle) {
+    return "kos." + requireName(verticle) + ".retention.drop";
+  }
+
   /** A verticle's operation on one node of the cluster ({@code kos.<verticle>.<operation>@<did>}): not load-balanced. */
   public static String onNode(String verticle, String operation, String did) {
     return of(verticle, operation) + "@" + did;

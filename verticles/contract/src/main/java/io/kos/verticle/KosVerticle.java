@@ -7,6 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
@@ -96,6 +97,19 @@ public abstract class KosVerticle extends VerticleBase {
    */
   protected final void reportHealth(Supplier<JsonObject> probe) {
     MessageConsumer<Object> consumer = vertx.eventBus().localConsumer(Addresses.health(name()), message -> message.reply(probe.get()));
+    registrations.add(consumer.completion());
+  }
+
+  /**
+   * Lets the node's maintenance drop this verticle's expired data now (task
+   * {@code drop_expired_partitions}, docs/maintenance.md), beside the verticle's own schedule:
+   * {@code dropExpired} drops what its retention says has expired and gives the names of what
+   * went (partitions). Local to this node; register it from the one instance that owns the retention.
+   */
+  protected final void serveRetention(Supplier<Future<List<String>>> dropExpired) {
+    MessageConsumer<Object> consumer = vertx.eventBus().localConsumer(Addresses.retention(name()), message -> dropExpired.get().onComplete(
+        dropped -> message.reply(new JsonObject().put("dropped", new JsonArray(dropped))),
+        failure -> message.fail(500, String.valueOf(failure.getMessage()))));
     registrations.add(consumer.completion());
   }
 

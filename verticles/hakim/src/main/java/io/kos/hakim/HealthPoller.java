@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -78,6 +79,7 @@ final class HealthPoller extends KosVerticle {
         .compose(rows -> rows.size() == 0 ? Future.succeededFuture((JsonObject) null) : poll(rows.iterator().next()))
         .onComplete(report -> message.reply(report), failure -> message.fail(500, failure.getMessage())));
     reportHealth(() -> new JsonObject().put("ok", true).put("polls_in_flight", inFlight).put("config_targets_pending", configPending.size()));
+    serveRetention(this::dropExpired);
     long tick = Math.max(50, Math.min(1000, settings.intervalMs() / 4));
     vertx.setPeriodic(tick, id -> tick());
     return Future.succeededFuture();
@@ -97,11 +99,21 @@ final class HealthPoller extends KosVerticle {
     }
     if (now - lastRetention >= RETENTION_EVERY_MS) {
       lastRetention = now;
-      store.run(HakimStore.DROP_BEFORE, Tuple.of(OffsetDateTime.now(ZoneOffset.UTC).minusDays(settings.retentionDays())))
-          .onSuccess(rows -> rows.forEach(row -> LOG.info("retention dropped {}", row.getString(0))))
-          .onFailure(e -> LOG.warn("report retention failed: {}", e.toString()));
+      dropExpired().onFailure(e -> LOG.warn("report retention failed: {}", e.toString()));
     }
     claim();
+  }
+
+  /** Drops the month partitions of reports older than the retention; their names. */
+  private Future<List<String>> dropExpired() {
+    return store.run(HakimStore.DROP_BEFORE, Tuple.of(OffsetDateTime.now(ZoneOffset.UTC).minusDays(settings.retentionDays()))).map(rows -> {
+      List<String> dropped = new ArrayList<>();
+      rows.forEach(row -> dropped.add(row.getString(0)));
+      if (!dropped.isEmpty()) {
+        LOG.info("retention ({} days) dropped {}", settings.retentionDays(), dropped);
+      }
+      return dropped;
+    });
   }
 
   /** Claims the targets due (up to what the concurrency has room for) and polls them. */

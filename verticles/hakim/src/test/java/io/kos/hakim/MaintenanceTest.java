@@ -44,7 +44,7 @@ class MaintenanceTest {
 
   @BeforeAll
   static void start() {
-    target = TestNode.start(Map.of("verticles.deploy", "probe", "outbound.allow", "127.0.0.0/8", "klf.peers",
+    target = TestNode.start(Map.of("verticles.deploy", "probe,ingest", "outbound.allow", "127.0.0.0/8", "klf.peers",
         new JsonArray().add(new JsonObject().put("did", STRANGER.did()).put("role", "admin")).encode()));
     requester = TestNode.start(Map.of("verticles.deploy", "probe"));
     requester.node().vertx().eventBus().<JsonObject>consumer(io.kos.node.klf.KlfService.INBOUND_ADDRESS, message -> heard.add(message.body()));
@@ -193,6 +193,39 @@ class MaintenanceTest {
     }
     Http.Response refused = alice.http().postJson(HAKIM + "/maintenance", new JsonObject().put("target_node_did", target.node().identity().did())
         .put("maintenance_task", "reload_peers").put("task_params", new JsonObject().put("all", true)));
+    assertThat(refused.json().getString("error")).isEqualTo("maintenance_refused");
+  }
+
+  @Test
+  void dropExpiredPartitionsDropsWhatEachVerticlesRetentionSaysHasExpired() throws Exception {
+    // a partition of January 2000 (ingest keeps 365 days), made as ingest's own role makes them
+    String old;
+    try (var sql = target.jdbc(); var statement = sql.createStatement()) {
+      var owner = statement.executeQuery("SELECT tableowner FROM pg_tables WHERE schemaname = 'ingest' AND tablename = 'events'");
+      owner.next();
+      statement.execute("SET ROLE " + owner.getString(1) + "; SET search_path TO ingest; SELECT ensure_event_partitions(946684800, 946684800)");
+      var made = statement.executeQuery("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+          + "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = 'ingest' "
+          + "AND p.relname = 'events' ORDER BY c.relname LIMIT 1");
+      made.next();
+      old = made.getString(1);
+    }
+    String id = ask("drop_expired_partitions", new JsonObject()).getString("job_id");
+    assertThat(targetAdmin.http().postJson(NODE + "/maintenance/" + id + "/approve", new JsonObject()).status()).isEqualTo(200);
+    JsonObject done = alice.http().await(HAKIM + "/maintenance/" + id, r -> List.of("Completed", "Failed").contains(r.json().getString("status")),
+        Duration.ofSeconds(30)).json();
+    assertThat(done.getString("status")).as(done.encode()).isEqualTo("Completed");
+    JsonObject dropped = done.getJsonObject("result").getJsonObject("dropped");
+    // the probe keeps nothing by retention, so it is not in the answer
+    assertThat(dropped.fieldNames()).containsExactly("ingest");
+    assertThat(dropped.getJsonArray("ingest")).contains(old);
+    try (var sql = target.jdbc(); var statement = sql.createStatement()) {
+      var left = statement.executeQuery("SELECT count(*) FROM pg_tables WHERE schemaname = 'ingest' AND tablename = '" + old + "'");
+      left.next();
+      assertThat(left.getInt(1)).isZero();
+    }
+    Http.Response refused = alice.http().postJson(HAKIM + "/maintenance", new JsonObject().put("target_node_did", target.node().identity().did())
+        .put("maintenance_task", "drop_expired_partitions").put("task_params", new JsonObject().put("verticle", "ingest")));
     assertThat(refused.json().getString("error")).isEqualTo("maintenance_refused");
   }
 

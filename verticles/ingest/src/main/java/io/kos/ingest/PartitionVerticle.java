@@ -6,11 +6,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The event log's monthly partitions, once per node: at start (before the API takes pushes) and
  * hourly, the retained window and two months ahead exist and older ones are dropped. A push whose
  * month has no partition yet creates it in its own transaction, so this is ahead-of-need work only.
+ * The node's maintenance may also drop the expired ones at once (drop_expired_partitions).
  */
 final class PartitionVerticle extends KosVerticle {
 
@@ -24,6 +26,7 @@ final class PartitionVerticle extends KosVerticle {
   protected Future<?> setUp() {
     retentionDays = IngestSettings.parse(env().config()).retentionDays();
     store = new EventStore(pool());
+    serveRetention(this::dropExpired);
     long now = System.currentTimeMillis() / 1000;
     return store.prepareWindow(now - retentionDays * 86_400L, now + AHEAD_SECONDS)
         .compose(created -> dropExpired())
@@ -36,13 +39,12 @@ final class PartitionVerticle extends KosVerticle {
         .onFailure(e -> LOG.warn("partition housekeeping failed: {}", e.toString()));
   }
 
-  private Future<Void> dropExpired() {
+  private Future<List<String>> dropExpired() {
     long cutoff = System.currentTimeMillis() / 1000 - retentionDays * 86_400L;
-    return store.dropBefore(cutoff).map(dropped -> {
+    return store.dropBefore(cutoff).onSuccess(dropped -> {
       if (!dropped.isEmpty()) {
         LOG.info("retention ({} days): dropped partitions {}", retentionDays, dropped);
       }
-      return null;
     });
   }
 }

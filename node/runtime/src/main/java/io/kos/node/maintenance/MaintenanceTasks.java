@@ -1,6 +1,11 @@
 package io.kos.node.maintenance;
 
+import io.kos.verticle.Addresses;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -19,7 +24,10 @@ final class MaintenanceTasks {
   static final String RESTART_VERTICLE = "restart_verticle";
   static final String VACUUM_ANALYZE = "vacuum_analyze";
   static final String RELOAD_PEERS = "reload_peers";
-  static final List<String> NAMES = List.of(RESTART_VERTICLE, VACUUM_ANALYZE, RELOAD_PEERS);
+  static final String DROP_EXPIRED_PARTITIONS = "drop_expired_partitions";
+  static final List<String> NAMES = List.of(RESTART_VERTICLE, VACUUM_ANALYZE, RELOAD_PEERS, DROP_EXPIRED_PARTITIONS);
+  /** A drop takes a lock that waits for the writers of its table; past this, the task fails rather than hang. */
+  private static final long DROP_TIMEOUT_MS = 120_000;
   private static final String TABLES = "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = $1 ORDER BY tablename";
 
   private MaintenanceTasks() {
@@ -46,8 +54,8 @@ final class MaintenanceTasks {
         }
         return null;
       }
-      case RELOAD_PEERS -> {
-        return params.isEmpty() ? null : new String[] {"task_params", "reload_peers takes no parameters"};
+      case RELOAD_PEERS, DROP_EXPIRED_PARTITIONS -> {
+        return params.isEmpty() ? null : new String[] {"task_params", task + " takes no parameters"};
       }
       default -> {
         return new String[] {"maintenance_task", "this node runs " + NAMES + ", not " + task};
@@ -55,7 +63,10 @@ final class MaintenanceTasks {
     }
   }
 
-  static Future<JsonObject> run(String task, JsonObject params, NodeControl node) {
+  static Future<JsonObject> run(Vertx vertx, String task, JsonObject params, NodeControl node) {
+    if (task.equals(DROP_EXPIRED_PARTITIONS)) {
+      return dropExpired(vertx, node.deployedVerticles());
+    }
     if (task.equals(RESTART_VERTICLE)) {
       return node.restartVerticle(params.getString("name"));
     }
@@ -76,5 +87,25 @@ final class MaintenanceTasks {
       }
       return chain.map(v -> new JsonObject().put("schema", schema).put("tables", new JsonArray(tables)));
     });
+  }
+
+  /**
+   * Each deployed verticle that keeps data by retention (ingest's events, hakim's reports) drops its
+   * expired partitions now, one verticle after another: {@code {dropped: {verticle: [partition]}}}.
+   * A verticle with no retention is not in it; one that fails fails the task, after the ones before.
+   */
+  private static Future<JsonObject> dropExpired(Vertx vertx, List<String> verticles) {
+    JsonObject dropped = new JsonObject();
+    Future<Void> chain = Future.succeededFuture();
+    for (String verticle : verticles) {
+      chain = chain.compose(v -> vertx.eventBus().<JsonObject>request(Addresses.retention(verticle), null,
+          new DeliveryOptions().setLocalOnly(true).setSendTimeout(DROP_TIMEOUT_MS)).<Void>map(reply -> {
+            dropped.put(verticle, reply.body().getJsonArray("dropped"));
+            return null;
+          }).recover(failure -> failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS
+              ? Future.succeededFuture()
+              : Future.failedFuture(verticle + " could not drop its expired partitions: " + failure.getMessage())));
+    }
+    return chain.map(v -> new JsonObject().put("dropped", dropped));
   }
 }

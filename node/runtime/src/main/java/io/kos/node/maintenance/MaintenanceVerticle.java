@@ -180,7 +180,7 @@ final class MaintenanceVerticle extends KosVerticle {
       }
       reportProgress(request, 10, "running " + task);
       LOG.info("maintenance {} {} {} running (approved by this node's admin)", id, task, params.encode());
-      return MaintenanceTasks.run(task, params, node)
+      return MaintenanceTasks.run(vertx, task, params, node)
           .compose(result -> store(FINISH, Tuple.of(id, env().nodeId(), "Completed", result.encode(), task + " completed")),
               failure -> store(FINISH, Tuple.of(id, env().nodeId(), "Failed", new JsonObject().put("error", String.valueOf(failure.getMessage()))
                   .encode(), task + " failed: " + failure.getMessage())));
