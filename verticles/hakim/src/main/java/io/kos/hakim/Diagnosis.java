@@ -3,16 +3,22 @@ package io.kos.hakim;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Turns what a poll saw into a report's status and diagnosis: the codes found, each with its
  * recommendation, the worst first. A figure's code is raised when it reaches the band's high mark
  * and stays raised until the figure falls below the clear mark, so a value hovering at a threshold
- * does not flap; the codes in force are the only state, kept per target by the caller.
+ * does not flap; with {@code raise_after_seconds} / {@code clear_after_seconds} the figure must
+ * also stay past the mark that long, so one busy poll does not page anybody. The codes in force and
+ * since when each waits to change ({@link Memory}) are the only state, kept per target by the caller.
  */
 final class Diagnosis {
 
@@ -37,8 +43,19 @@ final class Diagnosis {
     }
   }
 
-  /** A report's status, its findings (worst first) and the codes in force after it. */
-  record Result(String status, List<Finding> findings) {
+  /**
+   * A target's hysteresis state: the banded codes in force, and for each code whose figure has crossed
+   * its mark but not yet for the dwell, since when it has.
+   */
+  record Memory(Set<String> active, Map<String, Instant> pending) {
+  }
+
+  /** A report's status, its findings (worst first), and the changes still waiting for their dwell. */
+  record Result(String status, List<Finding> findings, Map<String, Instant> pending) {
+
+    Result(String status, List<Finding> findings) {
+      this(status, findings, Map.of());
+    }
 
     Set<String> codes() {
       Set<String> codes = new LinkedHashSet<>();
@@ -68,9 +85,10 @@ final class Diagnosis {
     return new Result("Unknown", List.of(new Finding(code, "Unknown", why, null)));
   }
 
-  /** The findings of a verified, fresh health document, given the codes in force before it. */
-  static Result of(JsonObject document, Set<String> active, HakimSettings.Thresholds thresholds) {
+  /** The findings of a verified, fresh health document read at {@code at}, given the target's state before it. */
+  static Result of(JsonObject document, Memory before, HakimSettings.Thresholds thresholds, Instant at) {
     List<Finding> findings = new ArrayList<>();
+    Bands bands = new Bands(findings, before, thresholds, at);
     JsonObject metrics = document.getJsonObject("metrics", new JsonObject());
     JsonArray dependencies = document.getJsonArray("dependencies", new JsonArray());
     for (Object item : dependencies) {
@@ -88,30 +106,59 @@ final class Diagnosis {
         findings.add(new Finding(DEPENDENCY_UNREACHABLE, "Warning", which + " is " + status + ": check that dependency", which));
       }
     }
-    band(findings, active, HIGH_CPU_LOAD, metrics.getValue("cpu_usage_percent"), thresholds.cpu(),
+    bands.apply(HIGH_CPU_LOAD, metrics.getValue("cpu_usage_percent"), thresholds.cpu(),
         "the machine's CPU is busy: find what else runs there, or give the node more cores");
-    band(findings, active, MEMORY_PRESSURE, metrics.getValue("memory_usage_percent"), thresholds.memory(),
+    bands.apply(MEMORY_PRESSURE, metrics.getValue("memory_usage_percent"), thresholds.memory(),
         "the JVM heap is nearly full: raise -Xmx or lower the verticles' instances and pool sizes");
-    band(findings, active, DISK_NEARING_CAPACITY, metrics.getValue("disk_usage_percent"), thresholds.disk(),
+    bands.apply(DISK_NEARING_CAPACITY, metrics.getValue("disk_usage_percent"), thresholds.disk(),
         "the data dir's disk is filling: shorten retention (ingest, hakim) or add space");
     Object errors = document.getJsonObject("logs_summary", new JsonObject()).getValue("error_count");
-    band(findings, active, ERROR_LOG_SPIKE, errors, thresholds.errorLog(),
+    bands.apply(ERROR_LOG_SPIKE, errors, thresholds.errorLog(),
         "the node logged many errors in the last five minutes: read its log");
     String status = "Error".equals(document.getString("status")) ? "Error" : "Warning".equals(document.getString("status")) ? "Warning" : "Healthy";
     for (Finding finding : findings) {
       status = worse(status, finding.status());
     }
     findings.sort((a, b) -> STATUSES.indexOf(b.status()) - STATUSES.indexOf(a.status()));
-    return new Result(status, findings);
+    return new Result(status, findings, bands.pending);
   }
 
-  private static void band(List<Finding> findings, Set<String> active, String code, Object value, HakimSettings.Band band, String advice) {
-    if (!(value instanceof Number number)) {
-      return;
+  /** The bands of one document: each figure's code raised, kept or cleared, and the changes still dwelling. */
+  private static final class Bands {
+
+    private final List<Finding> findings;
+    private final Memory before;
+    private final HakimSettings.Thresholds thresholds;
+    private final Instant at;
+    private final Map<String, Instant> pending = new LinkedHashMap<>();
+
+    Bands(List<Finding> findings, Memory before, HakimSettings.Thresholds thresholds, Instant at) {
+      this.findings = findings;
+      this.before = before;
+      this.thresholds = thresholds;
+      this.at = at;
     }
-    double figure = number.doubleValue();
-    if (figure >= band.high() || (active.contains(code) && figure >= band.clear())) {
-      findings.add(new Finding(code, "Warning", advice, figure));
+
+    void apply(String code, Object value, HakimSettings.Band band, String advice) {
+      if (!(value instanceof Number number)) {
+        return;
+      }
+      boolean was = before.active().contains(code);
+      double figure = number.doubleValue();
+      boolean over = was ? figure >= band.clear() : figure >= band.high();
+      boolean raised = was;
+      if (over != was) {
+        Instant since = before.pending().getOrDefault(code, at);
+        Duration dwell = was ? thresholds.clearAfter() : thresholds.raiseAfter();
+        if (Duration.between(since, at).compareTo(dwell) >= 0) {
+          raised = over;
+        } else {
+          pending.put(code, since);
+        }
+      }
+      if (raised) {
+        findings.add(new Finding(code, "Warning", advice, figure));
+      }
     }
   }
 

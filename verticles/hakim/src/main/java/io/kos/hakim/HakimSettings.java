@@ -4,6 +4,7 @@ import io.kos.verticle.JsonFields;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +18,7 @@ import java.util.List;
  * @param retentionDays      reports older than this are dropped, a month partition at a time
  * @param watch              endpoints watched from config (their DID read from their signed identity)
  * @param watchRoninClasses  node classes watched from ronin's map (verified services), when ronin answers
- * @param thresholds         the diagnosis thresholds, each raised at {@code high} and cleared below {@code clear}
+ * @param thresholds         the diagnosis thresholds, each raised at {@code high} and cleared below {@code clear}, after their dwells
  * @param publicUrl          this node's base URL as watched nodes reach it, where they send their admin's decision; empty: by DID over the cluster
  * @param maintenanceExpirySeconds a maintenance job not approved within this is Expired
  */
@@ -29,7 +30,8 @@ record HakimSettings(long intervalMs, int requestTimeoutMs, int concurrency, lon
   record Band(double high, double clear) {
   }
 
-  record Thresholds(Band cpu, Band memory, Band disk, Band errorLog) {
+  /** The bands, and how long a figure must stay past a mark before its code is raised or cleared (zero: at the first poll). */
+  record Thresholds(Band cpu, Band memory, Band disk, Band errorLog, Duration raiseAfter, Duration clearAfter) {
   }
 
   /** A new target is first polled within this: at once for a short interval, spread over up to 5 s for a long one. */
@@ -41,7 +43,7 @@ record HakimSettings(long intervalMs, int requestTimeoutMs, int concurrency, lon
     JsonFields fields = JsonFields.ofSettings(config).onlyKnown(List.of("interval_ms", "request_timeout_ms", "concurrency",
         "max_document_age_seconds", "retention_days", "watch", "watch_ronin_classes", "cpu_high_percent", "cpu_clear_percent",
         "memory_high_percent", "memory_clear_percent", "disk_high_percent", "disk_clear_percent", "error_log_spike", "error_log_clear",
-        "public_url", "maintenance_expiry_seconds"));
+        "raise_after_seconds", "clear_after_seconds", "public_url", "maintenance_expiry_seconds"));
     List<String> watch = new ArrayList<>();
     JsonArray endpoints = fields.array("watch", new JsonArray());
     for (int i = 0; i < endpoints.size(); i++) {
@@ -59,7 +61,8 @@ record HakimSettings(long intervalMs, int requestTimeoutMs, int concurrency, lon
       classes.add(name);
     }
     Thresholds thresholds = new Thresholds(band(fields, "cpu", 90, 75), band(fields, "memory", 90, 80), band(fields, "disk", 90, 85),
-        new Band(fields.integer("error_log_spike", 10L, 1, 1_000_000), fields.integer("error_log_clear", 5L, 0, 1_000_000)));
+        new Band(fields.integer("error_log_spike", 10L, 1, 1_000_000), fields.integer("error_log_clear", 5L, 0, 1_000_000)),
+        Duration.ofSeconds(fields.integer("raise_after_seconds", 0L, 0, 86_400)), Duration.ofSeconds(fields.integer("clear_after_seconds", 0L, 0, 86_400)));
     if (thresholds.errorLog().clear() >= thresholds.errorLog().high()) {
       throw fields.invalid("error_log_clear", "must be below error_log_spike (" + (long) thresholds.errorLog().high() + ")");
     }

@@ -39,14 +39,14 @@ final class HakimStore extends SqlStore {
   /** The targets due, claimed for one interval ({@code SKIP LOCKED}: the members of a cluster sharing the schema poll each once). */
   static final String CLAIM_DUE = "UPDATE node_status SET next_poll_at = now() + $1 * interval '1 millisecond' WHERE (did, endpoint) IN "
       + "(SELECT did, endpoint FROM node_status WHERE next_poll_at <= now() ORDER BY next_poll_at LIMIT $2 FOR UPDATE SKIP LOCKED) "
-      + "RETURNING did, endpoint, active_codes";
-  static final String TARGET = "SELECT did, endpoint, active_codes FROM node_status WHERE did = $1 AND endpoint = $2";
+      + "RETURNING did, endpoint, active_codes, band_pending";
+  static final String TARGET = "SELECT did, endpoint, active_codes, band_pending FROM node_status WHERE did = $1 AND endpoint = $2";
   static final String ENSURE_PARTITIONS = "SELECT ensure_report_partitions($1, $2)";
   /** The report and the target's state in one statement: both or neither. */
   static final String RECORD = "WITH report AS (INSERT INTO health_reports (report_id, target_node_did, endpoint, timestamp, status, metrics, "
       + "diagnosis, raw_report) VALUES ($1, $2, $10, $3, $4, $5::text::jsonb, $6::text::jsonb, $7::text::jsonb) RETURNING report_id) "
-      + "UPDATE node_status SET status = $4, diagnosis = $6::text::jsonb, active_codes = $8::text::jsonb, last_report_id = $1, "
-      + "last_polled_at = now(), last_ok_at = CASE WHEN $9 THEN now() ELSE last_ok_at END WHERE did = $2 AND endpoint = $10";
+      + "UPDATE node_status SET status = $4, diagnosis = $6::text::jsonb, active_codes = $8::text::jsonb, band_pending = $11::text::jsonb, "
+      + "last_report_id = $1, last_polled_at = now(), last_ok_at = CASE WHEN $9 THEN now() ELSE last_ok_at END WHERE did = $2 AND endpoint = $10";
   private static final String REPORT_COLUMNS = "report_id, target_node_did, endpoint, timestamp, status, metrics, diagnosis, raw_report";
   static final String REPORTS = "SELECT " + REPORT_COLUMNS + " FROM health_reports WHERE " + watching(1)
       + " AND ($2::text IS NULL OR target_node_did = $2) AND ($3::text IS NULL OR status = $3) AND ($4::timestamptz IS NULL OR timestamp >= $4) "

@@ -30,9 +30,11 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -150,19 +152,27 @@ final class HealthPoller extends KosVerticle {
   private Future<JsonObject> poll(Row target) {
     String did = target.getString("did");
     String endpoint = target.getString("endpoint");
-    Set<String> active = new HashSet<>();
-    ((JsonArray) target.getValue("active_codes")).forEach(code -> active.add(String.valueOf(code)));
+    Diagnosis.Memory before = memory(target);
     Instant polled = Instant.now();
     long started = System.nanoTime();
     OutboundHttp.Request request = new OutboundHttp.Request(HttpMethod.GET, endpoint + "/klf/v1/health", MultiMap.caseInsensitiveMultiMap(), null,
         settings.requestTimeoutMs(), 0, MAX_DOCUMENT_BYTES);
     // a kept-alive connection the target closed as it was reused says nothing of the target: the GET is asked once more
     return http.send(request).recover(failure -> failure instanceof HttpClosedException ? http.send(request) : Future.failedFuture(failure))
-        .map(reply -> observe(did, reply, active, polled))
+        .map(reply -> observe(did, reply, before, polled))
         .otherwise(failure -> Observed.failed(Diagnosis.unreachable(String.valueOf(failure.getMessage())),
             new JsonObject().put("error", String.valueOf(failure.getMessage()))))
-        .compose(observed -> record(did, endpoint, polled, observed, active))
+        .compose(observed -> record(did, endpoint, polled, observed, before))
         .onComplete(done -> pollTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS));
+  }
+
+  /** A target's hysteresis state as its row keeps it. */
+  private static Diagnosis.Memory memory(Row target) {
+    Set<String> active = new HashSet<>();
+    ((JsonArray) target.getValue("active_codes")).forEach(code -> active.add(String.valueOf(code)));
+    Map<String, Instant> pending = new HashMap<>();
+    ((JsonObject) target.getValue("band_pending")).forEach(entry -> pending.put(entry.getKey(), Instant.parse(String.valueOf(entry.getValue()))));
+    return new Diagnosis.Memory(active, pending);
   }
 
   /** What one poll saw; {@code verified}: a signed, fresh document of the target was read. */
@@ -173,7 +183,7 @@ final class HealthPoller extends KosVerticle {
     }
   }
 
-  private Observed observe(String did, OutboundHttp.Reply reply, Set<String> active, Instant polled) {
+  private Observed observe(String did, OutboundHttp.Reply reply, Diagnosis.Memory before, Instant polled) {
     if (reply.status() != 200) {
       String why = "HTTP " + reply.status() + (reply.status() == 401 ? ": the node is not discoverable (klf.discoverable false)" : "");
       return Observed.failed(Diagnosis.unreachable(why), new JsonObject().put("error", why));
@@ -203,21 +213,25 @@ final class HealthPoller extends KosVerticle {
           + ", more than max_document_age_seconds from this node's clock: a replayed document, or a clock off"), document);
     }
     Object metrics = document.getValue("metrics");
-    return new Observed(Diagnosis.of(document, active, settings.thresholds()), metrics instanceof JsonObject m ? m : null, document, true);
+    return new Observed(Diagnosis.of(document, before, settings.thresholds(), polled), metrics instanceof JsonObject m ? m : null, document, true);
   }
 
-  private Future<JsonObject> record(String did, String endpoint, Instant polled, Observed observed, Set<String> before) {
+  private Future<JsonObject> record(String did, String endpoint, Instant polled, Observed observed, Diagnosis.Memory before) {
     UUID reportId = UUID.randomUUID();
     OffsetDateTime at = polled.atOffset(ZoneOffset.UTC);
     JsonObject diagnosis = observed.result().toJson();
     Set<String> inForce = new LinkedHashSet<>(observed.result().codes());
-    if (!observed.verified()) {
-      // no figures read, so none of the figures' codes can clear: they stay in force beside this poll's own
-      before.stream().filter(Diagnosis::isBanded).forEach(inForce::add);
+    JsonObject pending = new JsonObject();
+    if (observed.verified()) {
+      observed.result().pending().forEach((code, since) -> pending.put(code, since.toString()));
+    } else {
+      // no figures read, so none of the figures' codes can change: they and their dwells stay beside this poll's own codes
+      before.active().stream().filter(Diagnosis::isBanded).forEach(inForce::add);
+      before.pending().forEach((code, since) -> pending.put(code, since.toString()));
     }
     Tuple row = Tuple.of(reportId, did, at, observed.result().status(), observed.metrics() == null ? null : observed.metrics().encode(),
         diagnosis.encode()).addValue(observed.raw().encode()).addValue(new JsonArray(List.copyOf(inForce)).encode())
-        .addValue(observed.verified()).addValue(endpoint);
+        .addValue(observed.verified()).addValue(endpoint).addValue(pending.encode());
     return partitionFor(at).compose(v -> store.run(HakimStore.RECORD, row)).map(done -> {
       JsonObject summary = new JsonObject().put("report_id", reportId.toString()).put("target_node_did", did).put("timestamp", at.toString())
           .put("status", observed.result().status()).put("metrics", observed.metrics()).put("diagnosis", diagnosis);

@@ -211,6 +211,44 @@ class HakimTest {
   }
 
   @Test
+  void aBandWithDwellsChangesOnlyOnceItsFigureStaysPastTheMark() throws Exception {
+    FakeNode busy = new FakeNode(vertx, "tohunga");
+    try (TestNode dwelling = TestNode.start(Map.of("verticles.deploy", "hakim", "outbound.allow", "127.0.0.0/8"), TestNode.configFile("""
+        verticles:
+          config:
+            hakim:
+              interval_ms: 200
+              raise_after_seconds: 2
+              clear_after_seconds: 2
+              watch: ["%s"]
+        """.formatted(busy.url())))) {
+      Accounts.Session operator = dwelling.admin();
+      busy.metric("cpu_usage_percent", 95);
+      JsonObject first = after(operator, busy.did(), Instant.now(), report -> true);
+      assertThat(code(first)).as("the first busy poll waits for the dwell").isEqualTo("NONE");
+      try (var sql = dwelling.jdbc(); var statement = sql.createStatement();
+           var row = statement.executeQuery("SELECT band_pending->>'HIGH_CPU_LOAD' FROM hakim.node_status WHERE did = '" + busy.did() + "'")) {
+        assertThat(row.next()).isTrue();
+        assertThat(row.getString(1)).as("since when the figure is past its mark, kept with the target").isNotNull();
+      }
+      JsonObject raised = after(operator, busy.did(), Instant.parse(first.getString("timestamp")),
+          report -> "HIGH_CPU_LOAD".equals(code(report)));
+      assertThat(Duration.between(Instant.parse(first.getString("timestamp")), Instant.parse(raised.getString("timestamp"))))
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+
+      busy.metric("cpu_usage_percent", 10);
+      JsonObject calm = after(operator, busy.did(), Instant.now(), report -> true);
+      assertThat(code(calm)).as("the first calm poll waits for the dwell too").isEqualTo("HIGH_CPU_LOAD");
+      JsonObject cleared = after(operator, busy.did(), Instant.parse(calm.getString("timestamp")),
+          report -> "NONE".equals(code(report)));
+      assertThat(Duration.between(Instant.parse(calm.getString("timestamp")), Instant.parse(cleared.getString("timestamp"))))
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+    } finally {
+      busy.close();
+    }
+  }
+
+  @Test
   void everyBadParameterAndBodyIsRefusedNamingIt() {
     Object[][] bodies = {
         {new JsonObject(), 422, "endpoint"},
@@ -358,7 +396,12 @@ class HakimTest {
 
   /** The fake node's first report whose poll began after {@code since} (so it read what the test set before). */
   private static JsonObject next(Accounts.Session who, Instant since) {
-    return who.http().await(BASE + "/reports/latest?target=" + fake.did(), r -> r.status() == 200
-        && Instant.parse(r.json().getString("timestamp")).isAfter(since), Duration.ofSeconds(20)).json();
+    return after(who, fake.did(), since, report -> true);
+  }
+
+  /** The first latest report of {@code target} (on the session's node) whose poll began after {@code since} and that matches. */
+  private static JsonObject after(Accounts.Session who, String target, Instant since, java.util.function.Predicate<JsonObject> matching) {
+    return who.http().await(BASE + "/reports/latest?target=" + target, r -> r.status() == 200
+        && Instant.parse(r.json().getString("timestamp")).isAfter(since) && matching.test(r.json()), Duration.ofSeconds(20)).json();
   }
 }
