@@ -5,6 +5,7 @@ import io.kos.node.testkit.NodeProcess;
 import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -21,10 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Three node processes watched by a hakim node (with actions): one whose embedded PostgreSQL is
- * stopped (every postgres process SIGSTOPped) and then resumed, one killed (SIGKILL), one left
- * alone. Reports and diagnosis codes as expected; the database alert reaches a REST receiver
- * through actions, escalates after its delay and resolves when the database answers again; the
- * killed node's alert reaches it too.
+ * stopped (every postgres process SIGSTOPped) and then resumed, one whose chain halts and that is
+ * then killed (SIGKILL), one left alone. Reports and diagnosis codes as expected; the database
+ * alert reaches a REST receiver through actions, escalates after its delay and resolves when the
+ * database answers again; the killed node's alert reaches it too.
  */
 class HakimProcessTest {
 
@@ -34,6 +35,17 @@ class HakimProcessTest {
   void unhealthyAndKilledNodesAreDiagnosedAlertedEscalatedAndResolved() throws Exception {
     Vertx vertx = Vertx.vertx();
     RestReceiver receiver = new RestReceiver(vertx);
+    HttpServer wrongChain = wrongChainRpc(vertx);
+    // ingest follows chain 31337 at an RPC endpoint that serves chain 1: the follower halts the chain at once
+    Path chainConfig = TestNode.configFile("""
+        verticles:
+          config:
+            ingest:
+              chains:
+                - chain_id: 31337
+                  rpc_url: http://127.0.0.1:%d
+                  registries: {identity: "0x8004a818bfb912233c491871b3d84c89a494bd9e"}
+        """.formatted(wrongChain.actualPort()));
     Path embeddedDir = TestNode.tempDir();
     List<CompletableFuture<NodeProcess>> starting = List.of(
         // its own embedded PostgreSQL, so that the test can stop it
@@ -42,7 +54,8 @@ class HakimProcessTest {
         CompletableFuture.supplyAsync(() -> NodeProcess.start(List.of("--http-port", "0", "--data-dir", TestNode.tempDir().toString(), "--db-url",
             TestDatabase.freshDatabaseUrl(), "--verticles", ""), Map.of("KOS_LOGGING_LEVEL", "WARN"), Duration.ofSeconds(120))),
         CompletableFuture.supplyAsync(() -> NodeProcess.start(List.of("--http-port", "0", "--data-dir", TestNode.tempDir().toString(), "--db-url",
-            TestDatabase.freshDatabaseUrl(), "--verticles", ""), Map.of("KOS_LOGGING_LEVEL", "WARN"), Duration.ofSeconds(120))));
+            TestDatabase.freshDatabaseUrl(), "--verticles", "ingest", "--config", chainConfig.toString()),
+            Map.of("KOS_LOGGING_LEVEL", "ERROR", "KOS_OUTBOUND_ALLOW", "127.0.0.0/8"), Duration.ofSeconds(120))));
     List<NodeProcess> nodes = new ArrayList<>();
     try (TestNode hakim = TestNode.start(Map.of("verticles.deploy", "hakim,actions", "outbound.allow", "127.0.0.0/8"), TestNode.configFile("""
         verticles:
@@ -74,6 +87,10 @@ class HakimProcessTest {
       for (String did : dids) {
         alice.http().await(BASE + "/reports/latest?target=" + did, r -> r.status() == 200, Duration.ofSeconds(30));
       }
+      JsonObject halted = latest(alice, dids.get(2), "CHAIN_HALTED");
+      assertThat(halted.getString("status")).isEqualTo("Error");
+      assertThat(halted.getJsonObject("diagnosis").getString("recommendation")).contains("chain 31337 is halted")
+          .contains("serves chain 1, not the configured chain 31337");
 
       List<Long> postgres = postgresProcesses(embeddedDir);
       signal("STOP", postgres);
@@ -105,6 +122,18 @@ class HakimProcessTest {
       nodes.forEach(NodeProcess::close);
       vertx.close().await();
     }
+  }
+
+  /** A JSON-RPC endpoint that says it serves chain 1 to every call: a wrong rpc_url, as an operator might configure one. */
+  private static HttpServer wrongChainRpc(Vertx vertx) {
+    return vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+      boolean batch = body.toString().strip().startsWith("[");
+      JsonArray answers = new JsonArray();
+      for (Object call : batch ? body.toJsonArray() : new JsonArray().add(body.toJsonObject())) {
+        answers.add(new JsonObject().put("jsonrpc", "2.0").put("id", ((JsonObject) call).getValue("id")).put("result", "0x1"));
+      }
+      request.response().putHeader("content-type", "application/json").end(batch ? answers.encode() : answers.getJsonObject(0).encode());
+    })).listen(0, "127.0.0.1").await();
   }
 
   private static JsonObject latest(Accounts.Session who, String did, String code) {
