@@ -1,6 +1,7 @@
 package io.kos.hakim;
 
 import io.kos.node.klf.KlfMessage;
+import io.kos.node.maintenance.MaintenanceModule;
 import io.kos.node.testkit.Accounts;
 import io.kos.node.testkit.ApiContract;
 import io.kos.node.testkit.Http;
@@ -38,6 +39,7 @@ class MaintenanceTest {
   private static TestNode requester;
   private static final List<JsonObject> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
   private static ApiContract contract;
+  private static ApiContract nodeContract;
   private static Accounts.Session alice;
   private static Accounts.Session targetAdmin;
   private static Accounts.Session targetEditor;
@@ -67,6 +69,7 @@ class MaintenanceTest {
         .put("role", "viewer")).status()).isIn(200, 201);
     targetEditor = target.user("eddie", "editor");
     contract = ApiContract.served(hakim, HakimModule.NAME);
+    nodeContract = ApiContract.served(target, MaintenanceModule.NAME);
     alice = hakim.user("alice", "editor");
     assertThat(alice.http().postJson(HAKIM + "/nodes", new JsonObject().put("endpoint", "http://127.0.0.1:" + target.port())).status())
         .isEqualTo(201);
@@ -80,21 +83,33 @@ class MaintenanceTest {
   }
 
   @Test
+  void theNodesMaintenanceDocumentCoversItsRoutesAndCodes() {
+    nodeContract.coversExactly(new MaintenanceModule().routes());
+    nodeContract.listsErrorCodes(MaintenanceModule.ERRORS);
+  }
+
+  @Test
   void anApprovedRestartRunsOnTheTargetAndIsCompletedOnBothSides() {
     JsonObject job = ask("restart_verticle", new JsonObject().put("name", "probe"));
     String id = job.getString("job_id");
     assertThat(job.getString("status")).isEqualTo("PendingApproval");
-    JsonObject pending = targetAdmin.http().get(NODE + "/maintenance/" + id).json();
+    Http.Response read = targetAdmin.http().get(NODE + "/maintenance/" + id);
+    nodeContract.conforms("maintenance.get", read, 200);
+    JsonObject pending = read.json();
     assertThat(pending.getString("status")).isEqualTo("PendingApproval");
     assertThat(pending.getString("hakim_did")).isEqualTo(hakim.node().identity().did());
-    assertThat(targetAdmin.http().get(NODE + "/maintenance?status=PendingApproval").json().getJsonArray("requests").stream()
-        .map(r -> ((JsonObject) r).getString("job_id"))).contains(id);
+    Http.Response listed = targetAdmin.http().get(NODE + "/maintenance?status=PendingApproval");
+    nodeContract.conforms("maintenance.list", listed, 200);
+    assertThat(listed.json().getJsonArray("requests").stream().map(r -> ((JsonObject) r).getString("job_id"))).contains(id);
     // only the target's admin decides
-    assertThat(targetEditor.http().postJson(NODE + "/maintenance/" + id + "/approve", new JsonObject()).status()).isEqualTo(403);
-    assertThat(targetEditor.http().get(NODE + "/maintenance").status()).isEqualTo(403);
+    nodeContract.conforms("maintenance.approve", targetEditor.http().postJson(NODE + "/maintenance/" + id + "/approve", new JsonObject()), 403);
+    nodeContract.conforms("maintenance.reject", targetEditor.http().postJson(NODE + "/maintenance/" + id + "/reject", new JsonObject()), 403);
+    nodeContract.conforms("maintenance.list", targetEditor.http().get(NODE + "/maintenance"), 403);
+    nodeContract.conforms("maintenance.get", targetEditor.http().get(NODE + "/maintenance/" + id), 403);
+    nodeContract.conforms("maintenance.list", target.http().get(NODE + "/maintenance"), 401);
 
     Http.Response approved = targetAdmin.http().postJson(NODE + "/maintenance/" + id + "/approve", new JsonObject());
-    assertThat(approved.status()).as(approved.toString()).isEqualTo(200);
+    nodeContract.conforms("maintenance.approve", approved, 200);
     assertThat(approved.json().getBoolean("hakim_notified")).as(approved.toString()).isTrue();
     JsonObject done = alice.http().await(HAKIM + "/maintenance/" + id, r -> List.of("Completed", "Failed").contains(r.json().getString("status")),
         Duration.ofSeconds(30)).json();
@@ -233,12 +248,14 @@ class MaintenanceTest {
   void aRejectionIsFinalOnBothSides() {
     String id = ask("vacuum_analyze", new JsonObject().put("schema", "probe")).getString("job_id");
     Http.Response rejected = targetAdmin.http().postJson(NODE + "/maintenance/" + id + "/reject", new JsonObject());
+    nodeContract.conforms("maintenance.reject", rejected, 200);
     assertThat(rejected.json().getString("status")).isEqualTo("Rejected");
     assertThat(alice.http().await(HAKIM + "/maintenance/" + id, r -> "Rejected".equals(r.json().getString("status")), Duration.ofSeconds(10))
         .json().getString("completed_at")).isNotNull();
     Http.Response late = targetAdmin.http().postJson(NODE + "/maintenance/" + id + "/approve", new JsonObject());
-    assertThat(late.status()).isEqualTo(409);
+    nodeContract.conforms("maintenance.approve", late, 409);
     assertThat(late.json().getString("error")).isEqualTo("maintenance_decided");
+    nodeContract.conforms("maintenance.reject", targetAdmin.http().postJson(NODE + "/maintenance/" + id + "/reject", new JsonObject()), 409);
   }
 
   @Test
@@ -335,8 +352,44 @@ class MaintenanceTest {
     Http.Response listed = alice.http().get(HAKIM + "/maintenance?status=Failed&target=" + target.node().identity().did());
     contract.conforms("maintenance.list", listed, 200);
     assertThat(listed.json().getJsonArray("jobs")).hasSizeGreaterThanOrEqualTo(3);
-    assertThat(targetAdmin.http().postJson(NODE + "/maintenance/" + UUID.randomUUID() + "/approve", new JsonObject()).status()).isEqualTo(404);
-    assertThat(targetAdmin.http().get(NODE + "/maintenance?status=Maybe").status()).isEqualTo(400);
+
+    // the target's own routes: each parameter, valid and not
+    String unknown = UUID.randomUUID().toString();
+    for (String operation : List.of("approve", "reject")) {
+      nodeContract.conforms("maintenance." + operation, targetAdmin.http().postJson(NODE + "/maintenance/" + unknown + "/" + operation,
+          new JsonObject()), 404);
+      nodeContract.conforms("maintenance." + operation, targetAdmin.http().postJson(NODE + "/maintenance/not-a-uuid/" + operation,
+          new JsonObject()), 404);
+    }
+    nodeContract.conforms("maintenance.get", targetAdmin.http().get(NODE + "/maintenance/" + unknown), 404);
+    nodeContract.conforms("maintenance.get", targetAdmin.http().get(NODE + "/maintenance/not-a-uuid"), 404);
+    for (String[] bad : new String[][] {{"status=Maybe", "status"}, {"limit=0", "limit"}, {"limit=501", "limit"}, {"limit=ten", "limit"},
+        {"after=garbage", "after"}}) {
+      Http.Response refused = targetAdmin.http().get(NODE + "/maintenance?" + bad[0]);
+      nodeContract.conforms("maintenance.list", refused, 400);
+      assertThat(refused.json().getString("parameter")).as(bad[0]).isEqualTo(bad[1]);
+    }
+    for (String status : List.of("PendingApproval", "Approved", "Rejected", "Expired", "Running", "Completed", "Failed")) {
+      Http.Response page = targetAdmin.http().get(NODE + "/maintenance?status=" + status);
+      nodeContract.conforms("maintenance.list", page, 200);
+      assertThat(page.json().getJsonArray("requests").stream().map(r -> ((JsonObject) r).getString("status"))).as(status).allMatch(status::equals);
+    }
+    // a page at a time, newest first, until next_cursor is null: every request once
+    for (int i = 0; i < 3; i++) {
+      ask("vacuum_analyze", new JsonObject().put("schema", "probe"));
+    }
+    List<String> all = targetAdmin.http().get(NODE + "/maintenance?limit=500").json().getJsonArray("requests").stream()
+        .map(r -> ((JsonObject) r).getString("job_id")).toList();
+    assertThat(all).hasSizeGreaterThanOrEqualTo(3);
+    List<String> paged = new java.util.ArrayList<>();
+    String after = null;
+    do {
+      Http.Response page = targetAdmin.http().get(NODE + "/maintenance?limit=2" + (after == null ? "" : "&after=" + after));
+      nodeContract.conforms("maintenance.list", page, 200);
+      page.json().getJsonArray("requests").forEach(r -> paged.add(((JsonObject) r).getString("job_id")));
+      after = page.json().getString("next_cursor");
+    } while (after != null && paged.size() < all.size() + 2);
+    assertThat(paged).isEqualTo(all);
   }
 
   private static JsonObject ask(String task, JsonObject params) {
