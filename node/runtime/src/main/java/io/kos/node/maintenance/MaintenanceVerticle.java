@@ -29,7 +29,7 @@ final class MaintenanceVerticle extends KosVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(MaintenanceVerticle.class);
   private static final String COLUMNS = "job_id, hakim_did, reply_to, task, params, status, status_history, result, requested_at, expires_at, "
-      + "decided_by, decided_at, completed_at";
+      + "decided_by, decided_at, completed_at, hakim_notified_at, notify_attempts";
   private static String step(int status, int message) {
     return "status_history || jsonb_build_array(jsonb_build_object('status', $" + status + "::text, 'timestamp', now(), 'message', $" + message
         + "::text))";
@@ -43,7 +43,7 @@ final class MaintenanceVerticle extends KosVerticle {
       + Keyset.clause("requested_at", "job_id", 3, 4) + " ORDER BY requested_at DESC, job_id DESC LIMIT $5";
   /** An approval renews the expiry: the Hakim has maintenance_expiry from now to run it. */
   static final String DECIDE = "UPDATE maintenance_requests SET status = $3, decided_by = $4, decided_at = now(), "
-      + "expires_at = CASE WHEN $3 = 'Approved' THEN now() + $6 * interval '1 millisecond' ELSE expires_at END, status_history = " + step(3, 5)
+      + "notify_next_at = now() + interval '5 seconds', expires_at = CASE WHEN $3 = 'Approved' THEN now() + $6 * interval '1 millisecond' ELSE expires_at END, status_history = " + step(3, 5)
       + " WHERE job_id = $1 AND node_id = $2 AND status = 'PendingApproval' AND expires_at > now() RETURNING " + COLUMNS;
   /** The only way to Running: that Hakim, approved, unexpired, that task, those parameters (jsonb equality: as values, not as text). */
   static final String START = "UPDATE maintenance_requests SET status = 'Running', status_history = " + step(6, 7)
@@ -55,7 +55,19 @@ final class MaintenanceVerticle extends KosVerticle {
       + "jsonb_build_object('status', 'Expired', 'timestamp', now(), 'message', 'not ' || CASE WHEN status = 'Approved' THEN 'run' ELSE "
       + "'decided' END || ' before ' || expires_at)) WHERE node_id = $1 AND status IN ('PendingApproval', 'Approved') AND expires_at <= now() "
       + "RETURNING job_id";
+  static final String NOTIFIED = "UPDATE maintenance_requests SET hakim_notified_at = now() WHERE job_id = $1 AND node_id = $2 RETURNING " + COLUMNS;
+  /**
+   * The decisions the Hakim has not taken, due again, each claimed for its next attempt: 5 s, doubling
+   * to 5 min, until the request runs or expires ({@code SKIP LOCKED}: one sender per decision).
+   */
+  static final String UNDELIVERED_DUE = "UPDATE maintenance_requests SET notify_attempts = notify_attempts + 1, notify_next_at = now() + "
+      + "least(300, 5 * power(2, notify_attempts + 1)) * interval '1 second' WHERE job_id IN (SELECT job_id FROM maintenance_requests "
+      + "WHERE node_id = $1 AND hakim_notified_at IS NULL AND status IN ('Approved', 'Rejected') AND notify_next_at <= now() "
+      + "AND expires_at > now() ORDER BY notify_next_at LIMIT 100 FOR UPDATE SKIP LOCKED) RETURNING " + COLUMNS;
+  /** The Hakim's answers that are its own word on the job: sending the decision again would not change it. */
+  private static final List<String> HAKIM_HAS_DECIDED = List.of("job_not_pending", "not_found", "not_the_target");
   private static final long SWEEP_MS = 30_000;
+  private static final long RESEND_MS = 5_000;
 
   private final NodeControl node;
   private long expiryMillis;
@@ -74,10 +86,11 @@ final class MaintenanceVerticle extends KosVerticle {
       UUID id = OwnerScope.uuidOrNotFound(request.pathParam("job_id"), "maintenance request");
       return one(id);
     });
-    serve("maintenance.approve", request -> decide(request, "Approved", "approve_maintenance_job"));
-    serve("maintenance.reject", request -> decide(request, "Rejected", "reject_maintenance_job"));
+    serve("maintenance.approve", request -> decide(request, "Approved"));
+    serve("maintenance.reject", request -> decide(request, "Rejected"));
     serve("maintenance.run", this::run);
     vertx.setPeriodic(SWEEP_MS, id -> expire());
+    vertx.setPeriodic(RESEND_MS, id -> resendDecisions());
     return Future.succeededFuture();
   }
 
@@ -133,7 +146,7 @@ final class MaintenanceVerticle extends KosVerticle {
   }
 
   /** The admin's decision, recorded first, then sent to the Hakim signed; the answer says whether it arrived. */
-  private Future<JsonObject> decide(ApiRequest request, String status, String command) {
+  private Future<JsonObject> decide(ApiRequest request, String status) {
     Caller caller = request.caller().requireAdmin();
     UUID id = OwnerScope.uuidOrNotFound(request.pathParam("job_id"), "maintenance request");
     String message = (status.equals("Approved") ? "approved" : "rejected") + " by this node's admin " + caller.userId();
@@ -144,14 +157,40 @@ final class MaintenanceVerticle extends KosVerticle {
               throw MaintenanceModule.DECIDED.error("maintenance " + id + " is " + existing.getString("status") + ", not PendingApproval");
             });
           }
-          JsonObject params = new JsonObject().put("job_id", id.toString()).put("maintenance_task", decided.getString("task"))
-              .put("task_params", decided.getJsonObject("params"));
-          return sendKlf(decided.getString("hakim_did"), decided.getString("reply_to"), "control_command",
-              new JsonObject().put("command_name", command).put("params", params), 15_000)
-              .map(answer -> decided.put("hakim_notified", answer.ok()).put("hakim_answer", answer.ok() ? null : answer.describe()))
-              // the decision stands either way; the Hakim can still ask (its run is checked against this record)
-              .recover(failure -> Future.succeededFuture(decided.put("hakim_notified", false).put("hakim_answer", failure.getMessage())));
+          return tellHakim(decided);
         });
+  }
+
+  /**
+   * Sends the recorded decision to the Hakim, signed; {@code hakim_notified} says whether it took it.
+   * The decision stands either way, and one not taken is sent again ({@link #resendDecisions}).
+   */
+  private Future<JsonObject> tellHakim(JsonObject decided) {
+    UUID id = UUID.fromString(decided.getString("job_id"));
+    String command = "Approved".equals(decided.getString("status")) ? "approve_maintenance_job" : "reject_maintenance_job";
+    JsonObject params = new JsonObject().put("job_id", id.toString()).put("maintenance_task", decided.getString("task"))
+        .put("task_params", decided.getJsonObject("params"));
+    return sendKlf(decided.getString("hakim_did"), decided.getString("reply_to"), "control_command",
+        new JsonObject().put("command_name", command).put("params", params), 15_000)
+        .compose(answer -> {
+          boolean settled = answer.ok() || HAKIM_HAS_DECIDED.contains(answer.errorCode());
+          return (settled ? store(NOTIFIED, Tuple.of(id, env().nodeId())) : Future.succeededFuture(decided))
+              .map(record -> record.put("hakim_notified", answer.ok()).put("hakim_answer", answer.ok() ? null : answer.describe()));
+        })
+        .recover(failure -> Future.succeededFuture(decided.put("hakim_notified", false).put("hakim_answer", failure.getMessage())));
+  }
+
+  /** Each decision the Hakim has not taken and that is due again, sent again; a Hakim that was down hears it when it is back. */
+  private void resendDecisions() {
+    pool().preparedQuery(UNDELIVERED_DUE).execute(Tuple.of(env().nodeId())).onSuccess(rows -> rows.forEach(row -> {
+      JsonObject decided = view(row);
+      tellHakim(decided).onSuccess(told -> {
+        if (told.getBoolean("hakim_notified")) {
+          LOG.info("maintenance {}: the Hakim {} took the decision ({}) on attempt {}", decided.getString("job_id"), decided.getString("hakim_did"),
+              decided.getString("status"), row.getInteger("notify_attempts") + 1);
+        }
+      });
+    })).onFailure(e -> LOG.warn("could not read the maintenance decisions to send again: {}", e.toString()));
   }
 
   /** KLF task run_maintenance: runs only what this node's record approved, exactly. */
@@ -207,6 +246,7 @@ final class MaintenanceVerticle extends KosVerticle {
         .put("status", row.getString("status")).put("status_history", row.getValue("status_history")).put("result", row.getValue("result"))
         .put("requested_at", SqlStore.time(row, "requested_at")).put("expires_at", SqlStore.time(row, "expires_at"))
         .put("decided_by", decidedBy == null ? null : decidedBy.toString()).put("decided_at", SqlStore.time(row, "decided_at"))
-        .put("completed_at", SqlStore.time(row, "completed_at"));
+        .put("completed_at", SqlStore.time(row, "completed_at")).put("hakim_notified_at", SqlStore.time(row, "hakim_notified_at"))
+        .put("notify_attempts", row.getInteger("notify_attempts"));
   }
 }
