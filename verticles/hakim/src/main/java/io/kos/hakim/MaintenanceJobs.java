@@ -31,7 +31,7 @@ final class MaintenanceJobs extends KosVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(MaintenanceJobs.class);
   private static final String COLUMNS = "job_id, owner_id, target_node_did, endpoint, requester_did, task_name, params, status, status_history, "
-      + "result, created_at, expires_at, completed_at, updated_at, reply_to";
+      + "result, created_at, expires_at, completed_at, updated_at, reply_to, target_task_id";
   private static final String STEP = "status_history || jsonb_build_array(jsonb_build_object('status', $2::text, 'timestamp', now(), 'message', $3::text))";
   static final String INSERT = "INSERT INTO maintenance_jobs (job_id, owner_id, target_node_did, endpoint, requester_did, task_name, params, status, "
       + "status_history, expires_at, reply_to) VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, 'PendingApproval', jsonb_build_array(jsonb_build_object("
@@ -41,6 +41,15 @@ final class MaintenanceJobs extends KosVerticle {
   static final String MOVE = "UPDATE maintenance_jobs SET status = $2, status_history = " + STEP + ", result = coalesce($5::text::jsonb, result), "
       + "completed_at = CASE WHEN $2 IN ('Completed', 'Failed', 'Rejected', 'Expired') THEN now() ELSE completed_at END, updated_at = now() "
       + "WHERE job_id = $1 AND status = ANY($4) RETURNING " + COLUMNS;
+  /** To Running with the target's task id, kept so that a restarted Hakim follows the task again. */
+  static final String RUNNING = "UPDATE maintenance_jobs SET status = $2, status_history = " + STEP + ", target_task_id = $4, updated_at = now() "
+      + "WHERE job_id = $1 AND status = 'Approved' RETURNING " + COLUMNS;
+  /**
+   * At start, the jobs left mid-way: Running ones (followed again), and Approved ones whose run was not
+   * sent or not answered (their last step older than any send in flight could be), sent again.
+   */
+  static final String UNFINISHED = "SELECT " + COLUMNS + " FROM maintenance_jobs WHERE (status = 'Running' AND target_task_id IS NOT NULL) "
+      + "OR (status = 'Approved' AND updated_at < now() - $1 * interval '1 millisecond')";
   static final String ONE = "SELECT " + COLUMNS + " FROM maintenance_jobs WHERE job_id = $1 AND " + OwnerScope.clause(2);
   static final String BY_ID = "SELECT " + COLUMNS + " FROM maintenance_jobs WHERE job_id = $1";
   static final String LIST = "SELECT " + COLUMNS + " FROM maintenance_jobs WHERE " + OwnerScope.clause(1) + " AND ($2::text IS NULL OR status = $2) "
@@ -79,7 +88,22 @@ final class MaintenanceJobs extends KosVerticle {
     vertx.setPeriodic(30_000, id -> store.many(EXPIRE, Tuple.tuple(), MaintenanceJobs::view)
         .onSuccess(expired -> expired.forEach(job -> tellRequester((JsonObject) job)))
         .onFailure(e -> LOG.warn("could not expire maintenance jobs: {}", e.toString())));
+    resumeUnfinished();
     return Future.succeededFuture();
+  }
+
+  /** The jobs a stopped Hakim left Running or Approved: followed, or sent, again. */
+  private void resumeUnfinished() {
+    store.many(UNFINISHED, Tuple.of(settings.requestTimeoutMs() + 10_000L), MaintenanceJobs::view).onSuccess(jobs -> jobs.forEach(item -> {
+      JsonObject job = (JsonObject) item;
+      LOG.info("maintenance job {} was left {}: {} it again", job.getString("job_id"), job.getString("status"),
+          "Running".equals(job.getString("status")) ? "following" : "sending");
+      if ("Running".equals(job.getString("status"))) {
+        follow(job, job.getString("target_task_id"));
+      } else {
+        runOnTarget(job);
+      }
+    })).onFailure(e -> LOG.warn("could not read the unfinished maintenance jobs: {}", e.toString()));
   }
 
   /** {@code {target_node_did, maintenance_task, task_params}}: a node the caller watches. */
@@ -160,9 +184,9 @@ final class MaintenanceJobs extends KosVerticle {
         new JsonObject().put("task_name", "run_maintenance").put("params", params), settings.requestTimeoutMs() + 5000L).compose(answer -> {
           String taskId = answer.ok() ? answer.payload().getString("job_id") : null;
           if (taskId == null) {
-            return move(id, "Failed", "the target did not run it: " + answer.describe(), new String[] {"Approved"}, null).mapEmpty();
+            return move(id, "Failed", "the target refused to run it: " + answer.describe(), new String[] {"Approved"}, null).mapEmpty();
           }
-          return move(id, "Running", "running on the target (its task " + taskId + ")", new String[] {"Approved"}, null)
+          return step(RUNNING, Tuple.of(id, "Running", "running on the target (its task " + taskId + ")", taskId))
               .compose(running -> follow(job, taskId));
         }).onFailure(e -> LOG.warn("maintenance job {} could not be followed: {}", id, e.toString()));
   }
@@ -189,7 +213,12 @@ final class MaintenanceJobs extends KosVerticle {
   }
 
   private Future<JsonObject> move(UUID id, String status, String message, String[] from, JsonObject result) {
-    return store.one(MOVE, Tuple.of(id, status, message).addValue(from).addValue(result == null ? null : result.encode()), MaintenanceJobs::view)
+    return step(MOVE, Tuple.of(id, status, message).addValue(from).addValue(result == null ? null : result.encode()));
+  }
+
+  /** A step of the job's ({@link #MOVE}, {@link #RUNNING}), told to the node that asked for it; null when the job was not where the step comes from. */
+  private Future<JsonObject> step(String sql, Tuple params) {
+    return store.one(sql, params, MaintenanceJobs::view)
         .onSuccess(moved -> {
           if (moved != null) {
             tellRequester(moved);
@@ -254,6 +283,6 @@ final class MaintenanceJobs extends KosVerticle {
         .put("status", row.getString("status")).put("status_history", row.getValue("status_history")).put("result", row.getValue("result"))
         .put("created_at", HakimStore.time(row, "created_at")).put("expires_at", HakimStore.time(row, "expires_at"))
         .put("completed_at", HakimStore.time(row, "completed_at")).put("updated_at", HakimStore.time(row, "updated_at"))
-        .put("reply_to", row.getString("reply_to"));
+        .put("reply_to", row.getString("reply_to")).put("target_task_id", row.getString("target_task_id"));
   }
 }
