@@ -1,8 +1,10 @@
 package io.kos.ingest;
 
 import io.kos.ingest.api.Event;
+import io.kos.ingest.api.IngestAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
@@ -38,6 +40,8 @@ final class EventPublisher {
   private final String address;
   private SqlConnection connection;
   private long published = -1;
+  /** The seq of the last event published (or the high-water mark at start): each publication says it, as its previous seq. */
+  private long lastPublishedSeq = -1;
   private long wanted;
   private boolean draining;
   private boolean stopped;
@@ -55,6 +59,7 @@ final class EventPublisher {
   Future<Void> start() {
     return store.highWater().map(high -> {
       published = high;
+      lastPublishedSeq = high;
       wanted = high;
       connect();
       pollTimer = vertx.setPeriodic(POLL_MILLIS, id -> store.highWater().onSuccess(this::wake));
@@ -129,12 +134,17 @@ final class EventPublisher {
     }, failure -> vertx.setTimer(RETRY_MILLIS, id -> connect()));
   }
 
+  private void publish(Event event) {
+    vertx.eventBus().publish(address, event, new DeliveryOptions().addHeader(IngestAddresses.PREVIOUS_SEQ_HEADER, Long.toString(lastPublishedSeq)));
+    lastPublishedSeq = event.seq();
+  }
+
   private void drain() {
     if (draining || connection == null) {
       return;
     }
     for (PublisherVerticle.Offer offer = offers.remove(published); offer != null; offer = offers.remove(published)) {
-      offer.events().forEach(event -> vertx.eventBus().publish(address, event));
+      offer.events().forEach(this::publish);
       published = offer.after();
     }
     offers.headMap(published, true).clear(); // already published by a read-back
@@ -145,7 +155,7 @@ final class EventPublisher {
     long target = wanted;
     store.between(published, target, PAGE).onComplete(events -> {
       for (Event event : events) {
-        vertx.eventBus().publish(address, event);
+        publish(event);
         published = event.seq();
       }
       if (events.size() < PAGE) {

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -24,12 +25,15 @@ import java.util.UUID;
 
 /**
  * Evaluates the log against the enabled triggers, in seq order, from a durable cursor. A range of
- * events is read with {@code kos.ingest.events.since}, evaluated in memory, and its state updates,
+ * events is read with {@code kos.ingest.events.since} (or, live, taken as published on
+ * {@code kos.ingest.events.new} when each publication follows the one before it with nothing
+ * missed: no read-back on the hot path), evaluated in memory, and its state updates,
  * fire decisions and the cursor's advance are committed in one transaction; the relay then hands
  * each committed fire to {@code kos.actions.enqueue} until it is acknowledged. A crash anywhere
  * re-evaluates at most the uncommitted range from the stored state (each state also remembers the
  * last seq it applied), and fires are unique by idempotency key: every fire exactly once in
- * effect. {@code kos.ingest.events.new} and {@code kos.triggers.changed} only wake it.
+ * effect. A publication missed, or one out of the chain, only costs the read-back;
+ * {@code kos.triggers.changed} only wakes it.
  *
  * <p>Several nodes may run it on one database: the cursor advances by compare-and-set, so a writer
  * whose range another committed first writes nothing and reloads (see docs/triggers.md).
@@ -45,6 +49,8 @@ final class EvaluatorVerticle extends KosVerticle {
   private static final long PRUNE_MS = 600_000;
   /** Bounds {@link #breakerChangedWhileAbsent} (outcomes of triggers that never load: deleted, disabled). */
   private static final int MAX_ABSENT_BREAKERS = 10_000;
+  /** Bounds {@link #heard}: an evaluator that far behind the publications reads the log back instead. */
+  private static final int MAX_HEARD = 10_000;
 
   private final TriggerIndex index = new TriggerIndex();
   /**
@@ -58,6 +64,15 @@ final class EvaluatorVerticle extends KosVerticle {
   private IngestClient ingest;
   private TriggersSettings settings;
   private long cursor = -1;
+  /**
+   * The events published after the cursor, each the one published right after the one before it:
+   * nothing between the cursor and the last of them is missing, so a round evaluates them as they are.
+   */
+  private final ArrayDeque<Event> heard = new ArrayDeque<>();
+  /** The last seq kept in that chain (in {@link #heard}, or taken by the round in flight); -1: none, the chain starts at the cursor. */
+  private long chainTail = -1;
+  private long evaluatedAsPublished;
+  private long readBack;
   private boolean pumping;
   private boolean wakeAgain;
   /** The newest seq published to this node: a wake-up for an event the round just read needs no other round. */
@@ -84,8 +99,8 @@ final class EvaluatorVerticle extends KosVerticle {
       pump();
     });
     vertx.eventBus().<Object>consumer(ActionsAddresses.OUTCOME, message -> outcome(message.body()));
-    ingest.onNewEvent(event -> {
-      announced = Math.max(announced, event.seq());
+    ingest.onPublished(published -> {
+      hear(published);
       pump();
     });
     vertx.setPeriodic(POLL_MS, id -> {
@@ -94,9 +109,31 @@ final class EvaluatorVerticle extends KosVerticle {
     });
     vertx.setPeriodic(PRUNE_MS, id -> store.pruneOutcomes().onFailure(e -> LOG.debug("triggers: outcomes not pruned: {}", e.toString())));
     reportHealth(() -> new JsonObject().put("ok", lastError == null).put("cursor", cursor).put("triggers", index.size())
-        .put("evaluated", evaluated).put("last_error", lastError).put("relay_error", relayError));
+        .put("evaluated", evaluated).put("evaluated_as_published", evaluatedAsPublished).put("read_back", readBack)
+        .put("last_error", lastError).put("relay_error", relayError));
     vertx.runOnContext(v -> pump());
     return Future.succeededFuture();
+  }
+
+  /** A publication: kept when it follows the cursor or the last kept with none missed between; otherwise the next round reads back. */
+  private void hear(IngestClient.Published published) {
+    Event event = published.event();
+    announced = Math.max(announced, event.seq());
+    long last = chainTail >= 0 ? chainTail : cursor;
+    if (event.seq() <= last) {
+      return;
+    }
+    if (!reloadAll && published.previousSeq() >= 0 && published.previousSeq() == last && heard.size() < MAX_HEARD) {
+      heard.addLast(event);
+      chainTail = event.seq();
+    } else {
+      dropChain();
+    }
+  }
+
+  private void dropChain() {
+    heard.clear();
+    chainTail = -1;
   }
 
   /** Runs the loop unless it is running; a wake-up while it runs makes it go round once more. */
@@ -131,13 +168,24 @@ final class EvaluatorVerticle extends KosVerticle {
       return reload().map(true);
     }
     Future<TriggerStore.Changes> changes = store.changesAfter(generation);
-    Future<EventPage> page = ingest.since(cursor, settings.batchSize());
-    return Future.all(changes, page).compose(v -> apply(changes.result())).compose(v -> evaluate(page.result()));
+    boolean asPublished = !heard.isEmpty();
+    Future<EventPage> page = asPublished ? Future.succeededFuture(takeHeard()) : ingest.since(cursor, settings.batchSize());
+    return Future.all(changes, page).compose(v -> apply(changes.result())).compose(v -> evaluate(page.result(), asPublished));
+  }
+
+  /** Up to a batch of the events heard, as a page that follows the cursor. */
+  private EventPage takeHeard() {
+    List<Event> events = new ArrayList<>(Math.min(heard.size(), settings.batchSize()));
+    while (!heard.isEmpty() && events.size() < settings.batchSize()) {
+      events.add(heard.pollFirst());
+    }
+    return new EventPage(events, announced);
   }
 
   /** Everything from the database: on the first round, and after a lost race or a failure. */
   private Future<Void> reload() {
     index.clear();
+    dropChain();
     // the generation first: a change committed while the triggers load is newer, and applied next round
     return store.generation().compose(loadedAt -> ingest.since(0, 1).compose(page -> store.cursor(CONSUMER, page.highWaterSeq()))
         .compose(stored -> store.enabled().compose(this::loaded).map(v -> {
@@ -200,7 +248,7 @@ final class EvaluatorVerticle extends KosVerticle {
     });
   }
 
-  private Future<Boolean> evaluate(EventPage page) {
+  private Future<Boolean> evaluate(EventPage page, boolean asPublished) {
     if (page.events().isEmpty()) {
       return Future.succeededFuture(false);
     }
@@ -229,11 +277,24 @@ final class EvaluatorVerticle extends KosVerticle {
         LOG.debug("triggers: seq {} to {} not committed (another evaluator's, or a trigger changed); reloading", from, to);
         reloadAll = true;
         index.clear();
+        dropChain();
         return true;
       }
       cursor = to;
+      // what was heard while this range was read back, and is in it
+      while (!heard.isEmpty() && heard.peekFirst().seq() <= to) {
+        heard.pollFirst();
+      }
+      if (chainTail <= to) {
+        chainTail = -1;
+      }
       evaluated += page.events().size();
-      return page.events().size() >= settings.batchSize();
+      if (asPublished) {
+        evaluatedAsPublished += page.events().size();
+      } else {
+        readBack += page.events().size();
+      }
+      return page.events().size() >= settings.batchSize() || !heard.isEmpty();
     });
   }
 
@@ -340,6 +401,7 @@ final class EvaluatorVerticle extends KosVerticle {
     // whatever was evaluated in memory and not committed is discarded: start again from the database
     reloadAll = true;
     index.clear();
+    dropChain();
     vertx.setTimer(POLL_MS, id -> pump());
   }
 }

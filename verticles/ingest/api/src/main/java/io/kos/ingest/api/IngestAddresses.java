@@ -11,6 +11,12 @@ public final class IngestAddresses {
   /** Publication of every new {@link Event}, in seq order, after its commit. Use {@link IngestClient#onNewEvent}. */
   public static final String EVENTS_NEW = "kos.ingest.events.new";
   /**
+   * Header of each {@link #EVENTS_NEW} publication: the seq of the event published just before it
+   * (or the high-water mark the publisher started from). A consumer that saw that one, or whose
+   * cursor is there, missed nothing in between. Read it with {@link IngestClient#onPublished}.
+   */
+  public static final String PREVIOUS_SEQ_HEADER = "kos-previous-seq";
+  /**
    * Request with params {@code {chain_id, agent_id}} → an {@link Agent} as JSON; 404 when the log has
    * no identity event of it. Use {@link IngestClient#agent}.
    */

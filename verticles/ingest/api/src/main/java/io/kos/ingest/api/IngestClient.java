@@ -67,6 +67,18 @@ public final class IngestClient {
    * (a restart, a partition): keep a durable cursor and catch up with {@link #since}.
    */
   public MessageConsumer<Event> onNewEvent(Handler<Event> handler) {
-    return vertx.eventBus().consumer(IngestAddresses.EVENTS_NEW, message -> handler.handle(message.body()));
+    return onPublished(published -> handler.handle(published.event()));
+  }
+
+  /** As {@link #onNewEvent}, with the seq of the event published before each: a consumer can tell it missed none. */
+  public MessageConsumer<Event> onPublished(Handler<Published> handler) {
+    return vertx.eventBus().consumer(IngestAddresses.EVENTS_NEW, message -> {
+      String previous = message.headers().get(IngestAddresses.PREVIOUS_SEQ_HEADER);
+      handler.handle(new Published(previous == null ? -1 : Long.parseLong(previous), message.body()));
+    });
+  }
+
+  /** A published event and the seq of the one published just before it (-1: not said). */
+  public record Published(long previousSeq, Event event) {
   }
 }
