@@ -1,6 +1,7 @@
 package io.kos.ingest;
 
 import io.kos.ingest.api.Event;
+import io.kos.ingest.api.IngestAddresses;
 import io.kos.ingest.api.EventCodec;
 import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
@@ -45,6 +46,8 @@ class EventPublisherTest {
   private EventPublisher publisher;
   private Context context;
   private final List<Long> published = new CopyOnWriteArrayList<>();
+  /** Each publication's kos-previous-seq, in step with {@link #published}. */
+  private final List<Long> previous = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void migrate() {
@@ -58,7 +61,10 @@ class EventPublisherTest {
     EventCodec.register(vertx);
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
         .connectingTo(PgConnectOptions.fromUri(databaseUrl).setProperties(Map.of("search_path", "ingest"))).using(vertx).build();
-    vertx.eventBus().<Event>consumer(ADDRESS, message -> published.add(message.body().seq()));
+    vertx.eventBus().<Event>consumer(ADDRESS, message -> {
+      previous.add(Long.parseLong(message.headers().get(IngestAddresses.PREVIOUS_SEQ_HEADER)));
+      published.add(message.body().seq());
+    });
     context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
       publisher = new EventPublisher(vertx, new EventStore(pool), ADDRESS);
@@ -113,6 +119,10 @@ class EventPublisherTest {
         vertx.setTimer(300, t -> test.verify(() -> {
           List<Long> tail = published.subList(published.indexOf(expected.get(0)), published.size());
           assertThat(tail).containsExactlyElementsOf(expected);
+          // each names the one published before it, so a consumer can tell it missed none
+          for (int i = 1; i < published.size(); i++) {
+            assertThat(previous.get(i)).as("previous seq of %s", published.get(i)).isEqualTo(published.get(i - 1));
+          }
           test.completeNow();
         }));
       }
