@@ -79,6 +79,8 @@ final class EvaluatorVerticle extends KosVerticle {
   private long announced;
   /** A trigger changed since the running round asked for changes. */
   private boolean changeAnnounced;
+  /** When the round last asked for the trigger changes (epoch millis). */
+  private long changesReadAt;
   private boolean relaying;
   /** After a failed send the relay waits (1 s doubling to 30 s) instead of re-reading the outbox on every commit. */
   private long relayBackoffMs;
@@ -144,8 +146,9 @@ final class EvaluatorVerticle extends KosVerticle {
     }
     pumping = true;
     wakeAgain = false;
+    boolean changed = changeAnnounced;
     changeAnnounced = false;
-    step().onComplete(more -> {
+    step(changed).onComplete(more -> {
       pumping = false;
       if (more.failed()) {
         failed(more.cause());
@@ -161,14 +164,24 @@ final class EvaluatorVerticle extends KosVerticle {
 
   /**
    * One round: the triggers changed and one range of events, asked at once (one round trip of
-   * latency, not two), then the range evaluated; true when there may be more to read.
+   * latency, not two), then the range evaluated; true when there may be more to read. Events taken
+   * as published need no read, so the changes are asked only when announced, or every poll
+   * interval in case an announcement was lost (a change missed that way fails the commit, which
+   * checks the generation, and the evaluator reloads).
    */
-  private Future<Boolean> step() {
+  private Future<Boolean> step(boolean changeAnnounced) {
     if (reloadAll) {
       return reload().map(true);
     }
-    Future<TriggerStore.Changes> changes = store.changesAfter(generation);
     boolean asPublished = !heard.isEmpty();
+    long now = System.currentTimeMillis();
+    Future<TriggerStore.Changes> changes;
+    if (asPublished && !changeAnnounced && now - changesReadAt < POLL_MS) {
+      changes = Future.succeededFuture(new TriggerStore.Changes(generation, Set.of()));
+    } else {
+      changesReadAt = now;
+      changes = store.changesAfter(generation);
+    }
     Future<EventPage> page = asPublished ? Future.succeededFuture(takeHeard()) : ingest.since(cursor, settings.batchSize());
     return Future.all(changes, page).compose(v -> apply(changes.result())).compose(v -> evaluate(page.result(), asPublished));
   }
