@@ -29,8 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The evaluator against many triggers: {@code bench.triggers} enabled triggers of mixed condition
  * types over 5 chains and the 3 registries, then (1) catch-up over {@code bench.events} events
  * already in the log — events/s and CPU per 1000 events — and (2) a steady live push at
- * {@code bench.rate} events/s — p50/p99 of event-to-decision latency (ingest's commit to the fire's
- * commit, both PostgreSQL clocks), measured on a probe trigger that fires on every event of a
+ * {@code bench.rate} events/s — p50/p99 of event-to-decision latency (the event's created_at, the
+ * start of ingest's insert transaction, to the fire's decided_at, the start of the evaluator's commit
+ * transaction: both PostgreSQL's clock), measured on a probe trigger that fires on every event of a
  * sixth chain mixed into each pushed batch. Figures printed, never asserted.
  * Run: {@code mvn -B -Pbench-triggers -DskipTests package -pl verticles/triggers -am}.
  */
