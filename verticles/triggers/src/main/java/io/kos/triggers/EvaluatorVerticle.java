@@ -82,6 +82,8 @@ final class EvaluatorVerticle extends KosVerticle {
   /** When the round last asked for the trigger changes (epoch millis). */
   private long changesReadAt;
   private boolean relaying;
+  /** A relay was asked for while one ran. */
+  private boolean relayAgain;
   /** After a failed send the relay waits (1 s doubling to 30 s) instead of re-reading the outbox on every commit. */
   private long relayBackoffMs;
   private long relayResumeAt;
@@ -377,10 +379,16 @@ final class EvaluatorVerticle extends KosVerticle {
 
   /** Sends the committed, unsent fires; what fails stays in the outbox for the next round (every 2 s or after a commit). */
   private void relay() {
-    if (relaying || System.currentTimeMillis() < relayResumeAt) {
+    if (relaying) {
+      // fires committed while the outbox is being read may not be in what it read: read it once more after
+      relayAgain = true;
+      return;
+    }
+    if (System.currentTimeMillis() < relayResumeAt) {
       return;
     }
     relaying = true;
+    relayAgain = false;
     store.outbox(RELAY_BATCH).compose(out -> Future.all(out.stream().map(this::send).toList()).map(v -> out.size()))
         .onComplete(sent -> {
           relaying = false;
@@ -392,7 +400,7 @@ final class EvaluatorVerticle extends KosVerticle {
           } else {
             relayBackoffMs = 0;
             relayError = null;
-            if (sent.result() >= RELAY_BATCH) {
+            if (sent.result() >= RELAY_BATCH || relayAgain) {
               vertx.runOnContext(v -> relay());
             }
           }
