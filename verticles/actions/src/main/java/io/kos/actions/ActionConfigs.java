@@ -31,7 +31,7 @@ final class ActionConfigs {
   /** {@code {owner_id, actions: [{action_type, priority, config}]}} → {@code {actions: [{config, secret?}]}}, or a 422 naming the field. */
   JsonObject validate(JsonObject body) {
     JsonFields fields = JsonFields.ofBody(body);
-    UUID owner = uuid(fields.string("owner_id", null, 36), "owner_id");
+    UUID owner = fields.uuid("owner_id", true);
     JsonArray actions = fields.array("actions", null);
     JsonArray checked = new JsonArray();
     for (int i = 0; i < actions.size(); i++) {
@@ -103,14 +103,5 @@ final class ActionConfigs {
     JsonObject shown = config.copy();
     shown.remove("secret_sealed");
     return shown.put("secret", "(sealed)");
-  }
-
-  /** A body field that must hold a UUID: 422 naming it otherwise. */
-  static UUID uuid(String text, String field) {
-    try {
-      return UUID.fromString(text);
-    } catch (IllegalArgumentException e) {
-      throw ApiError.invalidField(field, "must be a UUID");
-    }
   }
 }

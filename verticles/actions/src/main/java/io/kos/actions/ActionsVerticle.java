@@ -66,8 +66,8 @@ final class ActionsVerticle extends KosVerticle {
     }
     JsonObject trigger = fields.object("trigger", null);
     JsonFields triggerFields = JsonFields.ofBody(trigger, "trigger");
-    UUID owner = ActionConfigs.uuid(triggerFields.string("owner_id", null, 36), "trigger.owner_id");
-    String triggerId = triggerFields.string("id", "", 36);
+    UUID owner = triggerFields.uuid("owner_id", true);
+    UUID triggerId = triggerFields.uuid("id", false);
     JsonObject action = fields.object("action", null);
     JsonFields actionFields = JsonFields.ofBody(action, "action");
     String type = actionFields.string("action_type", null, 20);
@@ -77,7 +77,7 @@ final class ActionsVerticle extends KosVerticle {
     }
     JsonObject event = fields.object("event", null);
     String eventId = JsonFields.ofBody(event, "event").string("id", "", 200);
-    ActionStore.NewJob job = new ActionStore.NewJob(key, owner, triggerId.isEmpty() ? null : ActionConfigs.uuid(triggerId, "trigger.id"),
+    ActionStore.NewJob job = new ActionStore.NewJob(key, owner, triggerId,
         triggerFields.string("name", "", 200), eventId.isEmpty() ? null : eventId,
         actionId == null ? null : ((Number) actionId).longValue(), type, actionFields.intValue("priority", 1, 0, 100),
         actionFields.object("config", null), event);
@@ -136,7 +136,7 @@ final class ActionsVerticle extends KosVerticle {
   private Future<JsonObject> retryDead(ApiRequest request) {
     Caller caller = request.caller().requireWriter();
     JsonFields fields = request.bodyFields().onlyKnown(List.of("trigger_id"));
-    UUID trigger = ActionConfigs.uuid(fields.string("trigger_id", null, 36), "trigger_id");
+    UUID trigger = fields.uuid("trigger_id", true);
     return store.retryDeadOfTrigger(trigger, OwnerScope.filter(caller), settings.attempts()).compose(ids -> {
       JsonObject answer = new JsonObject().put("retried", ids.size()).put("job_ids", new JsonArray(new ArrayList<>(ids)));
       return ids.isEmpty() ? Future.succeededFuture(answer) : store.wake().map(answer);

@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Collection;
+import java.util.UUID;
 
 /**
  * Reads the fields of one JSON object strictly, naming the field in every failure: a request body
@@ -58,6 +59,19 @@ public final class JsonFields {
       }
     }
     return this;
+  }
+
+  /** The UUID at {@code key}; when not {@code required}, null for an absent or empty one. */
+  public UUID uuid(String key, boolean required) {
+    String text = string(key, required ? null : "", 36);
+    if (text.isEmpty() && !required) {
+      return null;
+    }
+    try {
+      return UUID.fromString(text);
+    } catch (IllegalArgumentException e) {
+      throw invalid(key, "must be a UUID");
+    }
   }
 
   /** The integer at {@code key} within [min, max], or {@code defaultValue} when absent (null: required). */

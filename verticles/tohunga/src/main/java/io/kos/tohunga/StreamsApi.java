@@ -64,14 +64,13 @@ final class StreamsApi {
   private Future<JsonObject> append(ApiRequest request) {
     Caller caller = sender(request);
     JsonFields fields = request.bodyFields().onlyKnown(APPEND_FIELDS);
-    UUID streamId = uuid(fields.string("stream_id", null, 36), "stream_id");
+    UUID streamId = fields.uuid("stream_id", true);
     long seq = fields.integer("seq", null, 0, Long.MAX_VALUE);
     String format = fields.string("format", null, 20);
     if (!format.equals("json_lines") && !format.equals("csv")) {
       throw ApiError.invalidField("format", "must be json_lines or csv, not '" + format + "'");
     }
-    String rawJob = fields.string("job_id", "", 36);
-    UUID job = rawJob.isEmpty() ? null : uuid(rawJob, "job_id");
+    UUID job = fields.uuid("job_id", false);
     boolean end = fields.bool("end", false);
     String records = fields.string("records_jsonl", "", Integer.MAX_VALUE);
     long count = fields.integer("count", 0L, 0, Integer.MAX_VALUE);
@@ -106,7 +105,7 @@ final class StreamsApi {
   private Future<JsonObject> abort(ApiRequest request) {
     Caller caller = sender(request);
     JsonFields fields = request.bodyFields().onlyKnown(List.of("stream_id", "reason"));
-    UUID streamId = uuid(fields.string("stream_id", null, 36), "stream_id");
+    UUID streamId = fields.uuid("stream_id", true);
     String reason = fields.string("reason", "aborted by its sender", 2000);
     UUID owner = OwnerScope.owner(caller);
     return store.run(TohungaStore.ABORT_STREAM, Tuple.of(owner, streamId, reason)).compose(rows -> {
@@ -125,13 +124,5 @@ final class StreamsApi {
     String status = request.queryOneOf("status", List.of("open", "completed", "aborted", "expired"));
     return store.many(TohungaStore.STREAMS, keyset.addTo(Tuple.of(OwnerScope.filter(request.caller()), status)), TohungaStore::stream)
         .map(items -> keyset.page("streams", items, "stream_id"));
-  }
-
-  private static UUID uuid(String raw, String field) {
-    try {
-      return UUID.fromString(raw);
-    } catch (IllegalArgumentException e) {
-      throw ApiError.invalidField(field, "must be a UUID");
-    }
   }
 }

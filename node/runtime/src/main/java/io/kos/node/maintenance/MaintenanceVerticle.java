@@ -101,12 +101,7 @@ final class MaintenanceVerticle extends KosVerticle {
       throw ApiError.notFound("maintenance requests come from other nodes, over KLF");
     }
     JsonFields fields = request.bodyFields().onlyKnown(List.of("job_id", "maintenance_task", "task_params", "reply_to"));
-    UUID jobId;
-    try {
-      jobId = UUID.fromString(fields.string("job_id", null, 36));
-    } catch (IllegalArgumentException e) {
-      throw ApiError.invalidField("job_id", "must be a UUID");
-    }
+    UUID jobId = fields.uuid("job_id", true);
     String task = fields.string("maintenance_task", null, 64);
     JsonObject params = fields.object("task_params", new JsonObject());
     String[] problem = MaintenanceTasks.problem(task, params, node);
@@ -197,15 +192,9 @@ final class MaintenanceVerticle extends KosVerticle {
   private Future<JsonObject> run(ApiRequest request) {
     Caller caller = request.caller();
     JsonFields fields = request.bodyFields().onlyKnown(List.of("job_id", "maintenance_task", "task_params"));
-    String rawId = fields.string("job_id", null, 36);
+    UUID id = fields.uuid("job_id", true);
     String task = fields.string("maintenance_task", null, 64);
     JsonObject params = fields.object("task_params", new JsonObject());
-    UUID id;
-    try {
-      id = UUID.fromString(rawId);
-    } catch (IllegalArgumentException e) {
-      throw ApiError.invalidField("job_id", "must be a UUID");
-    }
     Tuple start = Tuple.of(id, env().nodeId(), caller.did(), task, params.encode()).addValue("Running").addValue("run by " + caller.did());
     return store(START, start).compose(running -> {
       if (running == null) {
