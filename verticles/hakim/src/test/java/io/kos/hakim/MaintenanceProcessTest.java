@@ -22,11 +22,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Maintenance between two node processes, each on its own database: a Hakim asks, the request is
  * pending on both sides, neither the target's editor nor a forger decides, the target's admin
  * approves, the probe verticle really restarts and both records end Completed; a rejection and an
- * expiry. Then the Hakim is
- * killed (SIGKILL) while a request waits: the target's admin approves into the void, and once the
- * Hakim runs again (same data dir, same database) the target sends the decision again, so the job
- * runs to its end without anybody asking twice; a job it left Running is followed again, and one it
- * left Approved (its run not sent) is run.
+ * expiry. Then the Hakim is killed (SIGKILL) while a request waits: the target's admin approves
+ * into the void; runs of that approval with other parameters or another task, signed with the
+ * Hakim's own key, are refused; once the Hakim runs again (same data dir, same database) the target
+ * sends the decision again, so the job runs to its end without anybody asking twice; a job it left
+ * Running is followed again, and one it left Approved (its run not sent) is run.
  */
 class MaintenanceProcessTest {
 
@@ -111,6 +111,17 @@ class MaintenanceProcessTest {
         assertThat(unheard.json().getBoolean("hakim_notified")).as(unheard.toString()).isFalse();
         assertThat(unheard.json().getValue("hakim_notified_at")).isNull();
       }
+      // while it is down, its own key (read from its data dir) asks the target to run the approved vacuum with other
+      // parameters, or another task under its job id: refused, and nothing runs
+      KlfPeer asHakim = KlfPeer.ofDataDir(hakimDir, hakimDid);
+      for (JsonObject forgedRun : List.of(run(sent, "vacuum_analyze", new JsonObject().put("schema", "node")),
+          run(sent, "restart_verticle", new JsonObject().put("name", "probe")))) {
+        JsonObject status = asHakim.awaitTask(target.http(), targetDid,
+            KlfPeer.send(target.http(), asHakim.call(targetDid, KlfMessage.TASK_REQUEST, "run_maintenance", forgedRun)).json());
+        assertThat(status.getString("status")).as(status.encode()).isEqualTo("failed");
+        assertThat(status.getJsonObject("error").getString("code")).as(status.encode()).isEqualTo("maintenance_not_approved");
+      }
+      assertThat(targetAdmin.http().get(NODE + "/maintenance/" + sent).json().getString("status")).isEqualTo("Approved");
       // what a Hakim killed mid-way leaves: the restart still Running (it was following the target's task), and the
       // second vacuum Approved, its decision taken but its run not sent
       try (var sql = TestDatabase.connect(hakimDatabase); var statement = sql.createStatement()) {
@@ -152,6 +163,10 @@ class MaintenanceProcessTest {
         .put("maintenance_task", task).put("task_params", params));
     assertThat(created.status()).as(created.toString()).isEqualTo(201);
     return created.json().getString("job_id");
+  }
+
+  private static JsonObject run(String jobId, String task, JsonObject params) {
+    return new JsonObject().put("job_id", jobId).put("maintenance_task", task).put("task_params", params);
   }
 
   private static JsonObject ended(Accounts.Session who, String jobId) {

@@ -286,7 +286,7 @@ class MaintenanceTest {
         new JsonObject().put("name", "probe"));
     for (KlfPeer sender : List.of(STRANGER, KlfPeer.of(hakim.node().identity()))) {
       JsonObject refused = KlfPeer.send(target.http(), sender.call(targetDid, KlfMessage.TASK_REQUEST, "run_maintenance", params)).json();
-      JsonObject status = awaitTask(sender, refused);
+      JsonObject status = sender.awaitTask(target.http(), targetDid, refused);
       assertThat(status.getString("status")).as(status.encode()).isEqualTo("failed");
       assertThat(status.getJsonObject("error").getString("code")).isEqualTo("maintenance_not_approved");
     }
@@ -310,13 +310,13 @@ class MaintenanceTest {
         new JsonObject().put("schema", "probe"));
     for (Object[] attempt : new Object[][] {{asHakim, other}, {asHakim, otherTask}, {STRANGER, right}}) {
       KlfPeer sender = (KlfPeer) attempt[0];
-      JsonObject status = awaitTask(sender, KlfPeer.send(target.http(), sender.call(targetDid, KlfMessage.TASK_REQUEST, "run_maintenance",
+      JsonObject status = sender.awaitTask(target.http(), targetDid, KlfPeer.send(target.http(), sender.call(targetDid, KlfMessage.TASK_REQUEST, "run_maintenance",
           (JsonObject) attempt[1])).json());
       assertThat(status.getJsonObject("error").getString("code")).as(attempt[1].toString()).isEqualTo("maintenance_not_approved");
     }
     assertThat(targetAdmin.http().get(NODE + "/maintenance/" + direct).json().getString("status")).isEqualTo("Approved");
     // exactly what was approved, from the Hakim that asked: it runs
-    JsonObject ran = awaitTask(asHakim, KlfPeer.send(target.http(), asHakim.call(targetDid, KlfMessage.TASK_REQUEST, "run_maintenance", right)).json());
+    JsonObject ran = asHakim.awaitTask(target.http(), targetDid, KlfPeer.send(target.http(), asHakim.call(targetDid, KlfMessage.TASK_REQUEST, "run_maintenance", right)).json());
     assertThat(ran.getString("status")).as(ran.encode()).isEqualTo("completed");
     assertThat(ran.getJsonObject("result").getJsonArray("status_history")).isNotEmpty();
     assertThat(targetAdmin.http().get(NODE + "/maintenance/" + direct).json().getString("status")).isEqualTo("Completed");
@@ -401,20 +401,6 @@ class MaintenanceTest {
   }
 
   /** The end of a KLF task the test sent to the target (task_status until it has ended). */
-  private static JsonObject awaitTask(KlfPeer sender, JsonObject accepted) {
-    String taskId = accepted.getJsonObject("payload").getString("job_id");
-    assertThat(taskId).as(accepted.encode()).isNotNull();
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (true) {
-      JsonObject status = KlfPeer.send(target.http(), sender.call(target.node().identity().did(), KlfMessage.DATA_QUERY, "task_status",
-          new JsonObject().put("job_id", taskId))).json().getJsonObject("payload").getJsonObject("result");
-      if (List.of("completed", "failed").contains(status.getString("status")) || System.currentTimeMillis() > deadline) {
-        return status;
-      }
-      NodeProcess.sleep(100);
-    }
-  }
-
   private static List<String> statuses(JsonObject job) {
     return job.getJsonArray("status_history").stream().map(s -> ((JsonObject) s).getString("status")).toList();
   }

@@ -4,6 +4,9 @@ import io.kos.node.identity.NodeIdentity;
 import io.kos.node.klf.KlfMessage;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.file.Path;
+import java.util.List;
+
 /**
  * A node identity the test holds (its own key pair in a temp dir), to sign KLF messages as another
  * node would, and to send them to a node's {@code /klf/v1/message}.
@@ -18,6 +21,11 @@ public final class KlfPeer {
 
   public static KlfPeer create(String nodeClass) {
     return new KlfPeer(NodeIdentity.loadOrCreate(TestNode.tempDir().resolve("node.key"), nodeClass));
+  }
+
+  /** Signs as a node process the test started, with the key in its data dir (to forge what only that node may send). */
+  public static KlfPeer ofDataDir(Path dataDir, String did) {
+    return new KlfPeer(NodeIdentity.load(dataDir.resolve("node.key"), did.split(":")[2]));
   }
 
   /** Signs as a node the test runs (to send what that node would send). */
@@ -67,5 +75,25 @@ public final class KlfPeer {
   /** POSTs the message to the node's {@code /klf/v1/message}. */
   public static Http.Response send(Http node, JsonObject message) {
     return node.postJson("/klf/v1/message", message);
+  }
+
+  /**
+   * Follows a task this peer sent to {@code node} (the {@code accepted} answer names its job) with
+   * {@code task_status} queries until it is completed or failed, or 20 s have passed; its last status.
+   */
+  public JsonObject awaitTask(Http node, String nodeDid, JsonObject accepted) {
+    String taskId = accepted.getJsonObject("payload").getString("job_id");
+    if (taskId == null) {
+      throw new AssertionError("the task was not accepted: " + accepted.encode());
+    }
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (true) {
+      JsonObject status = send(node, call(nodeDid, KlfMessage.DATA_QUERY, "task_status", new JsonObject().put("job_id", taskId)))
+          .json().getJsonObject("payload").getJsonObject("result");
+      if (List.of("completed", "failed").contains(status.getString("status")) || System.currentTimeMillis() > deadline) {
+        return status;
+      }
+      NodeProcess.sleep(100);
+    }
   }
 }
