@@ -85,11 +85,18 @@ final class MaintenanceJobs extends KosVerticle {
     });
     serve("maintenance.approved", request -> decided(request, true));
     serve("maintenance.rejected", request -> decided(request, false));
-    vertx.setPeriodic(30_000, id -> store.many(EXPIRE, Tuple.tuple(), MaintenanceJobs::view)
-        .onSuccess(expired -> expired.forEach(job -> tellRequester((JsonObject) job)))
-        .onFailure(e -> LOG.warn("could not expire maintenance jobs: {}", e.toString())));
+    // at most half an expiry late (30 s at most), and at start for the jobs that expired while this node was down
+    expire();
+    vertx.setPeriodic(Math.max(500, Math.min(30_000, settings.maintenanceExpirySeconds() * 500)), id -> expire());
     resumeUnfinished();
     return Future.succeededFuture();
+  }
+
+  /** Pending jobs past their expiry: Expired, and their KLF requesters told. */
+  private void expire() {
+    store.many(EXPIRE, Tuple.tuple(), MaintenanceJobs::view)
+        .onSuccess(expired -> expired.forEach(job -> tellRequester((JsonObject) job)))
+        .onFailure(e -> LOG.warn("could not expire maintenance jobs: {}", e.toString()));
   }
 
   /** The jobs a stopped Hakim left Running or Approved: followed, or sent, again. */

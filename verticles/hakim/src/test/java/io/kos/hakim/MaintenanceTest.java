@@ -178,6 +178,57 @@ class MaintenanceTest {
     assertThat(record.getString("requester_did")).isEqualTo(requester.node().identity().did());
   }
 
+  @Test
+  void aJobLeftUndecidedPastItsExpiryIsExpiredAndItsRequesterHearsIt() {
+    // a Hakim of its own, whose jobs expire after 2 s (the sweep then runs every second)
+    int port = NodeProcess.freePort();
+    try (TestNode hasty = TestNode.start(Map.of("verticles.deploy", "hakim", "outbound.allow", "127.0.0.0/8", "http.port", Integer.toString(port),
+        "klf.peers", new JsonArray().add(new JsonObject().put("did", target.node().identity().did()).put("role", "viewer"))
+            .add(new JsonObject().put("did", requester.node().identity().did()).put("role", "editor")).encode()), TestNode.configFile("""
+        verticles:
+          config:
+            hakim:
+              public_url: "http://127.0.0.1:%d"
+              maintenance_expiry_seconds: 2
+        """.formatted(port)))) {
+      String hastyDid = hasty.node().identity().did();
+      for (TestNode trusting : List.of(target, requester)) {
+        assertThat(trusting.admin().http().postJson("/api/auth/v1/peers", new JsonObject().put("did", hastyDid).put("role", "viewer")).status())
+            .isIn(200, 201);
+      }
+      KlfPeer asRequester = KlfPeer.of(requester.node().identity());
+      JsonObject watched = KlfPeer.send(hasty.http(), asRequester.call(hastyDid, KlfMessage.CONTROL_COMMAND, "watch_node",
+          new JsonObject().put("endpoint", "http://127.0.0.1:" + target.port()))).json().getJsonObject("payload");
+      assertThat(watched.getString("status")).as(watched.encode()).isEqualTo("ok");
+      JsonObject accepted = KlfPeer.send(hasty.http(), asRequester.call(hastyDid, KlfMessage.TASK_REQUEST, "request_maintenance",
+          new JsonObject().put("target_node_did", target.node().identity().did()).put("maintenance_task", "vacuum_analyze")
+              .put("task_params", new JsonObject().put("schema", "probe")),
+          new JsonObject().put("reply_to", "http://127.0.0.1:" + requester.port() + "/klf/v1/message"))).json();
+      String task = accepted.getJsonObject("payload").getString("job_id");
+      String id = awaitHeard(m -> m.getString("type").equals(KlfMessage.TASK_RESPONSE) && task.equals(m.getJsonObject("payload").getString("job_id")))
+          .getJsonObject("payload").getJsonObject("result").getString("job_id");
+      // nobody decides: the end the requester hears is the expiry
+      JsonObject end = awaitHeard(m -> id.equals(m.getJsonObject("payload").getString("job_id"))
+          && "failed".equals(m.getJsonObject("payload").getString("status"))).getJsonObject("payload");
+      assertThat(end.getJsonObject("error").getString("code")).as(end.encode()).isEqualTo("Expired");
+      assertThat(heardOf(id)).as("no step but the end").hasSize(1);
+      JsonObject record = KlfPeer.send(hasty.http(), asRequester.call(hastyDid, KlfMessage.DATA_QUERY, "get_maintenance_job",
+          new JsonObject().put("job_id", id))).json().getJsonObject("payload").getJsonObject("result");
+      assertThat(statuses(record)).containsExactly("PendingApproval", "Expired");
+      assertThat(record.getString("completed_at")).isNotNull();
+      // the target's admin approves too late for that Hakim: the decision is recorded, the Hakim says it is not pending, nothing runs
+      Http.Response late = targetAdmin.http().postJson(NODE + "/maintenance/" + id + "/approve", new JsonObject());
+      assertThat(late.status()).as(late.toString()).isEqualTo(200);
+      assertThat(late.json().getBoolean("hakim_notified")).isFalse();
+      assertThat(late.json().getString("hakim_answer")).as(late.toString()).contains("job_not_pending");
+      assertThat(late.json().getString("hakim_notified_at")).as("settled: not sent again").isNotNull();
+      NodeProcess.sleep(500);
+      assertThat(targetAdmin.http().get(NODE + "/maintenance/" + id).json().getString("status")).isEqualTo("Approved");
+      assertThat(statuses(KlfPeer.send(hasty.http(), asRequester.call(hastyDid, KlfMessage.DATA_QUERY, "get_maintenance_job",
+          new JsonObject().put("job_id", id))).json().getJsonObject("payload").getJsonObject("result"))).containsExactly("PendingApproval", "Expired");
+    }
+  }
+
   private static List<JsonObject> heardOf(String jobId) {
     return heard.stream().filter(m -> jobId.equals(m.getJsonObject("payload").getString("job_id"))).toList();
   }
