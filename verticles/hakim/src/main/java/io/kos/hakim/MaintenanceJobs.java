@@ -8,6 +8,7 @@ import io.kos.verticle.JsonFields;
 import io.kos.verticle.Keyset;
 import io.kos.verticle.KosVerticle;
 import io.kos.verticle.OwnerScope;
+import io.kos.verticle.Retries;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
@@ -263,24 +264,22 @@ final class MaintenanceJobs extends KosVerticle {
     String url = replyTo.startsWith("did:") ? null : replyTo;
     UUID key = UUID.fromString(id);
     Future<Void> previous = pushes.getOrDefault(key, Future.succeededFuture());
-    Future<Void> next = previous.compose(v -> push(job.getString("requester_did"), url, type, payload, 1));
+    Future<Void> next = previous.compose(v -> push(job.getString("requester_did"), url, type, payload));
     pushes.put(key, next);
     next.onComplete(done -> pushes.remove(key, next));
   }
 
-  private Future<Void> push(String to, String url, String type, JsonObject payload, int attempt) {
-    return sendKlf(to, url, type, payload, settings.requestTimeoutMs() + 5000L).<Void>map(answer -> {
-      if (!answer.ok()) {
-        LOG.warn("{} refused the {} of maintenance job {}: {}", to, type, payload.getString("job_id"), answer.describe());
-      }
-      return null;
-    }).recover(failure -> {
-      if (attempt >= PUSH_ATTEMPTS) {
-        LOG.warn("could not tell {} of maintenance job {} after {} attempts: {}", to, payload.getString("job_id"), attempt, failure.toString());
-        return Future.succeededFuture();
-      }
-      return vertx.timer(1000L * attempt * attempt).compose(v -> push(to, url, type, payload, attempt + 1));
-    });
+  private Future<Void> push(String to, String url, String type, JsonObject payload) {
+    return Retries.withBackoff(vertx, PUSH_ATTEMPTS, 1000, attempt -> sendKlf(to, url, type, payload, settings.requestTimeoutMs() + 5000L))
+        .<Void>map(answer -> {
+          if (!answer.ok()) {
+            LOG.warn("{} refused the {} of maintenance job {}: {}", to, type, payload.getString("job_id"), answer.describe());
+          }
+          return null;
+        }).recover(failure -> {
+          LOG.warn("could not tell {} of maintenance job {} after {} attempts: {}", to, payload.getString("job_id"), PUSH_ATTEMPTS, failure.toString());
+          return Future.succeededFuture();
+        });
   }
 
   static JsonObject view(Row row) {

@@ -4,6 +4,7 @@ import io.kos.node.identity.NodeIdentity;
 import io.kos.verticle.Addresses;
 import io.kos.verticle.ApiError;
 import io.kos.verticle.Caller;
+import io.kos.verticle.Retries;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -175,11 +176,11 @@ final class KlfTasks {
       return;
     }
     JsonObject metadata = new JsonObject().put("correlation_id", task.correlationId);
-    task.pushes = task.pushes.compose(v -> deliver(task, KlfMessage.signed(identity, task.requester, type, payload, metadata), 1));
+    task.pushes = task.pushes.compose(v -> deliver(task, KlfMessage.signed(identity, task.requester, type, payload, metadata)));
   }
 
-  private Future<Void> deliver(Running task, JsonObject message, int attempt) {
-    return client.send(task.replyTo, message).compose(answer -> {
+  private Future<Void> deliver(Running task, JsonObject message) {
+    return Retries.withBackoff(vertx, PUSH_ATTEMPTS, PUSH_BACKOFF_MILLIS, attempt -> client.send(task.replyTo, message)).compose(answer -> {
       metrics.sent(message.getString("type"), answer.ok() ? "delivered" : "refused");
       if (!answer.ok()) {
         LOG.warn("{} refused the {} of KLF task {}: {} {}", task.replyTo, message.getString("type"), task.taskName, answer.status(),
@@ -187,13 +188,10 @@ final class KlfTasks {
       }
       return Future.<Void>succeededFuture();
     }, failure -> {
-      if (attempt >= PUSH_ATTEMPTS) {
-        metrics.sent(message.getString("type"), "failed");
-        LOG.warn("could not push the {} of KLF task {} to {} after {} attempts: {}", message.getString("type"), task.taskName,
-            task.replyTo, attempt, failure.toString());
-        return Future.succeededFuture();
-      }
-      return vertx.timer(PUSH_BACKOFF_MILLIS * attempt * attempt).compose(v -> deliver(task, message, attempt + 1));
+      metrics.sent(message.getString("type"), "failed");
+      LOG.warn("could not push the {} of KLF task {} to {} after {} attempts: {}", message.getString("type"), task.taskName,
+          task.replyTo, PUSH_ATTEMPTS, failure.toString());
+      return Future.succeededFuture();
     });
   }
 
