@@ -52,6 +52,8 @@ final class EventStore {
   private static final Map<Long, String> WRITES = new ConcurrentHashMap<>();
   private static final long SKIPPING_DUPLICATES = 1L << 63;
   private static final String UNIQUE_VIOLATION = "23505";
+  /** What PostgreSQL answers an insert whose row no partition takes (check_violation). */
+  private static final String NO_PARTITION_FOR_ROW = "23514";
   static final String EVENTS_SINCE = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
   static final String EVENTS_BETWEEN = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
   static final String EVENT_BY_ID = "SELECT " + SELECT_COLUMNS + " FROM events WHERE id = $1";
@@ -141,9 +143,9 @@ final class EventStore {
 
   /**
    * Stores a validated batch in one transaction: writers' lock, the seq before it, missing
-   * partitions, then the write ({@link #WRITES}: reorg check, insert, checkpoint), and once more skipping
-   * duplicates when the batch holds stored events. Every statement of a transaction is sent at once,
-   * pipelined on one connection, so the writers' lock is held only while PostgreSQL works, never
+   * partitions, then the write ({@link #WRITES}: reorg check, insert, checkpoint), and once more
+   * skipping duplicates when the batch holds stored events, or with its months made again when
+   * retention dropped one. Every statement of a transaction is sent at once, pipelined on one connection, so the writers' lock is held only while PostgreSQL works, never
    * while this node's event loop is busy elsewhere (not {@code pool.withTransaction}, which waits for
    * each statement's answer before sending the next: the ingest bench measured push at 44-56 % of
    * COPY that way and 55-64 % pipelined). Completes with a {@link Reorg} (nothing stored) or a
@@ -168,10 +170,26 @@ final class EventStore {
     } else {
       args.addLong(checkpoint.chainId()).addLong(checkpoint.blockNumber()).addString(checkpoint.blockHash());
     }
-    return write(writeStatement(filled, false), batch, args)
-        .recover(failure -> failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())
-            ? write(writeStatement(filled, true), batch, args)
-            : Future.failedFuture(failure));
+    return write(filled, false, batch, args, true);
+  }
+
+  /**
+   * Once, then again skipping duplicates after a duplicate, or with its months made again after
+   * PostgreSQL found no partition for a row: retention (another verticle's store) dropped a month
+   * this store knew, and an old event is pushed into it again.
+   */
+  private Future<WriteOutcome> write(long filled, boolean skippingDuplicates, EventBatch batch, Tuple args, boolean partitionsKnown) {
+    return write(writeStatement(filled, skippingDuplicates), batch, args).recover(failure -> {
+      String state = failure instanceof PgException pg ? pg.getSqlState() : null;
+      if (UNIQUE_VIOLATION.equals(state) && !skippingDuplicates) {
+        return write(filled, true, batch, args, partitionsKnown);
+      }
+      if (NO_PARTITION_FOR_ROW.equals(state) && partitionsKnown) {
+        partitions.removeAll(batch.months());
+        return write(filled, skippingDuplicates, batch, args, false);
+      }
+      return Future.failedFuture(failure);
+    });
   }
 
   private Future<WriteOutcome> write(String statement, EventBatch batch, Tuple args) {

@@ -3,6 +3,8 @@ package io.kos.ingest;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
+import io.kos.verticle.Addresses;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -62,6 +64,29 @@ class HousekeepingTest {
       try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_inherits WHERE inhparent = 'ingest.events'::regclass")) {
         rs.next();
         assertThat(rs.getInt(1)).as("partitions for 90 days back and two months ahead").isBetween(4, 6);
+      }
+    }
+  }
+
+  @Test
+  void anOldEventPushedAgainAfterItsPartitionWasDroppedIsStoredAgain() throws Exception {
+    Path shortRetention = TestNode.configFile("verticles:\n  config:\n    ingest:\n      retention_days: 90\n");
+    long old = System.currentTimeMillis() / 1000 - 200 * 86_400L;
+    try (TestNode node = TestNode.start(Map.of("verticles.deploy", "ingest"), shortRetention)) {
+      Http admin = node.admin().http();
+      // accepted (the log keeps what is pushed), in a partition its writer makes, which retention then drops
+      for (int round = 1; round <= 3; round++) {
+        Http.Response pushed = admin.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(7, round, 0, old)));
+        assertThat(pushed.status()).as("round " + round + ": " + pushed).isIn(200, 201);
+        assertThat(pushed.json().getInteger("accepted")).as(pushed.toString()).isEqualTo(1);
+        JsonObject dropped = node.node().vertx().eventBus().<JsonObject>request(Addresses.retention("ingest"), null,
+            new DeliveryOptions().setLocalOnly(true)).await().body();
+        assertThat(dropped.getJsonArray("dropped")).as("round " + round).hasSize(1);
+      }
+      try (Connection c = node.jdbc(); Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT count(*) FROM ingest.events WHERE chain_id = 7")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isZero();
       }
     }
   }
