@@ -35,6 +35,15 @@ public class SqlStore {
     return run(sql, params).map(rows -> rows.size() == 0 ? null : view.apply(rows.iterator().next()));
   }
 
+  /**
+   * The caller's row {@code id} of a statement scoped by {@link OwnerScope} ({@code $1} the id,
+   * {@code $2} the scope), mapped by {@code view}; 404 naming {@code what} for a missing row and for
+   * another owner's alike. A {@code DELETE ... RETURNING} is one too.
+   */
+  public <T> Future<T> owned(String sql, Object id, Caller caller, String what, Function<Row, T> view) {
+    return run(sql, Tuple.of(id, OwnerScope.filter(caller))).map(rows -> view.apply(OwnerScope.one(rows, what, id)));
+  }
+
   /** A timestamptz column as ISO 8601 text (what every JSON view shows), or null. */
   public static String time(Row row, String column) {
     java.time.OffsetDateTime value = row.getOffsetDateTime(column);

@@ -89,16 +89,13 @@ final class AlertsVerticle extends KosVerticle {
     });
     serve("alert_rules.get", request -> {
       UUID id = OwnerScope.uuidOrNotFound(request.pathParam("rule_id"), "alert rule");
-      return store.run(RULE, Tuple.of(id, OwnerScope.filter(request.caller()))).map(rows -> rule(OwnerScope.one(rows, "alert rule", id)));
+      return store.owned(RULE, id, request.caller(), "alert rule", AlertsVerticle::rule);
     });
     serve("alert_rules.update", request -> writeRule(request, OwnerScope.uuidOrNotFound(request.pathParam("rule_id"), "alert rule")));
     serve("alert_rules.delete", request -> {
       Caller caller = request.caller().requireWriter();
       UUID id = OwnerScope.uuidOrNotFound(request.pathParam("rule_id"), "alert rule");
-      return store.run(DELETE_RULE, Tuple.of(id, OwnerScope.filter(caller))).map(rows -> {
-        OwnerScope.one(rows, "alert rule", id);
-        return null;
-      });
+      return store.owned(DELETE_RULE, id, caller, "alert rule", row -> row).mapEmpty();
     });
     serve("alerts.list", request -> {
       Keyset keyset = Keyset.of(request);
@@ -135,8 +132,7 @@ final class AlertsVerticle extends KosVerticle {
     UUID id = OwnerScope.uuidOrNotFound(request.pathParam("alert_id"), "alert");
     return store.one(sql, Tuple.of(id, OwnerScope.filter(caller)), AlertsVerticle::alert).compose(moved -> moved != null
         ? Future.succeededFuture(moved)
-        : store.run(ALERT, Tuple.of(id, OwnerScope.filter(caller))).map(rows -> {
-          JsonObject alert = alert(OwnerScope.one(rows, "alert", id));
+        : store.owned(ALERT, id, caller, "alert", AlertsVerticle::alert).map(alert -> {
           throw HakimErrors.ALERT_NOT_OPEN.error("alert " + id + " is " + alert.getString("status") + ", not " + from);
         }));
   }

@@ -49,16 +49,14 @@ final class EscalationPolicies extends KosVerticle {
     });
     serve("escalation_policies.get", request -> {
       UUID id = OwnerScope.uuidOrNotFound(request.pathParam("policy_id"), "escalation policy");
-      return store.run(ONE, Tuple.of(id, OwnerScope.filter(request.caller()))).map(rows -> view(OwnerScope.one(rows, "escalation policy", id)));
+      return store.owned(ONE, id, request.caller(), "escalation policy", EscalationPolicies::view);
     });
     serve("escalation_policies.update", request -> write(request, OwnerScope.uuidOrNotFound(request.pathParam("policy_id"), "escalation policy")));
     serve("escalation_policies.delete", request -> {
       Caller caller = request.caller().requireWriter();
       UUID id = OwnerScope.uuidOrNotFound(request.pathParam("policy_id"), "escalation policy");
-      return store.run(DELETE, Tuple.of(id, OwnerScope.filter(caller))).<Void>map(rows -> {
-        OwnerScope.one(rows, "escalation policy", id);
-        return null;
-      }).recover(failure -> Future.failedFuture(failure instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())
+      return store.owned(DELETE, id, caller, "escalation policy", row -> row).<Void>mapEmpty()
+          .recover(failure -> Future.failedFuture(failure instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())
           ? HakimErrors.ESCALATION_POLICY_IN_USE.error("escalation policy " + id + " is named by alert rules; point them elsewhere first")
           : failure));
     });

@@ -50,19 +50,16 @@ final class HakimVerticle extends KosVerticle {
         env().outbound());
     serve("nodes.list", this::listNodes);
     serve("nodes.create", this::watch);
-    serve("nodes.get", request -> store.run(HakimStore.NODE, Tuple.of(request.pathParam("did"), OwnerScope.filter(request.caller())))
-        .map(rows -> HakimStore.node(OwnerScope.one(rows, "watched node", request.pathParam("did")))));
+    serve("nodes.get", request -> store.owned(HakimStore.NODE, request.pathParam("did"), request.caller(), "watched node", HakimStore::node));
     serve("nodes.delete", this::unwatch);
     serve("reports.list", this::listReports);
     serve("reports.get", request -> {
       UUID id = OwnerScope.uuidOrNotFound(request.pathParam("report_id"), "health report");
-      return store.run(HakimStore.REPORT, Tuple.of(id, OwnerScope.filter(request.caller())))
-          .map(rows -> HakimStore.report(OwnerScope.one(rows, "health report", id), true));
+      return store.owned(HakimStore.REPORT, id, request.caller(), "health report", row -> HakimStore.report(row, true));
     });
     serve("reports.latest", request -> {
       String target = required(request, "target");
-      return store.run(HakimStore.LATEST, Tuple.of(target, OwnerScope.filter(request.caller())))
-          .map(rows -> HakimStore.report(OwnerScope.one(rows, "health report of", target), false));
+      return store.owned(HakimStore.LATEST, target, request.caller(), "health report of", row -> HakimStore.report(row, false));
     });
     serve("reports.trends", this::trends);
     serve("reports.current", this::current);
@@ -129,10 +126,8 @@ final class HakimVerticle extends KosVerticle {
   private Future<Void> unwatch(ApiRequest request) {
     Caller caller = request.caller().requireWriter();
     String did = request.pathParam("did");
-    return store.run(HakimStore.UNWATCH, Tuple.of(did, OwnerScope.filter(caller))).compose(rows -> {
-      OwnerScope.one(rows, "watched node", did);
-      return store.run(HakimStore.FORGET_UNWATCHED, Tuple.of(did));
-    }).mapEmpty();
+    return store.owned(HakimStore.UNWATCH, did, caller, "watched node", row -> row)
+        .compose(unwatched -> store.run(HakimStore.FORGET_UNWATCHED, Tuple.of(did))).mapEmpty();
   }
 
   private Future<JsonObject> listReports(ApiRequest request) {

@@ -82,7 +82,7 @@ final class MaintenanceJobs extends KosVerticle {
     serve("maintenance.list", this::list);
     serve("maintenance.get", request -> {
       UUID id = OwnerScope.uuidOrNotFound(request.pathParam("job_id"), "maintenance job");
-      return store.run(ONE, Tuple.of(id, OwnerScope.filter(request.caller()))).map(rows -> view(OwnerScope.one(rows, "maintenance job", id)));
+      return store.owned(ONE, id, request.caller(), "maintenance job", MaintenanceJobs::view);
     });
     serve("maintenance.approved", request -> decided(request, true));
     serve("maintenance.rejected", request -> decided(request, false));

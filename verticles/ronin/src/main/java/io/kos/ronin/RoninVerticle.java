@@ -112,10 +112,8 @@ final class RoninVerticle extends KosVerticle {
 
   private Future<JsonObject> getJob(ApiRequest request) {
     UUID id = OwnerScope.uuidOrNotFound(request.pathParam("job_id"), "discovery job");
-    return store.run(RoninStore.JOB, Tuple.of(id, OwnerScope.filter(request.caller()))).compose(rows -> {
-      JsonObject job = RoninStore.job(OwnerScope.one(rows, "discovery job", id));
-      return services(job.getJsonArray("services_found")).map(services -> job.put("services", services));
-    });
+    return store.owned(RoninStore.JOB, id, request.caller(), "discovery job", RoninStore::job)
+        .compose(job -> services(job.getJsonArray("services_found")).map(services -> job.put("services", services)));
   }
 
   private Future<JsonObject> listJobs(ApiRequest request) {
@@ -133,8 +131,7 @@ final class RoninVerticle extends KosVerticle {
         vertx.eventBus().publish(DiscoveryRunner.CANCEL, new JsonObject().put("job_id", id.toString()));
         return Future.succeededFuture(cancelled);
       }
-      return store.run(RoninStore.JOB, Tuple.of(id, OwnerScope.filter(caller))).map(rows -> {
-        JsonObject job = RoninStore.job(OwnerScope.one(rows, "discovery job", id));
+      return store.owned(RoninStore.JOB, id, caller, "discovery job", RoninStore::job).map(job -> {
         throw RoninErrors.DISCOVERY_FINISHED.error("discovery job " + id + " is already " + job.getString("status"));
       });
     });

@@ -48,7 +48,7 @@ final class PipelinesApi {
 
   private Future<Row> row(ApiRequest request) {
     UUID id = OwnerScope.uuidOrNotFound(request.pathParam("pipeline_id"), "pipeline");
-    return store.run(TohungaStore.PIPELINE, Tuple.of(id, OwnerScope.filter(request.caller()))).map(rows -> OwnerScope.one(rows, "pipeline", id));
+    return store.owned(TohungaStore.PIPELINE, id, request.caller(), "pipeline", row -> row);
   }
 
   private Future<JsonObject> version(Row pipeline, long number) {

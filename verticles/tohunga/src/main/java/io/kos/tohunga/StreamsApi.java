@@ -47,8 +47,7 @@ final class StreamsApi {
     serve.accept("streams.list", this::list);
     serve.accept("streams.get", request -> {
       UUID id = OwnerScope.uuidOrNotFound(request.pathParam("stream_id"), "stream");
-      return store.run(TohungaStore.STREAM, Tuple.of(id, OwnerScope.filter(request.caller())))
-          .map(rows -> TohungaStore.stream(OwnerScope.one(rows, "stream", id)));
+      return store.owned(TohungaStore.STREAM, id, request.caller(), "stream", TohungaStore::stream);
     });
   }
 

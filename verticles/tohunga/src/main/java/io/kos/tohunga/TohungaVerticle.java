@@ -125,7 +125,7 @@ final class TohungaVerticle extends KosVerticle {
 
   private Future<io.vertx.sqlclient.Row> source(ApiRequest request) {
     UUID id = OwnerScope.uuidOrNotFound(request.pathParam("source_id"), "source");
-    return store.run(TohungaStore.SOURCE, Tuple.of(id, OwnerScope.filter(request.caller()))).map(rows -> OwnerScope.one(rows, "source", id));
+    return store.owned(TohungaStore.SOURCE, id, request.caller(), "source", row -> row);
   }
 
   private Future<ApiResponse> registerSource(ApiRequest request) {

@@ -58,7 +58,7 @@ final class UploadsApi {
 
   private Future<Row> row(ApiRequest request) {
     UUID id = OwnerScope.uuidOrNotFound(request.pathParam("upload_id"), "upload");
-    return store.run(TohungaStore.UPLOAD, Tuple.of(id, OwnerScope.filter(request.caller()))).map(rows -> OwnerScope.one(rows, "upload", id));
+    return store.owned(TohungaStore.UPLOAD, id, request.caller(), "upload", row -> row);
   }
 
   /** The first missing chunk numbers (at most 20). */
@@ -152,8 +152,7 @@ final class UploadsApi {
   private Future<Void> delete(ApiRequest request) {
     Caller caller = request.caller().requireWriter();
     UUID id = OwnerScope.uuidOrNotFound(request.pathParam("upload_id"), "upload");
-    return store.run(TohungaStore.DELETE_UPLOAD, Tuple.of(id, OwnerScope.filter(caller))).map(rows -> {
-      Row deleted = OwnerScope.one(rows, "upload", id);
+    return store.owned(TohungaStore.DELETE_UPLOAD, id, caller, "upload", deleted -> {
       vertx.eventBus().send(Addresses.onNode(TohungaModule.NAME, JobRunner.UPLOAD_REMOVE, deleted.getString("stored_on")),
           io.kos.verticle.ApiRequest.busRequest(new JsonObject().put("upload_id", id.toString())));
       return null;
