@@ -32,7 +32,7 @@ final class EventBatch {
   private final List<Block> blocks;
   private final List<Long> months;
 
-  private EventBatch(List<?> events) {
+  private EventBatch(List<?> events, long keptFrom, int retentionDays) {
     rows = new ArrayList<>(events.size());
     Map<String, String> hashes = new HashMap<>();
     Set<String> ids = new HashSet<>();
@@ -52,7 +52,13 @@ final class EventBatch {
         problems.add(new EventSchema.Problem(i, "block_hash", "differs from another event of this batch in the same block"));
         continue;
       }
-      monthStarts.add(EventStore.monthStart(Long.parseLong(row[TIME])));
+      long timestamp = Long.parseLong(row[TIME]);
+      if (timestamp < keptFrom) {
+        problems.add(new EventSchema.Problem(i, "timestamp", "is older than this node keeps (retention_days " + retentionDays
+            + ": block times from " + java.time.Instant.ofEpochSecond(keptFrom) + " on); raise verticles.config.ingest.retention_days to keep it"));
+        continue;
+      }
+      monthStarts.add(EventStore.monthStart(timestamp));
       rows.add(row);
     }
     repeated = repeats;
@@ -67,7 +73,15 @@ final class EventBatch {
 
   /** The checked batch of these (decoded JSON) events; see {@link #problems()} before storing it. */
   static EventBatch of(List<?> events) {
-    return new EventBatch(events);
+    return new EventBatch(events, Long.MIN_VALUE, 0);
+  }
+
+  /**
+   * As {@link #of(List)}, with a problem for each event whose block time is before {@code keptFrom}
+   * (the start of the oldest month retention keeps): its partition would be dropped at the next run.
+   */
+  static EventBatch of(List<?> events, long keptFrom, int retentionDays) {
+    return new EventBatch(events, keptFrom, retentionDays);
   }
 
   /** What is wrong with the events, by index and field; a batch with problems is not stored. */

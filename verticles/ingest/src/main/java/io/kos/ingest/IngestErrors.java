@@ -20,7 +20,7 @@ final class IngestErrors {
   static final ErrorCode CHAIN_FOLLOWED = new ErrorCode("chain_followed", 409,
       "this node follows the chain and moves its checkpoint itself", "set it only while the chain is halted (docs/ingest.md, 'A halted chain')");
   static final ErrorCode INVALID_EVENTS = new ErrorCode("invalid_events", 422,
-      "events of the batch break the schema; `problems` lists index, field and reason, and nothing was stored",
+      "events of the batch break the schema or are older than retention keeps; `problems` lists index, field and reason, and nothing was stored",
       "fix the events named and push the whole batch again");
 
   static final List<ErrorCode> ALL = List.of(API_KEY_OR_ADMIN, UNKNOWN_CHAIN, REORG_DETECTED, NOT_HALTED, CHAIN_FOLLOWED, INVALID_EVENTS);

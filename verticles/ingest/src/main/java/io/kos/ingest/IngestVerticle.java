@@ -32,10 +32,13 @@ final class IngestVerticle extends KosVerticle {
   private Counter rejected;
   private Counter reorgs;
   private int batchMax;
+  private int retentionDays;
 
   @Override
   protected Future<?> setUp() {
-    batchMax = IngestSettings.parse(env().config()).batchMax();
+    IngestSettings settings = IngestSettings.parse(env().config());
+    batchMax = settings.batchMax();
+    retentionDays = settings.retentionDays();
     store = new EventStore(pool());
     pushed = Counter.builder("kos.ingest.events.stored").tag("source", "push").register(env().meters());
     duplicates = Counter.builder("kos.ingest.events.duplicate").description("pushed events already in the log").register(env().meters());
@@ -73,7 +76,9 @@ final class IngestVerticle extends KosVerticle {
     if (events.size() > batchMax) {
       throw body.invalid("events", "at most " + batchMax + " events per batch (verticles.config.ingest.batch_max), got " + events.size());
     }
-    EventBatch batch = EventBatch.of(events.stream().toList());
+    // what retention would drop at its next run is refused, not accepted and lost within the hour
+    long keptFrom = EventStore.monthStart(System.currentTimeMillis() / 1000 - retentionDays * 86_400L);
+    EventBatch batch = EventBatch.of(events.stream().toList(), keptFrom, retentionDays);
     if (!batch.problems().isEmpty()) {
       rejected.increment();
       throw new ApiError(IngestErrors.INVALID_EVENTS, batch.problems().size() + " problem(s) in the batch; nothing was stored",

@@ -122,15 +122,19 @@ class EventQueryTest {
       assertThat(problem.getString("field")).isEqualTo("timestamp");
       assertThat(problem.getString("reason")).contains("2015-07-30", "a year ahead");
     }
-    assertThat(producer.postJson(EVENTS, Events.batch(Events.feedback(77_010, 1, 0, EventSchema.MIN_TIMESTAMP))).status()).isEqualTo(200);
+    // the window's first second passes the schema, and only retention (365 days here) refuses it
+    Http.Response genesis = producer.postJson(EVENTS, Events.batch(Events.feedback(77_010, 1, 0, EventSchema.MIN_TIMESTAMP)));
+    assertThat(genesis.status()).as(genesis.toString()).isEqualTo(422);
+    assertThat(genesis.json().getJsonArray("problems").getJsonObject(0).getString("reason")).contains("retention_days 365")
+        .doesNotContain("2015-07-30");
   }
 
   @Test
   void aBatchOfFarApartTimesCreatesOnlyTheMonthsItHas() throws Exception {
     long before = partitions();
-    // August 2016 and the current month: a span of ten years, two months
-    long past = 1_470_000_000L;
-    Http.Response pushed = producer.postJson(EVENTS, Events.batch(Events.feedback(77_020, 1, 0, past), Events.feedback(77_020, 2, 0, now)));
+    // the current month (made ahead of need) and eleven months on (beyond the two made ahead): a span of a year, two months
+    long ahead = now + 335 * 86_400L;
+    Http.Response pushed = producer.postJson(EVENTS, Events.batch(Events.feedback(77_020, 1, 0, now), Events.feedback(77_020, 2, 0, ahead)));
     assertThat(pushed.status()).as(pushed.toString()).isEqualTo(200);
     assertThat(partitions() - before).as("partitions created").isEqualTo(1);
     assertThat(list("?chain_id=77020")).hasSize(2);

@@ -108,6 +108,23 @@ class EventStoreTest {
     assertThat(checkpointBlock(chain)).isEqualTo(1);
   }
 
+  @Test
+  void aMonthThatRetentionDroppedIsMadeAgainWhenAnEventOfItComesBack() throws Exception {
+    long chain = 7_109;
+    long old = now - 400 * 86_400L;
+    // retention runs in another verticle, with its own store: this one still counts the month as made
+    EventStore retention = new EventStore(pool);
+    long monthAfter = EventStore.monthStarts(old, old + 32 * 86_400L).get(1);
+    for (int round = 1; round <= 3; round++) {
+      EventStore.WriteOutcome stored = write(null, Events.feedback(chain, round, 0, old));
+      assertThat(stored).as("round " + round).isInstanceOf(EventStore.Stored.class);
+      assertThat(((EventStore.Stored) stored).accepted()).isOne();
+      assertThat(count(chain)).isOne();
+      assertThat(retention.dropBefore(monthAfter).await()).as("round " + round).isNotEmpty();
+      assertThat(count(chain)).isZero();
+    }
+  }
+
   private static EventStore.WriteOutcome write(EventStore.Checkpoint checkpoint, JsonObject... events) {
     EventBatch batch = EventBatch.of(List.of((Object[]) events));
     assertThat(batch.problems()).isEmpty();

@@ -3,8 +3,6 @@ package io.kos.ingest;
 import io.kos.node.testkit.Http;
 import io.kos.node.testkit.TestDatabase;
 import io.kos.node.testkit.TestNode;
-import io.kos.verticle.Addresses;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -69,25 +67,34 @@ class HousekeepingTest {
   }
 
   @Test
-  void anOldEventPushedAgainAfterItsPartitionWasDroppedIsStoredAgain() throws Exception {
+  void aPushOfEventsOlderThanRetentionKeepsIsRefusedNamingEachOne() throws Exception {
     Path shortRetention = TestNode.configFile("verticles:\n  config:\n    ingest:\n      retention_days: 90\n");
-    long old = System.currentTimeMillis() / 1000 - 200 * 86_400L;
+    long keptFrom = EventStore.monthStart(System.currentTimeMillis() / 1000 - 90 * 86_400L);
     try (TestNode node = TestNode.start(Map.of("verticles.deploy", "ingest"), shortRetention)) {
       Http admin = node.admin().http();
-      // accepted (the log keeps what is pushed), in a partition its writer makes, which retention then drops
-      for (int round = 1; round <= 3; round++) {
-        Http.Response pushed = admin.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(7, round, 0, old)));
-        assertThat(pushed.status()).as("round " + round + ": " + pushed).isIn(200, 201);
-        assertThat(pushed.json().getInteger("accepted")).as(pushed.toString()).isEqualTo(1);
-        JsonObject dropped = node.node().vertx().eventBus().<JsonObject>request(Addresses.retention("ingest"), null,
-            new DeliveryOptions().setLocalOnly(true)).await().body();
-        assertThat(dropped.getJsonArray("dropped")).as("round " + round).hasSize(1);
-      }
-      try (Connection c = node.jdbc(); Statement s = c.createStatement();
-           ResultSet rs = s.executeQuery("SELECT count(*) FROM ingest.events WHERE chain_id = 7")) {
-        rs.next();
-        assertThat(rs.getInt(1)).isZero();
-      }
+      // one event of the batch is a second before the oldest month kept: the whole batch is refused, that event named
+      Http.Response refused = admin.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(7, 1, 0, keptFrom),
+          Events.feedback(7, 2, 0, keptFrom - 1)));
+      assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+      assertThat(refused.json().getString("error")).isEqualTo("invalid_events");
+      JsonArray problems = refused.json().getJsonArray("problems");
+      assertThat(problems).hasSize(1);
+      assertThat(problems.getJsonObject(0).getInteger("index")).isEqualTo(1);
+      assertThat(problems.getJsonObject(0).getString("field")).isEqualTo("timestamp");
+      assertThat(problems.getJsonObject(0).getString("reason")).contains("retention_days 90", java.time.Instant.ofEpochSecond(keptFrom).toString());
+      assertThat(count(node, 7)).as("nothing of the batch stored").isZero();
+      // from the first second of the oldest month kept: accepted
+      Http.Response accepted = admin.postJson("/api/ingest/v1/events", Events.batch(Events.feedback(7, 1, 0, keptFrom)));
+      assertThat(accepted.json().getInteger("accepted")).as(accepted.toString()).isEqualTo(1);
+      assertThat(count(node, 7)).isOne();
+    }
+  }
+
+  private static int count(TestNode node, long chain) throws Exception {
+    try (Connection c = node.jdbc(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT count(*) FROM ingest.events WHERE chain_id = " + chain)) {
+      rs.next();
+      return rs.getInt(1);
     }
   }
 }

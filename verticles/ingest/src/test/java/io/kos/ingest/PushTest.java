@@ -123,22 +123,23 @@ class PushTest {
   @Test
   void theSameBatchTwiceAndOverlappingBatchesStoreEachEventOnceAcrossPartitions() throws Exception {
     long chain = chain();
-    long january2024 = 1_704_067_200L + 3600;
-    long june2025 = 1_748_736_000L + 3600;
-    JsonObject batch = Events.batch(Events.feedback(chain, 1, 0, january2024), Events.feedback(chain, 2, 0, june2025));
+    // two months apart, both within retention
+    long earlierMonth = EventStore.monthStart(System.currentTimeMillis() / 1000 - 60 * 86_400L) + 3600;
+    long thisMonth = EventStore.monthStart(System.currentTimeMillis() / 1000) + 3600;
+    JsonObject batch = Events.batch(Events.feedback(chain, 1, 0, earlierMonth), Events.feedback(chain, 2, 0, thisMonth));
     assertThat(producer.postJson(EVENTS, batch).json().getInteger("accepted")).isEqualTo(2);
     JsonObject again = producer.postJson(EVENTS, batch).json();
     assertThat(again.getInteger("accepted")).isZero();
     assertThat(again.getInteger("duplicates")).isEqualTo(2);
-    JsonObject overlapping = producer.postJson(EVENTS, Events.batch(Events.feedback(chain, 2, 0, june2025),
-        Events.feedback(chain, 3, 0, june2025 + 12))).json();
+    JsonObject overlapping = producer.postJson(EVENTS, Events.batch(Events.feedback(chain, 2, 0, thisMonth),
+        Events.feedback(chain, 3, 0, thisMonth + 12))).json();
     assertThat(overlapping.getInteger("accepted")).isEqualTo(1);
     assertThat(overlapping.getInteger("duplicates")).isEqualTo(1);
     assertThat(count("SELECT count(*) FROM ingest.events WHERE chain_id = " + chain)).isEqualTo(3);
     assertThat(count("SELECT count(DISTINCT tableoid) FROM ingest.events WHERE chain_id = " + chain))
         .as("stored in two monthly partitions").isEqualTo(2);
-    JsonObject repeatedInOneBatch = producer.postJson(EVENTS, Events.batch(Events.feedback(chain, 4, 0, june2025),
-        Events.feedback(chain, 4, 0, june2025))).json();
+    JsonObject repeatedInOneBatch = producer.postJson(EVENTS, Events.batch(Events.feedback(chain, 4, 0, thisMonth),
+        Events.feedback(chain, 4, 0, thisMonth))).json();
     assertThat(repeatedInOneBatch.getInteger("accepted")).isEqualTo(1);
     assertThat(repeatedInOneBatch.getInteger("duplicates")).isEqualTo(1);
     assertThat(count("SELECT count(*) FROM ingest.events WHERE chain_id = " + chain)).isEqualTo(4);
