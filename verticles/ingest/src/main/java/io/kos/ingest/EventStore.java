@@ -52,7 +52,10 @@ final class EventStore {
   private static final Map<Long, String> WRITES = new ConcurrentHashMap<>();
   private static final long SKIPPING_DUPLICATES = 1L << 63;
   private static final String UNIQUE_VIOLATION = "23505";
-  /** What PostgreSQL answers an insert whose row no partition takes (check_violation). */
+  /**
+   * What PostgreSQL answers an insert whose row no partition takes (check_violation, shared with the
+   * table's CHECKs, which validation keeps a batch from breaking: such a batch would fail once more).
+   */
   private static final String NO_PARTITION_FOR_ROW = "23514";
   static final String EVENTS_SINCE = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
   static final String EVENTS_BETWEEN = "SELECT " + SELECT_COLUMNS + " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
@@ -145,8 +148,9 @@ final class EventStore {
    * Stores a validated batch in one transaction: writers' lock, the seq before it, missing
    * partitions, then the write ({@link #WRITES}: reorg check, insert, checkpoint), and once more
    * skipping duplicates when the batch holds stored events, or with its months made again when
-   * retention dropped one. Every statement of a transaction is sent at once, pipelined on one connection, so the writers' lock is held only while PostgreSQL works, never
-   * while this node's event loop is busy elsewhere (not {@code pool.withTransaction}, which waits for
+   * retention dropped one. Every statement of a transaction is sent at once, pipelined on one
+   * connection, so the writers' lock is held only while PostgreSQL works, never while this node's
+   * event loop is busy elsewhere (not {@code pool.withTransaction}, which waits for
    * each statement's answer before sending the next: the ingest bench measured push at 44-56 % of
    * COPY that way and 55-64 % pipelined). Completes with a {@link Reorg} (nothing stored) or a
    * {@link Stored}; acknowledged means committed.
