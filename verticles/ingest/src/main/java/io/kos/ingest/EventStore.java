@@ -180,7 +180,8 @@ final class EventStore {
   /**
    * Once, then again skipping duplicates after a duplicate, or with its months made again after
    * PostgreSQL found no partition for a row: retention (another verticle's store) dropped a month
-   * this store knew, and an old event is pushed into it again.
+   * this store knew, and an event of it is written again (the follower's history, or a push in the
+   * oldest month kept as that month expires).
    */
   private Future<WriteOutcome> write(long filled, boolean skippingDuplicates, EventBatch batch, Tuple args, boolean partitionsKnown) {
     return write(writeStatement(filled, skippingDuplicates), batch, args).recover(failure -> {

@@ -47,6 +47,11 @@ record IngestSettings(int batchMax, int retentionDays, List<ChainFollower.Settin
     return new IngestSettings(batchMax, retentionDays, List.copyOf(chains));
   }
 
+  /** Block times before this (unix seconds, at {@code nowSeconds}) are past retention: whole partitions before it are dropped. */
+  long retentionCutoff(long nowSeconds) {
+    return nowSeconds - retentionDays * 86_400L;
+  }
+
   /** An ABI catalogue setting: a name ({@code erc8004-v1}, {@code erc8004-v0.4}) or a class-path resource. */
   static String abi(Object value) {
     if (!(value instanceof String resource)) {

@@ -31,14 +31,11 @@ final class IngestVerticle extends KosVerticle {
   private Counter duplicates;
   private Counter rejected;
   private Counter reorgs;
-  private int batchMax;
-  private int retentionDays;
+  private IngestSettings settings;
 
   @Override
   protected Future<?> setUp() {
-    IngestSettings settings = IngestSettings.parse(env().config());
-    batchMax = settings.batchMax();
-    retentionDays = settings.retentionDays();
+    settings = IngestSettings.parse(env().config());
     store = new EventStore(pool());
     pushed = Counter.builder("kos.ingest.events.stored").tag("source", "push").register(env().meters());
     duplicates = Counter.builder("kos.ingest.events.duplicate").description("pushed events already in the log").register(env().meters());
@@ -73,12 +70,12 @@ final class IngestVerticle extends KosVerticle {
     if (events.isEmpty()) {
       throw body.invalid("events", "must be a non-empty array of events");
     }
-    if (events.size() > batchMax) {
-      throw body.invalid("events", "at most " + batchMax + " events per batch (verticles.config.ingest.batch_max), got " + events.size());
+    if (events.size() > settings.batchMax()) {
+      throw body.invalid("events", "at most " + settings.batchMax() + " events per batch (verticles.config.ingest.batch_max), got " + events.size());
     }
     // what retention would drop at its next run is refused, not accepted and lost within the hour
-    long keptFrom = EventStore.monthStart(System.currentTimeMillis() / 1000 - retentionDays * 86_400L);
-    EventBatch batch = EventBatch.of(events.stream().toList(), keptFrom, retentionDays);
+    long keptFrom = EventStore.monthStart(settings.retentionCutoff(System.currentTimeMillis() / 1000));
+    EventBatch batch = EventBatch.of(events.stream().toList(), keptFrom, settings.retentionDays());
     if (!batch.problems().isEmpty()) {
       rejected.increment();
       throw new ApiError(IngestErrors.INVALID_EVENTS, batch.problems().size() + " problem(s) in the batch; nothing was stored",

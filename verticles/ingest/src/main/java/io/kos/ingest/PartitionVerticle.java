@@ -20,15 +20,15 @@ final class PartitionVerticle extends KosVerticle {
   private static final long AHEAD_SECONDS = 62 * 86_400L;
 
   private EventStore store;
-  private int retentionDays;
+  private IngestSettings settings;
 
   @Override
   protected Future<?> setUp() {
-    retentionDays = IngestSettings.parse(env().config()).retentionDays();
+    settings = IngestSettings.parse(env().config());
     store = new EventStore(pool());
     serveRetention(this::dropExpired);
     long now = System.currentTimeMillis() / 1000;
-    return store.prepareWindow(now - retentionDays * 86_400L, now + AHEAD_SECONDS)
+    return store.prepareWindow(settings.retentionCutoff(now), now + AHEAD_SECONDS)
         .compose(created -> dropExpired())
         .onSuccess(v -> vertx.setPeriodic(Duration.ofHours(1).toMillis(), id -> housekeeping()));
   }
@@ -40,10 +40,9 @@ final class PartitionVerticle extends KosVerticle {
   }
 
   private Future<List<String>> dropExpired() {
-    long cutoff = System.currentTimeMillis() / 1000 - retentionDays * 86_400L;
-    return store.dropBefore(cutoff).onSuccess(dropped -> {
+    return store.dropBefore(settings.retentionCutoff(System.currentTimeMillis() / 1000)).onSuccess(dropped -> {
       if (!dropped.isEmpty()) {
-        LOG.info("retention ({} days): dropped partitions {}", retentionDays, dropped);
+        LOG.info("retention ({} days): dropped partitions {}", settings.retentionDays(), dropped);
       }
     });
   }
